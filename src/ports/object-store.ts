@@ -1,0 +1,28 @@
+import type { Readable } from 'node:stream';
+
+/** One stored object as listed. `key` is relative to the store root, `/`-separated, never leading `/`. */
+export interface ObjectInfo {
+  readonly key: string;
+  readonly sizeBytes: number;
+}
+
+/**
+ * Where raw, staging, quarantine and curated objects live: a folder locally, S3 on AWS.
+ * Contract (tests/ports/object-store.contract.ts):
+ * - `list(prefix)` yields every object whose key starts with `prefix`, recursively, in ascending key order;
+ *   a missing prefix yields nothing.
+ * - `put` is atomic: readers see the old object or the whole new one, never a partial write.
+ * - `get`/`getStream` of a missing key throw `ObjectNotFoundError` (name `EventLake.ObjectNotFound`).
+ * - `delete` of a missing key is a no-op; `move` replaces the destination.
+ * - `uri(key)` is what a SQL engine reads: an absolute file path locally, `s3://bucket/key` on AWS.
+ */
+export interface ObjectStore {
+  list(prefix: string): AsyncIterable<ObjectInfo>;
+  get(key: string): Promise<Buffer>;
+  getStream(key: string): Promise<Readable>;
+  put(key: string, body: Buffer | string): Promise<void>;
+  exists(key: string): Promise<boolean>;
+  delete(key: string): Promise<void>;
+  move(fromKey: string, toKey: string): Promise<void>;
+  uri(key: string): string;
+}

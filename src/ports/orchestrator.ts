@@ -1,0 +1,21 @@
+/** Runs the state machine: aws-local-stepfunctions in-process locally, Step Functions on AWS. */
+export interface ExecutionRequest {
+  /** Deterministic execution name (scheduled: from the schedule time; backfill: from the range). */
+  readonly name: string;
+  readonly input: Record<string, unknown>;
+}
+
+export type ExecutionStatus = 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED';
+
+export interface ExecutionResult {
+  readonly name: string;
+  readonly status: ExecutionStatus;
+  readonly output?: Record<string, unknown>;
+  /** ASL error name when not SUCCEEDED, e.g. `EventLake.ConservationViolated`. */
+  readonly error?: string;
+  readonly cause?: string;
+}
+
+export interface Orchestrator {
+  execute(request: ExecutionRequest): Promise<ExecutionResult>;
+}

@@ -1,0 +1,86 @@
+/**
+ * Point-in-time user state, the run lease and the checkpoint: an embedded store locally, DynamoDB on AWS.
+ * Contract (tests/ports/state-store.contract.ts).
+ */
+
+/** `account#<user_uuid>` or `subscription#<user_uuid>#<language>`; built by `entityKey()` in src/pipeline/entity-key.ts. */
+export type EntityKey = string;
+
+/** One account or subscription event as a version of its entity. `fields` holds only what the event set. */
+export interface StateVersion {
+  readonly eventUuid: string;
+  /** Event time, Unix seconds (may carry a fraction). */
+  readonly createdAt: number;
+  readonly fields: Readonly<Record<string, string>>;
+}
+
+export interface VersionWrite {
+  readonly entity: EntityKey;
+  readonly version: StateVersion;
+}
+
+export interface LeaseRequest {
+  readonly name: string;
+  /** Who holds it: the execution id. */
+  readonly owner: string;
+  readonly nowMs: number;
+  readonly ttlMs: number;
+}
+
+export interface LeaseResult {
+  readonly acquired: boolean;
+  /** The current holder when not acquired. */
+  readonly holder?: string;
+  readonly expiresAtMs?: number;
+}
+
+/** A batch planned but not yet committed: the next scheduled run resumes it instead of planning anew. */
+export interface PendingBatch {
+  readonly batchId: string;
+  readonly manifestKey: string;
+}
+
+export interface Checkpoint {
+  /** Compare-and-set token; 0 when no checkpoint was ever written. */
+  readonly version: number;
+  readonly pending?: PendingBatch;
+  /** Last committed batch id. */
+  readonly lastBatchId?: string;
+  /** ISO time of the last commit. */
+  readonly committedAt?: string;
+}
+
+export interface CheckpointWrite {
+  readonly name: string;
+  readonly expectedVersion: number;
+  readonly pending?: PendingBatch;
+  readonly lastBatchId?: string;
+  readonly committedAt?: string;
+  /** Raw object keys to add to the processed ledger in the same atomic write. */
+  readonly processedKeys?: readonly string[];
+}
+
+export interface StateStore {
+  /**
+   * Adds versions; put-if-absent by (entity, eventUuid): writing the same event twice changes nothing,
+   * and a later event with the same uuid never overwrites the first (first wins, as in the curated table).
+   */
+  putVersions(writes: readonly VersionWrite[]): Promise<void>;
+  /** Every version of each entity asked for (missing entities are absent from the map), any order. */
+  getVersions(entities: readonly EntityKey[]): Promise<Map<EntityKey, StateVersion[]>>;
+
+  /** Takes the lease when free, expired, or already held by the same owner. Never throws for "held". */
+  acquireLease(request: LeaseRequest): Promise<LeaseResult>;
+  /** Releases only when `owner` holds it; returns whether it did. */
+  releaseLease(name: string, owner: string): Promise<boolean>;
+
+  getCheckpoint(name: string): Promise<Checkpoint>;
+  /**
+   * Compare-and-set: writes when the stored version equals `expectedVersion`, bumping it by one,
+   * and adds `processedKeys` to the ledger atomically with it. Otherwise throws `CheckpointConflictError`.
+   * Fields not given are cleared (a write states the whole checkpoint).
+   */
+  putCheckpoint(write: CheckpointWrite): Promise<Checkpoint>;
+  /** Which of `keys` the processed ledger holds. */
+  filterProcessed(keys: readonly string[]): Promise<Set<string>>;
+}
