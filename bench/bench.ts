@@ -1,0 +1,99 @@
+/**
+ * `npm run bench [-- --json] [-- --events N]`: end-to-end events/s of the local pipeline on 1M
+ * generated events (raw objects cached in .bench-cache/ between runs), on a fresh lake each time,
+ * and a DuckDB-only baseline on the same raw files in the same run. Each side runs in its own child
+ * process so its peak RSS is its own.
+ */
+import { execFileSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+
+const ROOT = resolve(__dirname, '..');
+const TSX = [join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs')];
+
+function child(script: string, args: string[]): string {
+  return execFileSync(process.execPath, [...TSX, join(ROOT, 'bench', script), ...args], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+    maxBuffer: 64 * 1024 * 1024,
+  });
+}
+
+function lastJsonLine<T>(output: string): T {
+  const line = output.trim().split('\n').pop();
+  if (!line) throw new Error('child printed nothing');
+  return JSON.parse(line) as T;
+}
+
+function main(): void {
+  const { values } = parseArgs({
+    options: { json: { type: 'boolean', default: false }, events: { type: 'string', default: '1000000' }, seed: { type: 'string', default: '7' } },
+  });
+  const events = Number(values.events);
+  const log = (m: string) => process.stderr.write(`[bench] ${m}\n`);
+
+  const cache = join(ROOT, '.bench-cache', `events-${events}-seed-${values.seed}`);
+  const marker = join(cache, 'generate-summary.json');
+  if (!existsSync(marker)) {
+    log(`generating ${events} events into ${cache} (cached for later runs)`);
+    rmSync(cache, { recursive: true, force: true });
+    mkdirSync(cache, { recursive: true });
+    const out = execFileSync(
+      process.execPath,
+      [join(ROOT, 'bin', 'eventlake.js'), 'generate', '--lake', cache, '--events', String(events), '--seed', String(values.seed), '--start', '2024-04-07T00:00:00Z', '--hours', '24'],
+      { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    writeFileSync(marker, out.trim().split('\n').pop() ?? '{}');
+  }
+  const generated = JSON.parse(readFileSync(marker, 'utf8')) as { lines?: number };
+
+  const work = mkdtempSync(join(tmpdir(), 'eventlake-bench-'));
+  try {
+    const lake = join(work, 'lake');
+    cpSync(join(cache, 'raw'), join(lake, 'raw'), { recursive: true });
+    log('running the local pipeline on a fresh lake');
+    const pipeline = lastJsonLine<{ seconds: number; peak_rss_mib: number; summary: Record<string, unknown>; phases: Record<string, number> }>(
+      child('run-pipeline.ts', [lake]),
+    );
+    log('running the DuckDB-only baseline on the same raw files');
+    const baseline = lastJsonLine<{ seconds: number; peak_rss_mib: number; rows: number }>(
+      child('run-baseline.ts', [join(lake, 'raw'), join(work, 'baseline')]),
+    );
+    const lines = Number(pipeline.summary.lines_read ?? generated.lines ?? events);
+    const result = {
+      events: lines,
+      seconds: round(pipeline.seconds),
+      events_per_second: Math.round(lines / pipeline.seconds),
+      baseline_seconds: round(baseline.seconds),
+      baseline_events_per_second: Math.round(lines / baseline.seconds),
+      peak_rss_mib: Math.round(pipeline.peak_rss_mib),
+      baseline_peak_rss_mib: Math.round(baseline.peak_rss_mib),
+      inserted: pipeline.summary.inserted,
+      baseline_rows: baseline.rows,
+      phases_seconds: Object.fromEntries(Object.entries(pipeline.phases).map(([k, v]) => [k, round(v)])),
+    };
+    if (values.json) {
+      process.stdout.write(`${JSON.stringify(result)}\n`);
+    } else {
+      process.stdout.write(
+        [
+          `events (lines read)        ${result.events}`,
+          `pipeline                   ${result.seconds} s  ${result.events_per_second} events/s  peak RSS ${result.peak_rss_mib} MiB`,
+          `DuckDB-only baseline       ${result.baseline_seconds} s  ${result.baseline_events_per_second} events/s  peak RSS ${result.baseline_peak_rss_mib} MiB`,
+          `rows: pipeline ${String(result.inserted)}, baseline ${result.baseline_rows} (the baseline drops what it cannot parse and does not validate)`,
+          `where the time goes (s):   ${Object.entries(result.phases_seconds).map(([k, v]) => `${k} ${v}`).join(', ')}`,
+        ].join('\n') + '\n',
+      );
+    }
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+function round(n: number): number {
+  return Math.round(n * 100) / 100;
+}
+
+main();

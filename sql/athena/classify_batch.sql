@@ -1,0 +1,41 @@
+-- Athena (Trino) counterpart of sql/duckdb/classify_batch.sql: same classes, same first-wins order.
+-- classified_target is an Iceberg staging table partitioned by batch_id; the task first runs
+-- DELETE FROM it WHERE batch_id = ? so a retried classification replaces, never appends.
+INSERT INTO {{classified_target}}
+WITH staged AS (
+  SELECT * FROM {{staged_source}}
+),
+ranked AS (
+  SELECT *,
+    row_number() OVER (PARTITION BY event_uuid ORDER BY source_key, line_no) AS arrival_rank,
+    first_value(payload) OVER (PARTITION BY event_uuid ORDER BY source_key, line_no) AS first_payload
+  FROM staged
+),
+existing AS (
+  SELECT event_uuid, arbitrary(payload) AS payload, arbitrary(batch_id) AS batch_id
+  FROM {{curated_source}}
+  WHERE event_date BETWEEN CAST(? AS DATE) AND CAST(? AS DATE)
+    AND event_uuid IN (SELECT event_uuid FROM staged)
+  GROUP BY event_uuid
+),
+classified AS (
+  SELECT r.event_uuid, r.event_name, r.event_type, r.event_subtype, r.created_at, r.created_datetime, r.event_date,
+    r.user_uuid, r.language, r.country, r.subscription_type, r.subscription_status, r.enrichment_status,
+    r.payload, r.source_key, r.line_no,
+    CASE
+      WHEN r.arrival_rank > 1 AND r.payload = r.first_payload THEN 'duplicate_in_batch'
+      WHEN r.arrival_rank > 1 THEN 'conflict_in_batch'
+      WHEN e.event_uuid IS NULL THEN 'insert'
+      WHEN e.payload <> r.payload THEN 'conflict_existing'
+      WHEN e.batch_id = ? THEN 'already_inserted'
+      ELSE 'duplicate_existing'
+    END AS class
+  FROM ranked r LEFT JOIN existing e ON e.event_uuid = r.event_uuid
+),
+partitions AS (
+  SELECT event_type, event_date,
+    CAST((row_number() OVER (ORDER BY event_type, event_date) - 1) / CAST(? AS BIGINT) AS INTEGER) AS merge_group
+  FROM (SELECT DISTINCT event_type, event_date FROM classified WHERE class = 'insert')
+)
+SELECT c.*, p.merge_group, CAST(? AS VARCHAR) AS batch_id, CAST(from_iso8601_timestamp(?) AS timestamp(6)) AS ingested_at
+FROM classified c LEFT JOIN partitions p ON p.event_type = c.event_type AND p.event_date = c.event_date;

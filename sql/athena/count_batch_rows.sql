@@ -1,0 +1,1 @@
+SELECT count(*) AS rows FROM {{batch_rows_source}} WHERE batch_id = ?;

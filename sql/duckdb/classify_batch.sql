@@ -1,0 +1,45 @@
+-- Classify every staged row exactly once (the conservation law counts these classes):
+--   duplicate_in_batch / conflict_in_batch: a later occurrence of a uuid in this batch (arrival order:
+--     source_key, then line_no; the first wins); exact copy vs different content.
+--   already_inserted: in the curated table from an earlier attempt of this same batch (resumed run).
+--   duplicate_existing / conflict_existing: already curated by another batch within the dedup horizon.
+--   insert: new. merge_group numbers its (event_type, event_date) partition in groups of at most
+--     max_partitions_per_merge, so each MERGE stays under Athena's 100-partition limit.
+COPY (
+  WITH staged AS (
+    SELECT * FROM {{staged_source}}
+  ),
+  ranked AS (
+    SELECT *,
+      row_number() OVER arrival AS arrival_rank,
+      first_value(payload) OVER arrival AS first_payload
+    FROM staged
+    WINDOW arrival AS (PARTITION BY event_uuid ORDER BY source_key, line_no ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
+  ),
+  existing AS (
+    SELECT event_uuid, any_value(payload) AS payload, any_value(batch_id) AS batch_id
+    FROM {{curated_source}}
+    WHERE event_date BETWEEN CAST(? AS DATE) AND CAST(? AS DATE)
+      AND event_uuid IN (SELECT event_uuid FROM staged)
+    GROUP BY event_uuid
+  ),
+  classified AS (
+    SELECT r.* EXCLUDE (first_payload, arrival_rank),
+      CASE
+        WHEN r.arrival_rank > 1 AND r.payload = r.first_payload THEN 'duplicate_in_batch'
+        WHEN r.arrival_rank > 1 THEN 'conflict_in_batch'
+        WHEN e.event_uuid IS NULL THEN 'insert'
+        WHEN e.payload <> r.payload THEN 'conflict_existing'
+        WHEN e.batch_id = ? THEN 'already_inserted'
+        ELSE 'duplicate_existing'
+      END AS class
+    FROM ranked r LEFT JOIN existing e ON e.event_uuid = r.event_uuid
+  ),
+  partitions AS (
+    SELECT event_type, event_date,
+      CAST((row_number() OVER (ORDER BY event_type, event_date) - 1) // CAST(? AS BIGINT) AS INTEGER) AS merge_group
+    FROM (SELECT DISTINCT event_type, event_date FROM classified WHERE class = 'insert')
+  )
+  SELECT c.*, p.merge_group, CAST(? AS VARCHAR) AS batch_id, CAST(? AS TIMESTAMPTZ) AS ingested_at
+  FROM classified c LEFT JOIN partitions p ON p.event_type = c.event_type AND p.event_date = c.event_date
+) TO {{classified_target}} (FORMAT parquet);

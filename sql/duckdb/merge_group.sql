@@ -1,0 +1,12 @@
+-- Insert-only merge of one partition group (the DuckDB counterpart of Athena's MERGE ... WHEN NOT MATCHED).
+-- Rows classified 'insert' are new by construction (classify_batch anti-joined the curated table while
+-- this run held the lease); files go to the batch's pending folder and are published at commit.
+COPY (
+  SELECT event_uuid, event_name, event_type, event_subtype, created_at,
+    CAST(created_datetime AS TIMESTAMPTZ) AS created_datetime, event_date,
+    user_uuid, language, country, subscription_type, subscription_status, enrichment_status,
+    payload, source_key, ingested_at, batch_id
+  FROM {{classified_source}}
+  WHERE batch_id = ? AND merge_group = CAST(? AS INTEGER) AND class = 'insert'
+  ORDER BY event_type, event_date, created_at, event_uuid
+) TO {{merge_target}};

@@ -1,0 +1,85 @@
+import { mkdirSync } from 'node:fs';
+import type { ObjectStore } from '../../ports/object-store';
+import type { SqlStatement } from '../../ports/sql-engine';
+import { Layout } from '../../pipeline/config';
+import type { SqlSources } from '../../pipeline/sql-sources';
+import { sqlPathLiteral } from '../../sql/render';
+
+/** Column types of staged NDJSON rows (src/pipeline/staged-row.ts writes them). */
+const STAGED_COLUMNS =
+  "{event_uuid: 'VARCHAR', event_name: 'VARCHAR', event_type: 'VARCHAR', event_subtype: 'VARCHAR', " +
+  "created_at: 'DOUBLE', created_datetime: 'VARCHAR', event_date: 'DATE', user_uuid: 'VARCHAR', " +
+  "language: 'VARCHAR', country: 'VARCHAR', subscription_type: 'VARCHAR', subscription_status: 'VARCHAR', " +
+  "enrichment_status: 'VARCHAR', payload: 'VARCHAR', source_key: 'VARCHAR', line_no: 'BIGINT'}";
+
+const EMPTY_CURATED =
+  '(SELECT CAST(NULL AS VARCHAR) AS event_uuid, CAST(NULL AS VARCHAR) AS payload, ' +
+  'CAST(NULL AS VARCHAR) AS batch_id, CAST(NULL AS DATE) AS event_date WHERE false)';
+
+const EMPTY_BATCH_ROWS = '(SELECT CAST(NULL AS VARCHAR) AS batch_id WHERE false)';
+
+/** DuckDB relations over the lake folder (PRODUCT.md §5 layout). */
+export class DuckDbSources implements SqlSources {
+  constructor(private readonly objects: ObjectStore) {}
+
+  async stagedSource(batchId: string, sliceCount: number): Promise<string> {
+    const keys: string[] = [];
+    for (let slice = 0; slice < sliceCount; slice++) {
+      keys.push(Layout.stagedFinal(batchId, slice), Layout.stagedEnriched(batchId, slice));
+    }
+    const present: string[] = [];
+    for (const key of keys) if (await this.objects.exists(key)) present.push(key);
+    if (present.length === 0) return `(SELECT * FROM read_json([], columns = ${STAGED_COLUMNS}) WHERE false)`;
+    const files = present.map((key) => sqlPathLiteral(this.objects.uri(key))).join(', ');
+    return `read_json([${files}], format = 'newline_delimited', columns = ${STAGED_COLUMNS}, maximum_object_size = 1048576)`;
+  }
+
+  async curatedSource(): Promise<string> {
+    if (!(await this.hasAny(Layout.curatedEvents))) return EMPTY_CURATED;
+    return this.parquetGlob(Layout.curatedEvents);
+  }
+
+  classifiedTarget(batchId: string): string {
+    return sqlPathLiteral(this.objects.uri(Layout.classified(batchId)));
+  }
+
+  classifiedSource(batchId: string): string {
+    return `read_parquet(${sqlPathLiteral(this.objects.uri(Layout.classified(batchId)))})`;
+  }
+
+  mergeTarget(batchId: string, group: number): string {
+    if (!Number.isInteger(group) || group < 0) throw new RangeError(`merge group must be a non-negative integer: ${group}`);
+    const path = this.objects.uri(Layout.curatedPending(batchId)).replace(/\/$/, '');
+    // DuckDB's partitioned COPY creates the target folder but not its parents.
+    mkdirSync(path, { recursive: true });
+    const dir = sqlPathLiteral(path);
+    return (
+      `${dir} (FORMAT parquet, PARTITION_BY (event_type, event_date), ` +
+      `FILENAME_PATTERN 'part-${batchId}-g${group}-{i}', OVERWRITE_OR_IGNORE true)`
+    );
+  }
+
+  async batchRowsSource(batchId: string): Promise<string> {
+    const parts: string[] = [];
+    if (await this.hasAny(Layout.curatedPending(batchId))) parts.push(this.parquetGlob(Layout.curatedPending(batchId)));
+    if (await this.hasAny(Layout.curatedEvents)) parts.push(this.parquetGlob(Layout.curatedEvents));
+    if (parts.length === 0) return EMPTY_BATCH_ROWS;
+    return `(${parts.map((p) => `SELECT batch_id FROM ${p}`).join(' UNION ALL ')})`;
+  }
+
+  beforeClassify(): readonly SqlStatement[] {
+    return [];
+  }
+
+  private parquetGlob(prefix: string): string {
+    const glob = `${this.objects.uri(prefix).replace(/\/$/, '')}/event_type=*/event_date=*/*.parquet`;
+    return `read_parquet(${sqlPathLiteral(glob)}, hive_partitioning = true, hive_types = {'event_type': VARCHAR, 'event_date': DATE})`;
+  }
+
+  private async hasAny(prefix: string): Promise<boolean> {
+    for await (const info of this.objects.list(prefix)) {
+      if (info.key.endsWith('.parquet')) return true;
+    }
+    return false;
+  }
+}

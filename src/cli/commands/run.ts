@@ -1,0 +1,63 @@
+import { randomBytes } from 'node:crypto';
+import type { ExecutionResult } from '../../ports/orchestrator';
+import type { RunSummary } from '../../pipeline/run-summary';
+import { LocalOrchestrator } from '../../runtime/local-orchestrator';
+import type { LocalLake } from '../../runtime/local-lake';
+import { ExitCode, type CliIo } from '../io';
+
+export interface RunRequest {
+  readonly mode: 'scheduled' | 'backfill';
+  readonly from?: string;
+  readonly to?: string;
+}
+
+/** A unique local execution name (it owns the lease): mode, UTC time, random suffix. */
+export function executionName(lake: LocalLake, mode: string): string {
+  const stamp = lake.clock.now().toISOString().replace(/[-:.]/g, '').slice(0, 15);
+  return `${mode}-${stamp}-${randomBytes(3).toString('hex')}`;
+}
+
+/** One execution of the state machine on the local lake. */
+export async function executeRun(lake: LocalLake, request: RunRequest): Promise<ExecutionResult> {
+  const input: Record<string, unknown> = { mode: request.mode };
+  if (request.from !== undefined) input.from = request.from;
+  if (request.to !== undefined) input.to = request.to;
+  return new LocalOrchestrator(lake).execute({ name: executionName(lake, request.mode), input });
+}
+
+/** Prints the summary (stdout) and returns the exit code: 0 committed or nothing to do, 3 skipped, 1 failed. */
+export function reportRun(io: CliIo, result: ExecutionResult, json: boolean): number {
+  if (result.status !== 'SUCCEEDED') {
+    const reason = `${result.error ?? result.status}: ${result.cause ?? 'no cause given'}`;
+    if (json) io.out(JSON.stringify({ status: 'failed', execution: result.name, error: result.error, cause: result.cause }));
+    io.err(`run failed, nothing committed (${reason})`);
+    return ExitCode.failed;
+  }
+  const output = result.output ?? {};
+  if (!('status' in output)) {
+    // SkippedLeaseHeld ends with the state as it was: the lease result says who holds it.
+    const lease = output.lease as { holder?: string } | undefined;
+    if (json) io.out(JSON.stringify({ status: 'skipped', execution: result.name, holder: lease?.holder ?? null }));
+    io.err(`skipped: another run holds the lease (${lease?.holder ?? 'unknown'}); nothing written`);
+    return ExitCode.skipped;
+  }
+  const summary = output as unknown as RunSummary;
+  io.out(json ? JSON.stringify(summary) : humanSummary(summary));
+  return ExitCode.ok;
+}
+
+export function humanSummary(s: RunSummary): string {
+  if (s.status === 'nothing_to_do') return 'nothing to do: no new raw objects';
+  const reasons = Object.entries(s.quarantined_by_reason).map(([r, n]) => `${r} ${n}`).join(', ');
+  return [
+    `batch ${s.batch_id} (${s.mode}${s.resumed ? ', resumed' : ''}) committed at ${s.committed_at ?? '?'}`,
+    `  objects read         ${s.objects_read}`,
+    `  lines read           ${s.lines_read}`,
+    `  inserted             ${s.inserted}  (${s.partitions} partitions, ${s.merge_groups} merge groups)`,
+    `  duplicates in batch  ${s.duplicates_in_batch}`,
+    `  duplicates existing  ${s.duplicates_existing}`,
+    `  quarantined          ${s.quarantined}${reasons ? `  (${reasons})` : ''}`,
+    `  blank lines          ${s.blank_lines}`,
+    `  lessons enriched     ${s.enriched}  (no account ${s.no_account}, no subscription ${s.no_subscription})`,
+  ].join('\n');
+}

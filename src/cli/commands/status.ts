@@ -1,0 +1,44 @@
+import { Layout } from '../../pipeline/config';
+import type { RunSummary } from '../../pipeline/run-summary';
+import type { LocalLake } from '../../runtime/local-lake';
+import { queryLake } from './query';
+
+export interface LakeStatus {
+  lake: string;
+  checkpoint: { version: number; last_batch_id: string | null; committed_at: string | null; pending_batch_id: string | null };
+  raw_objects: number;
+  raw_objects_unprocessed: number;
+  curated_rows: number;
+  curated_partitions: number;
+  quarantined_rows: number;
+  last_run: RunSummary | null;
+}
+
+/** Where the lake stands: checkpoint, backlog, table sizes, last run. */
+export async function lakeStatus(lake: LocalLake): Promise<LakeStatus> {
+  const checkpoint = await lake.state.getCheckpoint(lake.config.pipelineName);
+  const rawKeys: string[] = [];
+  for await (const info of lake.objects.list(Layout.raw)) rawKeys.push(info.key);
+  const processed = await lake.state.filterProcessed(rawKeys);
+  const [curated] = await queryLake(lake, 'SELECT count(*) AS n, count(DISTINCT (event_type, event_date)) AS p FROM events');
+  const [quarantined] = await lake.sql.query({ name: 'status_quarantine', text: 'SELECT count(*) AS n FROM quarantine' });
+  let lastRun: RunSummary | null = null;
+  if (checkpoint.lastBatchId && (await lake.objects.exists(Layout.runSummary(checkpoint.lastBatchId)))) {
+    lastRun = JSON.parse((await lake.objects.get(Layout.runSummary(checkpoint.lastBatchId))).toString('utf8')) as RunSummary;
+  }
+  return {
+    lake: lake.root,
+    checkpoint: {
+      version: checkpoint.version,
+      last_batch_id: checkpoint.lastBatchId ?? null,
+      committed_at: checkpoint.committedAt ?? null,
+      pending_batch_id: checkpoint.pending?.batchId ?? null,
+    },
+    raw_objects: rawKeys.length,
+    raw_objects_unprocessed: rawKeys.length - processed.size,
+    curated_rows: Number(curated?.n ?? 0),
+    curated_partitions: Number(curated?.p ?? 0),
+    quarantined_rows: Number(quarantined?.n ?? 0),
+    last_run: lastRun,
+  };
+}

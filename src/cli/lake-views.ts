@@ -1,0 +1,33 @@
+import type { LocalLake } from '../runtime/local-lake';
+import { sqlPathLiteral } from '../sql/render';
+import { Layout } from '../pipeline/config';
+
+const QUARANTINE_COLUMNS =
+  "{batch_id: 'VARCHAR', source_key: 'VARCHAR', line_no: 'BIGINT', reason: 'VARCHAR', errors: 'VARCHAR[]', " +
+  "raw_line: 'VARCHAR', raw_base64: 'VARCHAR', raw_size_bytes: 'BIGINT', truncated: 'BOOLEAN', quarantined_at: 'VARCHAR'}";
+
+const EMPTY_EVENTS =
+  'SELECT CAST(NULL AS VARCHAR) AS event_uuid, CAST(NULL AS VARCHAR) AS event_name, CAST(NULL AS VARCHAR) AS event_type, ' +
+  'CAST(NULL AS VARCHAR) AS event_subtype, CAST(NULL AS DOUBLE) AS created_at, CAST(NULL AS TIMESTAMPTZ) AS created_datetime, ' +
+  'CAST(NULL AS DATE) AS event_date, CAST(NULL AS VARCHAR) AS user_uuid, CAST(NULL AS VARCHAR) AS language, ' +
+  'CAST(NULL AS VARCHAR) AS country, CAST(NULL AS VARCHAR) AS subscription_type, CAST(NULL AS VARCHAR) AS subscription_status, ' +
+  'CAST(NULL AS VARCHAR) AS enrichment_status, CAST(NULL AS VARCHAR) AS payload, CAST(NULL AS VARCHAR) AS source_key, ' +
+  'CAST(NULL AS TIMESTAMPTZ) AS ingested_at, CAST(NULL AS VARCHAR) AS batch_id WHERE false';
+
+async function hasFile(lake: LocalLake, prefix: string, suffix: string): Promise<boolean> {
+  for await (const info of lake.objects.list(prefix)) if (info.key.endsWith(suffix)) return true;
+  return false;
+}
+
+/** Creates the analyst views `events` (published curated table) and `quarantine` in the lake's DuckDB. */
+export async function createLakeViews(lake: LocalLake): Promise<void> {
+  const root = lake.objects.uri('').replace(/\/$/, '');
+  const events = (await hasFile(lake, Layout.curatedEvents, '.parquet'))
+    ? `SELECT * FROM read_parquet(${sqlPathLiteral(`${root}/curated/events/event_type=*/event_date=*/*.parquet`)}, hive_partitioning = true, hive_types = {'event_type': VARCHAR, 'event_date': DATE})`
+    : EMPTY_EVENTS;
+  const quarantine = (await hasFile(lake, 'quarantine/', '.ndjson'))
+    ? `SELECT * FROM read_json(${sqlPathLiteral(`${root}/quarantine/*/*.ndjson`)}, format = 'newline_delimited', columns = ${QUARANTINE_COLUMNS}, maximum_object_size = 1048576)`
+    : `SELECT * FROM read_json([], columns = ${QUARANTINE_COLUMNS}) WHERE false`;
+  await lake.sql.run({ name: 'create_view_events', text: `CREATE OR REPLACE VIEW events AS ${events}` });
+  await lake.sql.run({ name: 'create_view_quarantine', text: `CREATE OR REPLACE VIEW quarantine AS ${quarantine}` });
+}

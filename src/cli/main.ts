@@ -1,0 +1,177 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { generate, type GenerateOptions } from '../generator/generate';
+import { openLocalLake, type LocalLake } from '../runtime/local-lake';
+import { parseUtcDate } from '../time/utc';
+import { ExitCode, processIo, UsageError, type CliIo } from './io';
+import { formatRows, type OutputFormat } from './format';
+import { executeRun, reportRun } from './commands/run';
+import { queryCommand, queryLake } from './commands/query';
+import { lakeStatus } from './commands/status';
+import type { RunSummary } from '../pipeline/run-summary';
+
+const USAGE = `usage: eventlake <command> [options]
+
+commands:
+  generate --events N [--start ISO] [--hours H] [--seed S] [--duplicates R] [--malformed R] [--plain]
+                             write realistic Firehose-style raw objects under <lake>/raw/
+  run [--json]               one scheduled micro-batch (what EventBridge triggers on AWS)
+  backfill --from YYYY-MM-DD --to YYYY-MM-DD [--json]
+                             reprocess the raw objects of that range (same state machine)
+  query "<SQL>" [--format table|csv|json]
+                             SQL over the views events and quarantine
+  status [--json]            checkpoint, backlog, table sizes, last run
+  demo [--events N]          generate a day of traffic, run the schedule, show two analyst queries
+
+common options:
+  --lake DIR                 the lake folder (default ./lake)
+
+exit codes: 0 ok (committed, or nothing to do), 1 run failed (nothing committed), 2 usage error,
+            3 skipped (another run holds the lease)`;
+
+/** Demo default: a day at 1/100 of the seeds' 1M events/hour, so `npm start` finishes in seconds. */
+export const DEMO_EVENTS = 240_000;
+
+const OPTIONS = {
+  lake: { type: 'string', default: 'lake' },
+  json: { type: 'boolean', default: false },
+  format: { type: 'string', default: 'table' },
+  events: { type: 'string' },
+  start: { type: 'string' },
+  hours: { type: 'string', default: '24' },
+  seed: { type: 'string', default: '1' },
+  duplicates: { type: 'string', default: '0.01' },
+  malformed: { type: 'string', default: '0.001' },
+  plain: { type: 'boolean', default: false },
+  from: { type: 'string' },
+  to: { type: 'string' },
+  help: { type: 'boolean', short: 'h', default: false },
+} as const;
+
+export async function main(argv: readonly string[], io: CliIo = processIo): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: [...argv], options: OPTIONS, allowPositionals: true, strict: true });
+  } catch (error) {
+    io.err(`eventlake: ${(error as Error).message}\n\n${USAGE}`);
+    return ExitCode.usage;
+  }
+  const { values, positionals } = parsed;
+  const [command, ...rest] = positionals;
+  if (values.help || !command) {
+    io.err(USAGE);
+    return values.help ? ExitCode.ok : ExitCode.usage;
+  }
+  const progress = (message: string) => io.err(`[eventlake] ${message}`);
+  let lake: LocalLake | undefined;
+  try {
+    lake = await openLocalLake(values.lake, { progress });
+    switch (command) {
+      case 'generate': {
+        const summary = await generate(lake.objects, generateOptions(values, progress));
+        io.out(JSON.stringify(summary));
+        return ExitCode.ok;
+      }
+      case 'run':
+        return reportRun(io, await executeRun(lake, { mode: 'scheduled' }), values.json);
+      case 'backfill': {
+        if (!values.from || !values.to) throw new UsageError('backfill needs --from YYYY-MM-DD and --to YYYY-MM-DD');
+        parseDateOption('--from', values.from);
+        parseDateOption('--to', values.to);
+        return reportRun(io, await executeRun(lake, { mode: 'backfill', from: values.from, to: values.to }), values.json);
+      }
+      case 'query': {
+        const sql = rest.join(' ').trim();
+        if (!sql) throw new UsageError('query needs SQL, e.g. eventlake query "SELECT count(*) FROM events"');
+        io.out(await queryCommand(lake, sql, outputFormat(values.format)));
+        return ExitCode.ok;
+      }
+      case 'status': {
+        const status = await lakeStatus(lake);
+        io.out(values.json ? JSON.stringify(status) : JSON.stringify(status, null, 2));
+        return ExitCode.ok;
+      }
+      case 'demo':
+        return await demo(lake, io, values, progress);
+      default:
+        throw new UsageError(`unknown command "${command}"`);
+    }
+  } catch (error) {
+    if (error instanceof UsageError) {
+      io.err(`eventlake: ${error.message}\n\n${USAGE}`);
+      return ExitCode.usage;
+    }
+    const e = error as Error;
+    io.err(`eventlake: ${e.name}: ${e.message}`);
+    return ExitCode.failed;
+  } finally {
+    await lake?.close();
+  }
+}
+
+type Values = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>['values'];
+
+function numberOption(name: string, text: string | undefined, fallback: number, check: (n: number) => boolean, hint: string): number {
+  if (text === undefined) return fallback;
+  const n = Number(text);
+  if (!Number.isFinite(n) || !check(n)) throw new UsageError(`--${name} ${text}: ${hint}`);
+  return n;
+}
+
+function parseDateOption(name: string, text: string): void {
+  try {
+    parseUtcDate(text);
+  } catch {
+    throw new UsageError(`${name} ${text}: expected a calendar date YYYY-MM-DD`);
+  }
+}
+
+function outputFormat(text: string): OutputFormat {
+  if (text === 'table' || text === 'csv' || text === 'json') return text;
+  throw new UsageError(`--format ${text}: expected table, csv or json`);
+}
+
+function generateOptions(values: Values, progress: (m: string) => void, defaultEvents?: number): GenerateOptions {
+  const hours = numberOption('hours', values.hours, 24, (n) => n > 0 && n <= 24 * 366, 'expected hours > 0');
+  const start = values.start ? new Date(values.start) : new Date(Date.now() - hours * 3_600_000);
+  if (Number.isNaN(start.getTime())) throw new UsageError(`--start ${values.start}: expected an ISO time, e.g. 2024-04-07T00:00:00Z`);
+  return {
+    events: numberOption('events', values.events, defaultEvents ?? Number.NaN, (n) => Number.isInteger(n) && n > 0, 'expected a whole number > 0'),
+    start,
+    hours,
+    seed: numberOption('seed', values.seed, 1, Number.isInteger, 'expected an integer'),
+    duplicateRate: numberOption('duplicates', values.duplicates, 0.01, (n) => n >= 0 && n <= 1, 'expected a rate between 0 and 1'),
+    malformedRate: numberOption('malformed', values.malformed, 0.001, (n) => n >= 0 && n <= 1, 'expected a rate between 0 and 1'),
+    gzip: !values.plain,
+    onProgress: (p) => progress(`generated ${p.events} events in ${p.objects} objects`),
+  };
+}
+
+async function demo(lake: LocalLake, io: CliIo, values: Values, progress: (m: string) => void): Promise<number> {
+  let hasRaw = false;
+  for await (const _ of lake.objects.list('raw/')) {
+    hasRaw = true;
+    break;
+  }
+  if (hasRaw) {
+    progress(`${lake.root}/raw already has objects: running the schedule over what is new`);
+  } else {
+    const options = generateOptions(values, progress, DEMO_EVENTS);
+    progress(`generating ${options.events} events over ${options.hours} h (1/100 of 1M events/hour) into ${lake.root}/raw`);
+    await generate(lake.objects, options);
+  }
+  const started = Date.now();
+  const result = await executeRun(lake, { mode: 'scheduled' });
+  const code = reportRun(io, result, false);
+  if (code !== ExitCode.ok) return code;
+  const summary = result.output as unknown as RunSummary;
+  const seconds = (Date.now() - started) / 1000;
+  if (summary.lines_read > 0) progress(`${summary.lines_read} lines in ${seconds.toFixed(1)} s (${Math.round(summary.lines_read / seconds)} lines/s)`);
+  for (const name of ['events_per_type_per_day', 'lessons_by_subscription']) {
+    const sql = readFileSync(join(__dirname, '..', '..', 'sql', 'queries', `${name}.sql`), 'utf8');
+    io.out(`\n-- sql/queries/${name}.sql\n${formatRows(await queryLake(lake, sql), 'table')}`);
+  }
+  io.out(`\nTry: npx eventlake query "SELECT reason, count(*) FROM quarantine GROUP BY 1" --lake ${values.lake}`);
+  return ExitCode.ok;
+}

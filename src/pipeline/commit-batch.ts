@@ -1,0 +1,44 @@
+import { Layout } from './config';
+import type { PipelineDeps } from './deps';
+import { checkpointName } from './plan-batch';
+import type { RunSummary } from './run-summary';
+import { readManifest } from './validate-slice';
+
+export interface CommitInput {
+  readonly batchId: string;
+  readonly manifestKey: string;
+  readonly mode: 'scheduled' | 'backfill';
+  readonly checkpointVersion: number;
+  readonly summary: RunSummary;
+}
+
+/**
+ * Publishes the batch's pending files (local runtime; Iceberg already committed on AWS), then advances
+ * the checkpoint by compare-and-set, adding the batch's objects to the processed ledger in the same
+ * write. A crash between the two leaves the batch pending: the next run resumes it and finds its rows
+ * already there (class already_inserted), so the table and the summary come out the same.
+ */
+export async function commitBatch(deps: PipelineDeps, input: CommitInput): Promise<RunSummary> {
+  const manifest = await readManifest(deps, input.manifestKey);
+  const pending = Layout.curatedPending(input.batchId);
+  let published = 0;
+  for await (const info of deps.objects.list(pending)) {
+    await deps.objects.move(info.key, Layout.curatedEvents + info.key.slice(pending.length));
+    published++;
+  }
+
+  const committedAt = deps.clock.now().toISOString();
+  const name = checkpointName(deps, input.mode);
+  const expectedVersion = input.mode === 'scheduled' ? input.checkpointVersion : (await deps.state.getCheckpoint(name)).version;
+  await deps.state.putCheckpoint({
+    name,
+    expectedVersion,
+    lastBatchId: input.batchId,
+    committedAt,
+    processedKeys: manifest.objects.map((o) => o.key),
+  });
+  const summary: RunSummary = { ...input.summary, committed_at: committedAt };
+  await deps.objects.put(Layout.runSummary(input.batchId), `${JSON.stringify(summary, null, 2)}\n`);
+  deps.progress(`committed batch ${input.batchId}: ${published} files published, checkpoint advanced`);
+  return summary;
+}

@@ -1,0 +1,55 @@
+import { createHash } from 'node:crypto';
+import type { ObjectInfo } from '../ports/object-store';
+
+export type BatchMode = 'scheduled' | 'backfill';
+
+export interface SliceRange {
+  /** Index of the first object of the slice in `objects`. */
+  readonly first: number;
+  /** Index after the last object. */
+  readonly end: number;
+}
+
+/** The frozen list of raw objects a batch processes; written once at plan time, read by every later state. */
+export interface BatchManifest {
+  readonly batch_id: string;
+  readonly mode: BatchMode;
+  /** ISO time the batch was planned: the `ingested_at` of its rows, so a resumed batch writes identical rows. */
+  readonly planned_at: string;
+  readonly range: { readonly from: string; readonly to: string } | null;
+  readonly objects: readonly ObjectInfo[];
+  readonly slices: readonly SliceRange[];
+}
+
+/** Batch id: a digest of the mode and the sorted object keys, so the same list always gets the same id. */
+export function batchIdFor(mode: BatchMode, keys: readonly string[]): string {
+  const hash = createHash('sha256');
+  hash.update(`${mode}\n`);
+  for (const key of [...keys].sort()) hash.update(`${key}\n`);
+  return hash.digest('hex').slice(0, 32);
+}
+
+/** Cuts the object list into slices of at most `maxBytes` (an object larger than that gets a slice alone). */
+export function sliceObjects(objects: readonly ObjectInfo[], maxBytes: number): SliceRange[] {
+  const slices: SliceRange[] = [];
+  let first = 0;
+  let bytes = 0;
+  objects.forEach((object, index) => {
+    if (index > first && bytes + object.sizeBytes > maxBytes) {
+      slices.push({ first, end: index });
+      first = index;
+      bytes = 0;
+    }
+    bytes += object.sizeBytes;
+  });
+  if (objects.length > first) slices.push({ first, end: objects.length });
+  return slices;
+}
+
+/** Arrival hour of a Firehose key `raw/YYYY/MM/DD/HH/...` as epoch ms, or undefined for other layouts. */
+export function arrivalHourMs(key: string): number | undefined {
+  const match = /^raw\/(\d{4})\/(\d{2})\/(\d{2})\/(\d{2})\//.exec(key);
+  if (!match) return undefined;
+  const [, y, m, d, h] = match;
+  return Date.UTC(Number(y), Number(m) - 1, Number(d), Number(h));
+}

@@ -1,0 +1,126 @@
+import { addHours } from 'date-fns';
+import { parseUtcDate, shiftUtcDate, utcDaysBetween } from '../time/utc';
+import type { ObjectInfo } from '../ports/object-store';
+import { InvalidInputError } from '../errors';
+import { Layout } from './config';
+import type { PipelineDeps } from './deps';
+import { batchIdFor, sliceObjects, type BatchManifest, type BatchMode } from './manifest';
+import type { RunInput } from './run-input';
+
+/** What PlanBatch hands the state machine: pointers and counts only. */
+export interface BatchPlan {
+  readonly batch_id: string;
+  readonly mode: BatchMode;
+  readonly manifest_key: string;
+  readonly object_count: number;
+  readonly raw_bytes: number;
+  /** Slice indexes for the Map states: [0, 1, ..., n-1]. */
+  readonly slices: number[];
+  /** Checkpoint version after planning: CommitBatch compares-and-sets against it. */
+  readonly checkpoint_version: number;
+  /** True when this run resumes a batch an earlier run planned but did not commit. */
+  readonly resumed: boolean;
+}
+
+export function checkpointName(deps: PipelineDeps, mode: BatchMode): string {
+  return mode === 'scheduled' ? deps.config.pipelineName : `${deps.config.pipelineName}-backfill`;
+}
+
+/**
+ * Freezes the batch. Scheduled: resume the pending batch if there is one, else every raw object not in
+ * the processed ledger (late objects under an older hour prefix included). Backfill: every raw object
+ * under the day prefixes of the range. The manifest is written before the checkpoint points at it.
+ */
+export async function planBatch(deps: PipelineDeps, input: RunInput): Promise<BatchPlan> {
+  const mode = input.mode;
+  const name = checkpointName(deps, mode);
+  const checkpoint = await deps.state.getCheckpoint(name);
+
+  if (mode === 'scheduled' && checkpoint.pending) {
+    const manifest = JSON.parse((await deps.objects.get(checkpoint.pending.manifestKey)).toString('utf8')) as BatchManifest;
+    deps.progress(`resuming uncommitted batch ${manifest.batch_id} (${manifest.objects.length} objects)`);
+    return toPlan(manifest, checkpoint.pending.manifestKey, checkpoint.version, true);
+  }
+
+  const listed = mode === 'scheduled' ? await listScheduled(deps) : await listBackfill(deps, input);
+  const processed = mode === 'scheduled' ? await deps.state.filterProcessed(listed.map((o) => o.key)) : new Set<string>();
+  const objects = listed.filter((o) => !processed.has(o.key)).sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  if (objects.length === 0) {
+    deps.progress('no new raw objects');
+    return { batch_id: '', mode, manifest_key: '', object_count: 0, raw_bytes: 0, slices: [], checkpoint_version: checkpoint.version, resumed: false };
+  }
+
+  const batchId = batchIdFor(mode, objects.map((o) => o.key));
+  const manifestKey = Layout.manifest(batchId);
+  const manifest: BatchManifest = {
+    batch_id: batchId,
+    mode,
+    planned_at: deps.clock.now().toISOString(),
+    range: mode === 'backfill' && input.from && input.to ? { from: input.from, to: input.to } : null,
+    objects: objects.map((o) => ({ key: o.key, sizeBytes: o.sizeBytes })),
+    slices: sliceObjects(objects, deps.config.sliceMaxBytes),
+  };
+  await deps.objects.put(manifestKey, JSON.stringify(manifest));
+
+  let version = checkpoint.version;
+  if (mode === 'scheduled') {
+    const written = await deps.state.putCheckpoint({
+      name,
+      expectedVersion: checkpoint.version,
+      pending: { batchId, manifestKey },
+      ...(checkpoint.lastBatchId !== undefined ? { lastBatchId: checkpoint.lastBatchId } : {}),
+      ...(checkpoint.committedAt !== undefined ? { committedAt: checkpoint.committedAt } : {}),
+    });
+    version = written.version;
+  }
+  deps.progress(`planned batch ${batchId}: ${objects.length} objects, ${manifest.slices.length} slices`);
+  return toPlan(manifest, manifestKey, version, false);
+}
+
+function toPlan(manifest: BatchManifest, manifestKey: string, version: number, resumed: boolean): BatchPlan {
+  return {
+    batch_id: manifest.batch_id,
+    mode: manifest.mode,
+    manifest_key: manifestKey,
+    object_count: manifest.objects.length,
+    raw_bytes: manifest.objects.reduce((sum, o) => sum + o.sizeBytes, 0),
+    slices: manifest.slices.map((_s, index) => index),
+    checkpoint_version: version,
+    resumed,
+  };
+}
+
+async function listScheduled(deps: PipelineDeps): Promise<ObjectInfo[]> {
+  const lookback = deps.config.lookbackHours;
+  if (lookback === undefined) return collect(deps, [Layout.raw]);
+  const now = deps.clock.now();
+  const prefixes: string[] = [];
+  for (let h = lookback; h >= 0; h--) prefixes.push(hourPrefix(addHours(now, -h)));
+  return collect(deps, prefixes);
+}
+
+async function listBackfill(deps: PipelineDeps, input: RunInput): Promise<ObjectInfo[]> {
+  if (!input.from || !input.to) throw new InvalidInputError('backfill needs from and to (YYYY-MM-DD)');
+  const days = utcDaysBetween(input.from, input.to);
+  if (days > 3660) throw new InvalidInputError(`backfill range too long: ${days + 1} days (max 3661)`);
+  const prefixes: string[] = [];
+  for (let d = 0; d <= days; d++) prefixes.push(dayPrefix(parseUtcDate(shiftUtcDate(input.from, d))));
+  return collect(deps, prefixes);
+}
+
+async function collect(deps: PipelineDeps, prefixes: readonly string[]): Promise<ObjectInfo[]> {
+  const found: ObjectInfo[] = [];
+  for (const prefix of prefixes) for await (const info of deps.objects.list(prefix)) found.push(info);
+  return found;
+}
+
+/** `raw/YYYY/MM/DD/HH/` of a UTC time (toISOString is always UTC: never the local zone). */
+function hourPrefix(at: Date): string {
+  const iso = at.toISOString();
+  return `raw/${iso.slice(0, 4)}/${iso.slice(5, 7)}/${iso.slice(8, 10)}/${iso.slice(11, 13)}/`;
+}
+
+function dayPrefix(at: Date): string {
+  const iso = at.toISOString();
+  return `raw/${iso.slice(0, 4)}/${iso.slice(5, 7)}/${iso.slice(8, 10)}/`;
+}

@@ -1,0 +1,92 @@
+import type { DedupResult } from './dedup-batch';
+import type { BatchMode } from './manifest';
+import type { SliceValidation } from './validate-slice';
+import { sortedReasons } from './validate-slice';
+
+/** The summary `run --json` / `backfill --json` print (PRODUCT.md §5), also saved as runs/<batch_id>.json. */
+export interface RunSummary {
+  status: 'committed' | 'nothing_to_do' | 'skipped' | 'failed';
+  batch_id: string;
+  mode: BatchMode;
+  resumed: boolean;
+  objects_read: number;
+  lines_read: number;
+  blank_lines: number;
+  inserted: number;
+  duplicates_in_batch: number;
+  duplicates_existing: number;
+  quarantined: number;
+  quarantined_by_reason: Record<string, number>;
+  enriched: number;
+  no_account: number;
+  no_subscription: number;
+  partitions: number;
+  merge_groups: number;
+  committed_at: string | null;
+}
+
+export function emptySummary(status: RunSummary['status'], mode: BatchMode): RunSummary {
+  return {
+    status,
+    batch_id: '',
+    mode,
+    resumed: false,
+    objects_read: 0,
+    lines_read: 0,
+    blank_lines: 0,
+    inserted: 0,
+    duplicates_in_batch: 0,
+    duplicates_existing: 0,
+    quarantined: 0,
+    quarantined_by_reason: {},
+    enriched: 0,
+    no_account: 0,
+    no_subscription: 0,
+    partitions: 0,
+    merge_groups: 0,
+    committed_at: null,
+  };
+}
+
+/** Adds up the slices and the dedup counts. Conflicts are quarantined lines (reason duplicate_conflict). */
+export function summarize(args: {
+  batchId: string;
+  mode: BatchMode;
+  resumed: boolean;
+  slices: readonly SliceValidation[];
+  dedup: DedupResult;
+}): RunSummary {
+  const byReason: Record<string, number> = {};
+  let objects = 0;
+  let lines = 0;
+  let blank = 0;
+  let quarantined = 0;
+  for (const s of args.slices) {
+    objects += s.objects;
+    lines += s.lines_read;
+    blank += s.blank_lines;
+    quarantined += s.quarantined;
+    for (const [reason, n] of Object.entries(s.quarantined_by_reason)) byReason[reason] = (byReason[reason] ?? 0) + n;
+  }
+  if (args.dedup.conflicts > 0) byReason.duplicate_conflict = (byReason.duplicate_conflict ?? 0) + args.dedup.conflicts;
+  return {
+    status: 'committed',
+    batch_id: args.batchId,
+    mode: args.mode,
+    resumed: args.resumed,
+    objects_read: objects,
+    lines_read: lines,
+    blank_lines: blank,
+    inserted: args.dedup.inserts + args.dedup.already_inserted,
+    duplicates_in_batch: args.dedup.duplicates_in_batch,
+    duplicates_existing: args.dedup.duplicates_existing,
+    quarantined: quarantined + args.dedup.conflicts,
+    quarantined_by_reason: sortedReasons(byReason),
+    enriched: args.dedup.enriched,
+    no_account: args.dedup.no_account,
+    no_subscription: args.dedup.no_subscription,
+    partitions: args.dedup.partitions,
+    merge_groups: args.dedup.groups.length,
+    committed_at: null,
+  };
+}

@@ -1,0 +1,17 @@
+/**
+ * The relations the batch SQL reads and writes, per engine: DuckDB reads files in the lake folder,
+ * Athena reads Glue tables. Each method returns an identifier fragment for src/sql/render.ts.
+ */
+export interface SqlSources {
+  /** Staged rows of the batch (final + enriched slices). */
+  stagedSource(batchId: string, sliceCount: number): Promise<string>;
+  /** The published curated table (an empty relation with the right columns when there is none yet). */
+  curatedSource(): Promise<string>;
+  classifiedTarget(batchId: string): string;
+  classifiedSource(batchId: string): string;
+  mergeTarget(batchId: string, group: number): string;
+  /** Rows of this batch already written, pending or published. */
+  batchRowsSource(batchId: string): Promise<string>;
+  /** Statements to run before classification so a retry replaces rather than appends (Athena: DELETE). */
+  beforeClassify(batchId: string): readonly import('../ports/sql-engine').SqlStatement[];
+}

@@ -1,0 +1,60 @@
+import type { ValidEvent } from '../contract/types';
+import type { StateVersion, VersionWrite } from '../ports/state-store';
+import { accountKey, subscriptionKey } from './entity-key';
+
+const ACCOUNT_FIELDS = ['country'] as const;
+const SUBSCRIPTION_FIELDS = ['subscription_type', 'subscription_status'] as const;
+
+/**
+ * The state-store version an account or subscription event contributes, or undefined for other events.
+ * Only the fields the event sets are stored, so a partial update keeps earlier values when folded.
+ */
+export function versionWriteFor(event: ValidEvent): VersionWrite | undefined {
+  if (event.user_uuid === null) return undefined;
+  if (event.event_type === 'account') {
+    return { entity: accountKey(event.user_uuid), version: versionOf(event, ACCOUNT_FIELDS) };
+  }
+  if (event.event_type === 'subscription' && event.language !== null) {
+    return { entity: subscriptionKey(event.user_uuid, event.language), version: versionOf(event, SUBSCRIPTION_FIELDS) };
+  }
+  return undefined;
+}
+
+function versionOf(event: ValidEvent, names: readonly string[]): StateVersion {
+  const fields: Record<string, string> = {};
+  for (const name of names) {
+    const value = event.body[name];
+    if (typeof value === 'string') fields[name] = value;
+  }
+  return { eventUuid: event.event_uuid, createdAt: event.created_at, fields };
+}
+
+/**
+ * Point-in-time view of one entity: the fold of every version with createdAt <= t, in event-time order
+ * (ties broken by event uuid so the answer never depends on arrival order).
+ */
+export class EntityTimeline {
+  private readonly times: number[];
+  private readonly states: Readonly<Record<string, string>>[];
+
+  constructor(versions: readonly StateVersion[]) {
+    const sorted = [...versions].sort((a, b) =>
+      a.createdAt !== b.createdAt ? a.createdAt - b.createdAt : a.eventUuid < b.eventUuid ? -1 : 1,
+    );
+    this.times = sorted.map((v) => v.createdAt);
+    let state: Record<string, string> = {};
+    this.states = sorted.map((v) => (state = { ...state, ...v.fields }));
+  }
+
+  /** The folded state as of `t` (inclusive), or undefined when no version is that old. */
+  asOf(t: number): Readonly<Record<string, string>> | undefined {
+    let lo = 0;
+    let hi = this.times.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if ((this.times[mid] as number) <= t) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo === 0 ? undefined : this.states[lo - 1];
+  }
+}

@@ -1,0 +1,73 @@
+import { ConservationError } from '../errors';
+import { renderSql } from '../sql/render';
+import { Layout } from './config';
+import type { DedupResult } from './dedup-batch';
+import type { PipelineDeps } from './deps';
+import { summarize, type RunSummary } from './run-summary';
+import type { SliceValidation } from './validate-slice';
+
+export interface VerifyInput {
+  readonly batchId: string;
+  readonly mode: 'scheduled' | 'backfill';
+  readonly resumed: boolean;
+  readonly slices: readonly SliceValidation[];
+  readonly dedup: DedupResult;
+}
+
+/**
+ * Proves lines_read = inserted + duplicates_in_batch + duplicates_existing + quarantined + blank_lines
+ * from what was actually written (rows of this batch in the table, lines in its quarantine objects),
+ * not only from counters. Any gap fails the run before the checkpoint moves.
+ */
+export async function verifyBatch(deps: PipelineDeps, input: VerifyInput): Promise<RunSummary> {
+  const summary = summarize({ batchId: input.batchId, mode: input.mode, resumed: input.resumed, slices: input.slices, dedup: input.dedup });
+  const problems: string[] = [];
+
+  const staged = input.slices.reduce((sum, s) => sum + s.staged_final + s.staged_lessons, 0);
+  if (staged !== input.dedup.staged_rows) {
+    problems.push(`validation staged ${staged} rows but the SQL engine read ${input.dedup.staged_rows}`);
+  }
+  const classes =
+    input.dedup.inserts + input.dedup.already_inserted + input.dedup.duplicates_in_batch +
+    input.dedup.duplicates_existing + input.dedup.conflicts;
+  if (classes !== input.dedup.staged_rows) {
+    problems.push(`dedup classified ${classes} of ${input.dedup.staged_rows} staged rows`);
+  }
+
+  const [written] = await deps.sql.query<{ rows: number }>(
+    renderSql(deps.dialect, 'count_batch_rows', { batch_rows_source: await deps.sources.batchRowsSource(input.batchId) }),
+    [input.batchId],
+  );
+  const rowsWritten = written?.rows ?? 0;
+  if (rowsWritten !== summary.inserted) {
+    problems.push(`the table holds ${rowsWritten} rows of this batch, expected ${summary.inserted}`);
+  }
+
+  const quarantineLines = await countQuarantineLines(deps, input.batchId);
+  if (quarantineLines !== summary.quarantined) {
+    problems.push(`the quarantine holds ${quarantineLines} records of this batch, expected ${summary.quarantined}`);
+  }
+
+  const accounted =
+    summary.inserted + summary.duplicates_in_batch + summary.duplicates_existing + summary.quarantined + summary.blank_lines;
+  if (accounted !== summary.lines_read) {
+    problems.push(
+      `lines_read ${summary.lines_read} != inserted ${summary.inserted} + duplicates_in_batch ${summary.duplicates_in_batch} + ` +
+        `duplicates_existing ${summary.duplicates_existing} + quarantined ${summary.quarantined} + blank_lines ${summary.blank_lines} (= ${accounted})`,
+    );
+  }
+  if (problems.length > 0) {
+    throw new ConservationError(`batch ${input.batchId} does not balance; nothing committed: ${problems.join('; ')}`);
+  }
+  deps.progress(`verified: ${summary.lines_read} lines accounted for`);
+  return summary;
+}
+
+async function countQuarantineLines(deps: PipelineDeps, batchId: string): Promise<number> {
+  let lines = 0;
+  for await (const info of deps.objects.list(Layout.quarantine(batchId))) {
+    const body = await deps.objects.get(info.key);
+    for (let i = body.indexOf(10); i !== -1; i = body.indexOf(10, i + 1)) lines++;
+  }
+  return lines;
+}

@@ -1,0 +1,46 @@
+import { mkdir } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { DuckDbEngine } from '../adapters/local/duckdb-engine';
+import { DuckDbSources } from '../adapters/local/duckdb-sources';
+import { FileStateStore } from '../adapters/local/file-state-store';
+import { FolderObjectStore } from '../adapters/local/folder-object-store';
+import { systemClock, type Clock } from '../ports/clock';
+import { DEFAULT_CONFIG, type PipelineConfig } from '../pipeline/config';
+import type { PipelineDeps, Progress } from '../pipeline/deps';
+
+export interface LocalLakeOptions {
+  readonly clock?: Clock;
+  readonly config?: Partial<PipelineConfig>;
+  readonly progress?: Progress;
+  /** DuckDB threads (default: all cores). */
+  readonly threads?: number;
+}
+
+export interface LocalLake extends PipelineDeps {
+  readonly root: string;
+  close(): Promise<void>;
+}
+
+/**
+ * The embedded runtime's adapters over one lake folder: objects in `<lake>/`, user state, lease and
+ * checkpoint in `<lake>/state/`, DuckDB in memory reading the lake's files.
+ */
+export async function openLocalLake(dir: string, options: LocalLakeOptions = {}): Promise<LocalLake> {
+  const root = resolve(dir);
+  await mkdir(root, { recursive: true });
+  const objects = new FolderObjectStore(root);
+  const state = await FileStateStore.open(join(root, 'state'));
+  const sql = await DuckDbEngine.create(options.threads !== undefined ? { threads: options.threads } : {});
+  return {
+    root,
+    objects,
+    state,
+    sql,
+    dialect: 'duckdb',
+    sources: new DuckDbSources(objects),
+    clock: options.clock ?? systemClock,
+    config: { ...DEFAULT_CONFIG, ...options.config },
+    progress: options.progress ?? (() => undefined),
+    close: () => sql.close(),
+  };
+}

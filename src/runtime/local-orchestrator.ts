@@ -1,0 +1,111 @@
+import { installPromiseWithResolvers } from './polyfill';
+installPromiseWithResolvers();
+
+import { ExecutionError, StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
+import type { ExecutionRequest, ExecutionResult, Orchestrator } from '../ports/orchestrator';
+import type { PipelineDeps } from '../pipeline/deps';
+import { mergeGroup } from '../pipeline/merge-group';
+import { renderSql } from '../sql/render';
+import { InvalidInputError } from '../errors';
+import { loadAsl, type AslDefinition } from './asl';
+import { SETTING_PLACEHOLDERS, STATE_BINDINGS } from './registry';
+import { TASK_FACTORIES, type TaskHandler } from './task-factories';
+
+export interface LocalOrchestratorOptions {
+  /** Milliseconds to wait before each retry, per state name (tests set 0). Default: the ASL's own backoff. */
+  readonly retryIntervalOverrides?: Readonly<Record<string, number>>;
+  /** Replace a state's handler (fault-injection tests). */
+  readonly handlerOverrides?: Readonly<Record<string, TaskHandler>>;
+}
+
+/** Substitutions for running the ASL in-process: local ARNs and names, the Athena text for reference. */
+export function localSubstitutions(): Record<string, string> {
+  const subs: Record<string, string> = {};
+  for (const binding of Object.values(STATE_BINDINGS)) {
+    subs[binding.placeholder] =
+      binding.kind === 'lambda'
+        ? `arn:aws:lambda:us-east-1:000000000000:function:eventlake-local-${binding.task}`
+        : renderSql('athena', binding.sql, { classified_source: 'eventlake_classified', merge_target: 'eventlake_events' }).text;
+  }
+  for (const name of SETTING_PLACEHOLDERS) subs[name] = `eventlake_local`;
+  return subs;
+}
+
+/**
+ * Runs state-machines/microbatch.asl.json in-process with aws-local-stepfunctions: each Task state is
+ * bound through the registry to its task handler (lambda) or its DuckDB counterpart (athena).
+ */
+export class LocalOrchestrator implements Orchestrator {
+  private readonly definition: AslDefinition;
+  private readonly handlers: Record<string, TaskHandler>;
+
+  constructor(
+    private readonly deps: PipelineDeps,
+    private readonly options: LocalOrchestratorOptions = {},
+  ) {
+    this.definition = loadAsl(localSubstitutions());
+    this.handlers = {};
+    for (const [stateName, binding] of Object.entries(STATE_BINDINGS)) {
+      this.handlers[stateName] =
+        options.handlerOverrides?.[stateName] ??
+        (binding.kind === 'lambda' ? TASK_FACTORIES[binding.task](deps) : (event) => this.runAthenaState(event));
+    }
+  }
+
+  async execute(request: ExecutionRequest): Promise<ExecutionResult> {
+    const machine = new StateMachine(this.definition as unknown as StateMachineDefinition, {
+      validationOptions: { checkArn: true, checkPaths: true },
+    });
+    const execution = machine.run(request.input as never, {
+      overrides: {
+        taskResourceLocalHandlers: this.handlers as never,
+        ...(this.options.retryIntervalOverrides ? { retryIntervalOverrides: { ...this.options.retryIntervalOverrides } } : {}),
+      },
+      context: {
+        Execution: {
+          Id: `arn:aws:states:local:000000000000:execution:eventlake:${request.name}`,
+          Name: request.name,
+          StartTime: this.deps.clock.now().toISOString(),
+          Input: request.input as never,
+        },
+      },
+    });
+    void this.reportProgress(execution.eventLogs);
+    try {
+      const output = (await execution.result) as Record<string, unknown>;
+      return { name: request.name, status: 'SUCCEEDED', output };
+    } catch (error) {
+      if (error instanceof ExecutionError) {
+        const cause = error.cause as { name?: string; message?: string } | undefined;
+        return { name: request.name, status: 'FAILED', error: cause?.name ?? 'States.Runtime', cause: cause?.message ?? error.message };
+      }
+      if (error instanceof Error && error.name === 'ExecutionTimeoutError') {
+        return { name: request.name, status: 'TIMED_OUT', error: 'States.Timeout', cause: error.message };
+      }
+      throw error;
+    }
+  }
+
+  /** The MergeGroup Athena state: same Parameters as on AWS, run on DuckDB. */
+  private async runAthenaState(event: unknown): Promise<unknown> {
+    const params = (event as { ExecutionParameters?: unknown }).ExecutionParameters;
+    if (!Array.isArray(params) || params.length !== 2) {
+      throw new InvalidInputError(`MergeGroup: ExecutionParameters must be [batch_id, group], got ${JSON.stringify(params)}`);
+    }
+    const batchId = String(params[0]).replace(/^'|'$/g, '');
+    const group = Number(params[1]);
+    await mergeGroup(this.deps, batchId, group);
+    return { QueryExecution: { Status: { State: 'SUCCEEDED' } } };
+  }
+
+  private async reportProgress(logs: AsyncGenerator<{ type: string; state?: { name: string }; index?: number; Error?: string }>) {
+    try {
+      for await (const event of logs) {
+        if (event.type === 'StateRetried' && event.state) this.deps.progress(`retrying ${event.state.name}`);
+        if (event.type === 'StateEntered' && event.state && event.index === undefined) this.deps.progress(`→ ${event.state.name}`);
+      }
+    } catch {
+      // The event log ends with the execution; its errors are reported by execute().
+    }
+  }
+}

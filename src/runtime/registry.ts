@@ -1,0 +1,40 @@
+/**
+ * The one map from each Task state of state-machines/microbatch.asl.json to what runs it.
+ * The local runtime binds `lambda` entries to the handlers in tasks/<task>/handler.ts and `athena`
+ * entries to the DuckDB counterpart of the SQL; CDK (issue 3) builds one NodejsFunction per `lambda`
+ * entry and substitutes the same placeholders. tests/asl/placeholders.test.ts proves keys and
+ * placeholders match both ways.
+ */
+export type TaskBinding =
+  | { readonly kind: 'lambda'; readonly task: TaskName; readonly placeholder: string }
+  | { readonly kind: 'athena'; readonly sql: string; readonly placeholder: string };
+
+export const TASK_NAMES = [
+  'acquire-lease',
+  'plan-batch',
+  'validate-slice',
+  'enrich-slice',
+  'dedup-batch',
+  'verify-batch',
+  'commit-batch',
+  'release-lease',
+] as const;
+export type TaskName = (typeof TASK_NAMES)[number];
+
+export const STATE_BINDINGS: Readonly<Record<string, TaskBinding>> = {
+  AcquireLease: { kind: 'lambda', task: 'acquire-lease', placeholder: 'AcquireLeaseFunctionArn' },
+  PlanBatch: { kind: 'lambda', task: 'plan-batch', placeholder: 'PlanBatchFunctionArn' },
+  ValidateSlice: { kind: 'lambda', task: 'validate-slice', placeholder: 'ValidateSliceFunctionArn' },
+  EnrichSlice: { kind: 'lambda', task: 'enrich-slice', placeholder: 'EnrichSliceFunctionArn' },
+  DedupBatch: { kind: 'lambda', task: 'dedup-batch', placeholder: 'DedupBatchFunctionArn' },
+  MergeGroup: { kind: 'athena', sql: 'merge_group', placeholder: 'MergeGroupQuery' },
+  VerifyBatch: { kind: 'lambda', task: 'verify-batch', placeholder: 'VerifyBatchFunctionArn' },
+  CommitBatch: { kind: 'lambda', task: 'commit-batch', placeholder: 'CommitBatchFunctionArn' },
+  ReleaseLease: { kind: 'lambda', task: 'release-lease', placeholder: 'ReleaseLeaseFunctionArn' },
+  ReleaseLeaseAfterFailure: { kind: 'lambda', task: 'release-lease', placeholder: 'ReleaseLeaseFunctionArn' },
+};
+
+/** Placeholders that are settings, not tasks: substituted by CDK with real names, locally with local names. */
+export const SETTING_PLACEHOLDERS = ['GlueDatabase', 'AthenaWorkGroup'] as const;
+
+export const ASL_FILE = 'state-machines/microbatch.asl.json';

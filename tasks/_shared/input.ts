@@ -1,0 +1,62 @@
+import { array, boolean, mixed, number, object, string, ValidationError, type InferType, type Schema } from 'yup';
+import { InvalidInputError } from '../../src/errors';
+
+/** Validates a task's input at the boundary; the error names the task and every bad field. */
+export function parseTaskInput<S extends Schema>(task: string, schema: S, event: unknown): InferType<S> {
+  try {
+    return schema.validateSync(event, { strict: true, abortEarly: false, stripUnknown: false }) as InferType<S>;
+  } catch (error) {
+    const detail = error instanceof ValidationError ? error.errors.join('; ') : String(error);
+    throw new InvalidInputError(`${task}: invalid input: ${detail}`);
+  }
+}
+
+export const leaseSchema = object({ acquired: boolean().required(), owner: string().required() });
+
+export const batchSchema = object({
+  batch_id: string().defined(),
+  mode: string().oneOf(['scheduled', 'backfill'] as const).required(),
+  manifest_key: string().defined(),
+  object_count: number().integer().min(0).required(),
+  checkpoint_version: number().integer().min(0).required(),
+  resumed: boolean().required(),
+  slices: array(number().integer().min(0).required()).required(),
+});
+
+export const sliceRefSchema = object({
+  input: object({
+    batch_id: string().required(),
+    manifest_key: string().required(),
+    slice: number().integer().min(0).required(),
+  }).required(),
+});
+
+const countsRecord = mixed<Record<string, number>>((value): value is Record<string, number> =>
+  typeof value === 'object' && value !== null && Object.values(value).every((n) => typeof n === 'number'),
+);
+
+export const sliceValidationSchema = object({
+  slice: number().integer().required(),
+  objects: number().integer().required(),
+  lines_read: number().integer().required(),
+  blank_lines: number().integer().required(),
+  quarantined: number().integer().required(),
+  quarantined_by_reason: countsRecord.required(),
+  staged_final: number().integer().required(),
+  staged_lessons: number().integer().required(),
+  state_versions: number().integer().required(),
+});
+
+export const dedupSchema = object({
+  staged_rows: number().integer().required(),
+  inserts: number().integer().required(),
+  already_inserted: number().integer().required(),
+  duplicates_in_batch: number().integer().required(),
+  duplicates_existing: number().integer().required(),
+  conflicts: number().integer().required(),
+  enriched: number().integer().required(),
+  no_account: number().integer().required(),
+  no_subscription: number().integer().required(),
+  partitions: number().integer().required(),
+  groups: array(number().integer().min(0).required()).required(),
+});

@@ -1,0 +1,16 @@
+import { object, string } from 'yup';
+import { acquireLease, type LeaseOutcome } from '../../src/pipeline/lease';
+import type { PipelineDeps } from '../../src/pipeline/deps';
+import { parseRunInput } from '../../src/pipeline/run-input';
+import { parseTaskInput } from '../_shared/input';
+
+const schema = object({ state: object().required(), execution: string().required() });
+
+/** AcquireLease: the execution name owns the lease; a held lease makes the run end as skipped. */
+export function createHandler(deps: PipelineDeps) {
+  return async (event: unknown): Promise<LeaseOutcome> => {
+    const input = parseTaskInput('AcquireLease', schema, event);
+    parseRunInput(input.state);
+    return acquireLease(deps, input.execution);
+  };
+}
