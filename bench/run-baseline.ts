@@ -36,7 +36,7 @@ async function main(): Promise<void> {
              CAST(to_timestamp(created_at) AS DATE) AS event_date,
              payload
       FROM parsed
-      WHERE event_uuid IS NOT NULL AND event_name IS NOT NULL AND created_at IS NOT NULL
+      WHERE event_uuid IS NOT NULL AND event_name IS NOT NULL AND created_at BETWEEN 946684800 AND 4102444800
       QUALIFY row_number() OVER (PARTITION BY event_uuid ORDER BY filename, n) = 1
     ) TO '${outDir}' (FORMAT parquet, PARTITION_BY (event_type, event_date), OVERWRITE_OR_IGNORE true)
   `);

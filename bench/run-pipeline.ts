@@ -2,6 +2,7 @@
  * Child process of bench/bench.ts: one scheduled run of the local pipeline on a prepared lake.
  * Prints one JSON line: {seconds, peak_rss_mib, summary, phases}.
  */
+import { availableParallelism } from 'node:os';
 import { LocalOrchestrator } from '../src/runtime/local-orchestrator';
 import { openLocalLake } from '../src/runtime/local-lake';
 
@@ -24,7 +25,7 @@ async function main(): Promise<void> {
     },
   });
   const started = performance.now();
-  const result = await new LocalOrchestrator(lake).execute({ name: 'bench', input: { mode: 'scheduled' } });
+  const result = await new LocalOrchestrator(lake, { workers: availableParallelism() }).execute({ name: 'bench', input: { mode: 'scheduled' } });
   const seconds = (performance.now() - started) / 1000;
   phases[current] = (phases[current] ?? 0) + (performance.now() - since) / 1000;
   delete phases.start;

@@ -21,7 +21,7 @@ export const DEFAULT_CONFIG: PipelineConfig = {
   leaseTtlSeconds: 3600,
   dedupHorizonDays: 7,
   maxPartitionsPerMerge: 80,
-  sliceMaxBytes: 32 * 1024 * 1024,
+  sliceMaxBytes: 8 * 1024 * 1024,
   lookbackHours: undefined,
 };
 

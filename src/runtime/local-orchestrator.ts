@@ -10,12 +10,20 @@ import { InvalidInputError } from '../errors';
 import { loadAsl, type AslDefinition } from './asl';
 import { SETTING_PLACEHOLDERS, STATE_BINDINGS } from './registry';
 import { TASK_FACTORIES, type TaskHandler } from './task-factories';
+import { SlicePool, type SliceTaskName } from './worker-pool';
+
+const SLICE_STATES: Readonly<Record<string, SliceTaskName>> = { ValidateSlice: 'validate-slice', EnrichSlice: 'enrich-slice' };
 
 export interface LocalOrchestratorOptions {
   /** Milliseconds to wait before each retry, per state name (tests set 0). Default: the ASL's own backoff. */
   readonly retryIntervalOverrides?: Readonly<Record<string, number>>;
   /** Replace a state's handler (fault-injection tests). */
   readonly handlerOverrides?: Readonly<Record<string, TaskHandler>>;
+  /**
+   * Worker threads for the ValidateSlice and EnrichSlice Map iterations; 0 or 1 runs them in-process.
+   * Default 1 (the CLI passes the number of cores).
+   */
+  readonly workers?: number;
 }
 
 /** Substitutions for running the ASL in-process: local ARNs and names, the Athena text for reference. */
@@ -53,12 +61,28 @@ export class LocalOrchestrator implements Orchestrator {
   }
 
   async execute(request: ExecutionRequest): Promise<ExecutionResult> {
+    const workers = this.options.workers ?? 1;
+    if (workers <= 1) return this.executeWith(request, this.handlers);
+    const root = this.deps.objects.uri('').replace(/\/$/, '');
+    const pool = new SlicePool(workers, root, this.deps.config, this.deps.progress);
+    try {
+      const handlers = { ...this.handlers };
+      for (const [state, task] of Object.entries(SLICE_STATES)) {
+        if (!this.options.handlerOverrides?.[state]) handlers[state] = (event) => pool.run(task, event);
+      }
+      return await this.executeWith(request, handlers);
+    } finally {
+      await pool.close();
+    }
+  }
+
+  private async executeWith(request: ExecutionRequest, handlers: Record<string, TaskHandler>): Promise<ExecutionResult> {
     const machine = new StateMachine(this.definition as unknown as StateMachineDefinition, {
       validationOptions: { checkArn: true, checkPaths: true },
     });
     const execution = machine.run(request.input as never, {
       overrides: {
-        taskResourceLocalHandlers: this.handlers as never,
+        taskResourceLocalHandlers: handlers as never,
         ...(this.options.retryIntervalOverrides ? { retryIntervalOverrides: { ...this.options.retryIntervalOverrides } } : {}),
       },
       context: {

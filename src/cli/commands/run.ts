@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { availableParallelism } from 'node:os';
 import type { ExecutionResult } from '../../ports/orchestrator';
 import type { RunSummary } from '../../pipeline/run-summary';
 import { LocalOrchestrator } from '../../runtime/local-orchestrator';
@@ -9,6 +10,8 @@ export interface RunRequest {
   readonly mode: 'scheduled' | 'backfill';
   readonly from?: string;
   readonly to?: string;
+  /** Worker threads for the slice states (default: one per core). */
+  readonly workers?: number;
 }
 
 /** A unique local execution name (it owns the lease): mode, UTC time, random suffix. */
@@ -22,7 +25,8 @@ export async function executeRun(lake: LocalLake, request: RunRequest): Promise<
   const input: Record<string, unknown> = { mode: request.mode };
   if (request.from !== undefined) input.from = request.from;
   if (request.to !== undefined) input.to = request.to;
-  return new LocalOrchestrator(lake).execute({ name: executionName(lake, request.mode), input });
+  const workers = request.workers ?? availableParallelism();
+  return new LocalOrchestrator(lake, { workers }).execute({ name: executionName(lake, request.mode), input });
 }
 
 /** Prints the summary (stdout) and returns the exit code: 0 committed or nothing to do, 3 skipped, 1 failed. */

@@ -1,0 +1,54 @@
+import { parentPort, workerData } from 'node:worker_threads';
+import { DuckDbSources } from '../adapters/local/duckdb-sources';
+import { FileStateStore } from '../adapters/local/file-state-store';
+import { FolderObjectStore } from '../adapters/local/folder-object-store';
+import { ConfigError } from '../errors';
+import { systemClock } from '../ports/clock';
+import type { SqlEngine } from '../ports/sql-engine';
+import type { PipelineConfig } from '../pipeline/config';
+import type { PipelineDeps } from '../pipeline/deps';
+import { join } from 'node:path';
+import { TASK_FACTORIES, type TaskHandler } from './task-factories';
+import type { SliceTaskName, WorkerReply, WorkerRequest } from './worker-pool';
+
+/** Slice tasks never touch SQL; a call here is a bug worth a loud error. */
+const noSql: SqlEngine = {
+  run: () => Promise.reject(new ConfigError('SQL is not available in a slice worker')),
+  query: () => Promise.reject(new ConfigError('SQL is not available in a slice worker')),
+  close: () => Promise.resolve(),
+};
+
+async function start(): Promise<void> {
+  const port = parentPort;
+  if (!port) throw new Error('slice-worker-main must run in a worker thread');
+  const { root, config } = workerData as { root: string; config: PipelineConfig };
+  const objects = new FolderObjectStore(root);
+  // Its own handle on the same state folder: the store catches up from the shared log on every call.
+  const state = await FileStateStore.open(join(root, 'state'));
+  const deps: PipelineDeps = {
+    objects,
+    state,
+    sql: noSql,
+    dialect: 'duckdb',
+    sources: new DuckDbSources(objects),
+    clock: systemClock,
+    config,
+    progress: (message) => port.postMessage({ progress: message } satisfies WorkerReply),
+  };
+  const handlers: Record<SliceTaskName, TaskHandler> = {
+    'validate-slice': TASK_FACTORIES['validate-slice'](deps),
+    'enrich-slice': TASK_FACTORIES['enrich-slice'](deps),
+  };
+  port.on('message', (request: WorkerRequest) => {
+    handlers[request.task](request.event).then(
+      (result) => port.postMessage({ id: request.id, result } satisfies WorkerReply),
+      (error: unknown) => {
+        const e = error instanceof Error ? error : new Error(String(error));
+        port.postMessage({ id: request.id, error: { name: e.name, message: e.message } } satisfies WorkerReply);
+      },
+    );
+  });
+  port.postMessage({ ready: true } satisfies WorkerReply);
+}
+
+void start();

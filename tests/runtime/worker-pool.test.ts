@@ -1,0 +1,54 @@
+import { ErrorNames } from '../../src/errors';
+import { LocalOrchestrator } from '../../src/runtime/local-orchestrator';
+import { SlicePool } from '../../src/runtime/worker-pool';
+import { accountEvent, lessonEvent, makeTestLake, otherEvent, putRaw, subscriptionEvent, T0, type TestLake } from '../helpers/lake';
+import { curatedRows } from '../helpers/run';
+
+const OBJECTS = [
+  [accountEvent('u1', T0, { country: 'PT' }), subscriptionEvent('u1', 'en', T0 + 1, { subscription_type: 'yearly', subscription_status: 'active' })],
+  [lessonEvent('u1', 'en', T0 + 5), otherEvent(T0 + 6), 'oops'],
+  [lessonEvent('u1', 'en', T0 + 7), lessonEvent('u3', 'en', T0 + 8)],
+];
+
+async function seed(lake: TestLake): Promise<void> {
+  for (const [i, lines] of OBJECTS.entries()) {
+    await putRaw(lake, `raw/2024/04/07/10/eventlake-raw-1-2024-04-07-10-00-0${i}-x.gz`, lines);
+  }
+}
+
+describe('slice worker threads', () => {
+  it('give the same summary and table as running the slices in-process', async () => {
+    // One object per slice, so the two workers really share the batch.
+    const config = { sliceMaxBytes: 1 };
+    const inProcess = await makeTestLake({ config });
+    const threaded = await makeTestLake({ config });
+    try {
+      await seed(inProcess);
+      await seed(threaded);
+
+      const a = await new LocalOrchestrator(inProcess).execute({ name: 'a', input: { mode: 'scheduled' } });
+      const b = await new LocalOrchestrator(threaded, { workers: 2 }).execute({ name: 'b', input: { mode: 'scheduled' } });
+
+      expect(b.status).toBe('SUCCEEDED');
+      expect({ ...b.output, committed_at: null }).toEqual({ ...a.output, committed_at: null });
+      expect((b.output as { enriched: number }).enriched).toBe(2);
+      expect(await curatedRows(threaded)).toEqual(await curatedRows(inProcess));
+    } finally {
+      await inProcess.cleanup();
+      await threaded.cleanup();
+    }
+  });
+
+  it('carries a worker error back with its ASL name', async () => {
+    const lake = await makeTestLake();
+    const pool = new SlicePool(1, lake.root, lake.config, () => undefined);
+    try {
+      const run = pool.run('validate-slice', { input: { batch_id: 'b', manifest_key: 'staging/batches/b/manifest.json', slice: 0 } });
+
+      await expect(run).rejects.toMatchObject({ name: ErrorNames.ObjectNotFound });
+    } finally {
+      await pool.close();
+      await lake.cleanup();
+    }
+  });
+});
