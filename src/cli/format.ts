@@ -4,8 +4,9 @@ export type OutputFormat = 'table' | 'csv' | 'json';
 
 function cell(value: unknown): string {
   if (value === null || value === undefined) return '';
-  if (typeof value === 'object') return JSON.stringify(value);
-  return String(value);
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return String(value);
+  return JSON.stringify(value);
 }
 
 /** Renders query rows for people (table), spreadsheets (csv, RFC 4180) or programs (json, one array). */

@@ -14,6 +14,12 @@ const EMPTY_EVENTS =
   'CAST(NULL AS VARCHAR) AS enrichment_status, CAST(NULL AS VARCHAR) AS payload, CAST(NULL AS VARCHAR) AS source_key, ' +
   'CAST(NULL AS TIMESTAMPTZ) AS ingested_at, CAST(NULL AS VARCHAR) AS batch_id WHERE false';
 
+const EMPTY_QUARANTINE =
+  'SELECT CAST(NULL AS VARCHAR) AS batch_id, CAST(NULL AS VARCHAR) AS source_key, CAST(NULL AS BIGINT) AS line_no, ' +
+  'CAST(NULL AS VARCHAR) AS reason, CAST(NULL AS VARCHAR[]) AS errors, CAST(NULL AS VARCHAR) AS raw_line, ' +
+  'CAST(NULL AS VARCHAR) AS raw_base64, CAST(NULL AS BIGINT) AS raw_size_bytes, CAST(NULL AS BOOLEAN) AS truncated, ' +
+  'CAST(NULL AS VARCHAR) AS quarantined_at WHERE false';
+
 async function hasFile(lake: LocalLake, prefix: string, suffix: string): Promise<boolean> {
   for await (const info of lake.objects.list(prefix)) if (info.key.endsWith(suffix)) return true;
   return false;
@@ -27,7 +33,7 @@ export async function createLakeViews(lake: LocalLake): Promise<void> {
     : EMPTY_EVENTS;
   const quarantine = (await hasFile(lake, 'quarantine/', '.ndjson'))
     ? `SELECT * FROM read_json(${sqlPathLiteral(`${root}/quarantine/*/*.ndjson`)}, format = 'newline_delimited', columns = ${QUARANTINE_COLUMNS}, maximum_object_size = 1048576)`
-    : `SELECT * FROM read_json([], columns = ${QUARANTINE_COLUMNS}) WHERE false`;
+    : EMPTY_QUARANTINE;
   await lake.sql.run({ name: 'create_view_events', text: `CREATE OR REPLACE VIEW events AS ${events}` });
   await lake.sql.run({ name: 'create_view_quarantine', text: `CREATE OR REPLACE VIEW quarantine AS ${quarantine}` });
 }

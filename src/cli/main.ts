@@ -149,11 +149,7 @@ function generateOptions(values: Values, progress: (m: string) => void, defaultE
 }
 
 async function demo(lake: LocalLake, io: CliIo, values: Values, progress: (m: string) => void): Promise<number> {
-  let hasRaw = false;
-  for await (const _ of lake.objects.list('raw/')) {
-    hasRaw = true;
-    break;
-  }
+  const hasRaw = !(await lake.objects.list('raw/')[Symbol.asyncIterator]().next()).done;
   if (hasRaw) {
     progress(`${lake.root}/raw already has objects: running the schedule over what is new`);
   } else {

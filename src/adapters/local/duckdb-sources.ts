@@ -12,6 +12,14 @@ const STAGED_COLUMNS =
   "language: 'VARCHAR', country: 'VARCHAR', subscription_type: 'VARCHAR', subscription_status: 'VARCHAR', " +
   "enrichment_status: 'VARCHAR', payload: 'VARCHAR', source_key: 'VARCHAR', line_no: 'BIGINT'}";
 
+const EMPTY_STAGED =
+  '(SELECT CAST(NULL AS VARCHAR) AS event_uuid, CAST(NULL AS VARCHAR) AS event_name, CAST(NULL AS VARCHAR) AS event_type, ' +
+  'CAST(NULL AS VARCHAR) AS event_subtype, CAST(NULL AS DOUBLE) AS created_at, CAST(NULL AS VARCHAR) AS created_datetime, ' +
+  'CAST(NULL AS DATE) AS event_date, CAST(NULL AS VARCHAR) AS user_uuid, CAST(NULL AS VARCHAR) AS language, ' +
+  'CAST(NULL AS VARCHAR) AS country, CAST(NULL AS VARCHAR) AS subscription_type, CAST(NULL AS VARCHAR) AS subscription_status, ' +
+  'CAST(NULL AS VARCHAR) AS enrichment_status, CAST(NULL AS VARCHAR) AS payload, CAST(NULL AS VARCHAR) AS source_key, ' +
+  'CAST(NULL AS BIGINT) AS line_no WHERE false)';
+
 const EMPTY_CURATED =
   '(SELECT CAST(NULL AS VARCHAR) AS event_uuid, CAST(NULL AS VARCHAR) AS payload, ' +
   'CAST(NULL AS VARCHAR) AS batch_id, CAST(NULL AS DATE) AS event_date WHERE false)';
@@ -29,7 +37,7 @@ export class DuckDbSources implements SqlSources {
     }
     const present: string[] = [];
     for (const key of keys) if (await this.objects.exists(key)) present.push(key);
-    if (present.length === 0) return `(SELECT * FROM read_json([], columns = ${STAGED_COLUMNS}) WHERE false)`;
+    if (present.length === 0) return EMPTY_STAGED;
     const files = present.map((key) => sqlPathLiteral(this.objects.uri(key))).join(', ');
     return `read_json([${files}], format = 'newline_delimited', columns = ${STAGED_COLUMNS}, maximum_object_size = 1048576)`;
   }

@@ -1,0 +1,629 @@
+import { randomBytes } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import type { FileHandle } from 'node:fs/promises';
+import path from 'node:path';
+import { CheckpointConflictError, InvalidInputError } from '../../errors';
+import type {
+  Checkpoint,
+  CheckpointWrite,
+  EntityKey,
+  LeaseRequest,
+  LeaseResult,
+  PendingBatch,
+  StateStore,
+  StateVersion,
+  VersionWrite,
+} from '../../ports/state-store';
+import { AsyncMutex } from './async-mutex';
+import { fsyncDirectory, isErrnoCode, writeFileAtomic } from './atomic-write';
+import { withFileLock } from './file-lock';
+
+export interface FileStateStoreOptions {
+  /**
+   * How long a call waits for a lock held by another process (or another instance on the same folder)
+   * before it throws `TransientError`.
+   * @default 5000
+   */
+  readonly lockTimeoutMs?: number;
+  /**
+   * A lock file older than this was left by a crashed process and is broken. Every locked section is
+   * short (one append or one small file), far below this.
+   * @default 30000
+   */
+  readonly staleLockMs?: number;
+  /**
+   * fsync every append and every replaced file (and its folder), so what a call wrote survives a power
+   * loss. Turn off only for throwaway folders.
+   * @default true
+   */
+  readonly fsync?: boolean;
+}
+
+const VERSIONS_FILE = 'versions.ndjson';
+const NEWLINE = 0x0a;
+/** Log bytes read per step when loading or catching up, so a large log never becomes one huge string. */
+const READ_CHUNK_BYTES = 8 * 1024 * 1024;
+const CHECKPOINT_FILE = /^checkpoint-(.+)\.json$/;
+
+/**
+ * The state store of the local runtime: plain files in one folder, safe for several processes at once.
+ *
+ * Open it with `await FileStateStore.open(dir)`: it creates the folder and loads the version log.
+ *
+ * Layout of `dir`:
+ * - `versions.ndjson`: append-only log of state versions, one JSON object per line. Each instance keeps an
+ *   index `entity -> eventUuid -> version` in memory, loaded on open and caught up from the log's tail
+ *   on each call, so versions written by another process are seen. Appends happen under
+ *   `versions.ndjson.lock` after a catch-up, which makes put-if-absent (first wins) hold across
+ *   processes. A torn last line (a crash mid-append) is ignored and cut off by the next append.
+ * - `lease-<name>.json`: `{owner, expiresAtMs}`; read-modify-write under `lease-<name>.json.lock`.
+ * - `checkpoint-<name>.json` + `ledger-<name>.ndjson`: see `putCheckpoint` for why the processed ledger
+ *   can be a separate append-only file and still be atomic with the checkpoint.
+ *
+ * Locks are files created with `O_EXCL` (see file-lock.ts); replaced files are written to a temporary
+ * file and renamed (see atomic-write.ts).
+ */
+export class FileStateStore implements StateStore {
+  readonly dir: string;
+  private readonly fsync: boolean;
+  private readonly lockOptions: { readonly timeoutMs: number; readonly staleMs: number };
+  /** Calls of this instance queue per lock instead of spinning on their own lock file. */
+  private readonly mutexes = new Map<string, AsyncMutex>();
+
+  private readonly versions = new Map<EntityKey, Map<string, StateVersion>>();
+  private readonly log: LogCursor = { bytesRead: 0, linesRead: 0, inode: undefined };
+  private readonly ledgers = new Map<string, LedgerCache>();
+
+  private constructor(dir: string, options: FileStateStoreOptions) {
+    this.dir = dir;
+    this.fsync = options.fsync ?? true;
+    this.lockOptions = { timeoutMs: options.lockTimeoutMs ?? 5000, staleMs: options.staleLockMs ?? 30_000 };
+  }
+
+  /** Creates `dir` when missing and loads the version log. */
+  static async open(dir: string, options: FileStateStoreOptions = {}): Promise<FileStateStore> {
+    if (dir.length === 0) throw new InvalidInputError('FileStateStore: dir must not be empty');
+    const store = new FileStateStore(path.resolve(dir), options);
+    await fs.mkdir(store.dir, { recursive: true });
+    await store.mutex(VERSIONS_FILE).run(() => store.catchUpVersions());
+    return store;
+  }
+
+  // ---------------------------------------------------------------- versions
+
+  async putVersions(writes: readonly VersionWrite[]): Promise<void> {
+    writes.forEach(checkVersionWrite);
+    if (writes.length === 0) return;
+    const logPath = this.pathOf(VERSIONS_FILE);
+    await this.locked(VERSIONS_FILE, async () => {
+      const logSize = await this.catchUpVersions();
+      // Under the lock nobody else is appending: bytes past the last whole line are a crashed append.
+      if (logSize > this.log.bytesRead) await fs.truncate(logPath, this.log.bytesRead);
+
+      // Index as we go, so a uuid repeated within this call is also caught; undone if the append fails.
+      const fresh: VersionWrite[] = [];
+      for (const write of writes) {
+        const version = storedVersion(write.version);
+        if (this.index(write.entity, version)) fresh.push({ entity: write.entity, version });
+      }
+      if (fresh.length === 0) return;
+
+      try {
+        const bytes = Buffer.from(fresh.map(toLogLine).join(''), 'utf8');
+        const handle = await fs.open(logPath, 'a');
+        try {
+          await handle.writeFile(bytes);
+          if (this.fsync) await handle.datasync();
+          this.log.inode = (await handle.stat()).ino;
+        } finally {
+          await handle.close();
+        }
+        if (this.fsync && this.log.bytesRead === 0) await fsyncDirectory(this.dir);
+        this.log.bytesRead += bytes.length;
+        this.log.linesRead += fresh.length;
+      } catch (error) {
+        for (const write of fresh) this.unindex(write.entity, write.version.eventUuid);
+        throw error;
+      }
+    });
+  }
+
+  async getVersions(entities: readonly EntityKey[]): Promise<Map<EntityKey, StateVersion[]>> {
+    await this.mutex(VERSIONS_FILE).run(() => this.catchUpVersions());
+    const found = new Map<EntityKey, StateVersion[]>();
+    for (const entity of entities) {
+      if (found.has(entity)) continue;
+      const byUuid = this.versions.get(entity);
+      if (byUuid !== undefined) found.set(entity, [...byUuid.values()]);
+    }
+    return found;
+  }
+
+  /**
+   * Reads the whole lines appended to the log since the last call into the index and returns the log's
+   * size. A partial last line is left for later: it is either being written or was torn by a crash.
+   * Callers hold the versions mutex.
+   */
+  private async catchUpVersions(): Promise<number> {
+    const logPath = this.pathOf(VERSIONS_FILE);
+    let handle: FileHandle;
+    try {
+      handle = await fs.open(logPath, 'r');
+    } catch (error) {
+      if (!isErrnoCode(error, 'ENOENT')) throw error;
+      if (this.log.inode !== undefined) this.resetVersions();
+      return 0;
+    }
+    try {
+      const { size, ino } = await handle.stat();
+      // A different file (deleted and recreated) or a shorter one than what we read: start over.
+      if (ino !== this.log.inode || size < this.log.bytesRead) this.resetVersions(ino);
+      let position = this.log.bytesRead;
+      let carry = Buffer.alloc(0);
+      while (position < size) {
+        const chunk = Buffer.alloc(Math.min(READ_CHUNK_BYTES, size - position));
+        const { bytesRead } = await handle.read(chunk, 0, chunk.length, position);
+        if (bytesRead === 0) break;
+        position += bytesRead;
+        const data =
+          carry.length === 0
+            ? chunk.subarray(0, bytesRead)
+            : Buffer.concat([carry, chunk.subarray(0, bytesRead)]);
+        const end = data.lastIndexOf(NEWLINE);
+        if (end < 0) {
+          carry = data;
+          continue;
+        }
+        this.indexLines(logPath, data.subarray(0, end).toString('utf8'));
+        this.log.bytesRead += end + 1;
+        carry = data.subarray(end + 1);
+      }
+      return size;
+    } finally {
+      await handle.close();
+    }
+  }
+
+  private indexLines(logPath: string, text: string): void {
+    for (const line of text.split('\n')) {
+      this.log.linesRead += 1;
+      const write = parseLogLine(line);
+      if (typeof write === 'string') {
+        throw new Error(
+          `${logPath} line ${this.log.linesRead}: ${write}. The state log is corrupt: restore it from a ` +
+            `backup, or delete it and rebuild the state with a backfill`,
+        );
+      }
+      this.index(write.entity, write.version);
+    }
+  }
+
+  /** Adds `version` unless its (entity, eventUuid) is there already (first wins); returns whether it did. */
+  private index(entity: EntityKey, version: StateVersion): boolean {
+    let byUuid = this.versions.get(entity);
+    if (byUuid === undefined) {
+      byUuid = new Map();
+      this.versions.set(entity, byUuid);
+    }
+    if (byUuid.has(version.eventUuid)) return false;
+    byUuid.set(version.eventUuid, version);
+    return true;
+  }
+
+  private unindex(entity: EntityKey, eventUuid: string): void {
+    const byUuid = this.versions.get(entity);
+    byUuid?.delete(eventUuid);
+    if (byUuid?.size === 0) this.versions.delete(entity);
+  }
+
+  private resetVersions(inode?: number): void {
+    this.versions.clear();
+    this.log.bytesRead = 0;
+    this.log.linesRead = 0;
+    this.log.inode = inode;
+  }
+
+  // ---------------------------------------------------------------- lease
+
+  async acquireLease(request: LeaseRequest): Promise<LeaseResult> {
+    checkLeaseRequest(request);
+    const file = `lease-${fileNamePart(request.name)}.json`;
+    return this.locked(file, async () => {
+      const current = await this.readLease(file);
+      const free =
+        current === undefined || request.nowMs >= current.expiresAtMs || current.owner === request.owner;
+      if (!free) return { acquired: false, holder: current.owner, expiresAtMs: current.expiresAtMs };
+      const lease: LeaseFile = {
+        name: request.name,
+        owner: request.owner,
+        expiresAtMs: request.nowMs + request.ttlMs,
+      };
+      await writeFileAtomic(this.pathOf(file), JSON.stringify(lease), { fsync: this.fsync });
+      return { acquired: true, holder: lease.owner, expiresAtMs: lease.expiresAtMs };
+    });
+  }
+
+  async releaseLease(name: string, owner: string): Promise<boolean> {
+    checkName('lease name', name);
+    checkName('lease owner', owner);
+    const file = `lease-${fileNamePart(name)}.json`;
+    return this.locked(file, async () => {
+      const current = await this.readLease(file);
+      if (current?.owner !== owner) return false;
+      await fs.rm(this.pathOf(file), { force: true });
+      if (this.fsync) await fsyncDirectory(this.dir);
+      return true;
+    });
+  }
+
+  private async readLease(file: string): Promise<LeaseFile | undefined> {
+    const json = await this.readJson(file);
+    if (json === undefined) return undefined;
+    if (!isRecord(json) || typeof json.owner !== 'string' || !isFiniteNumber(json.expiresAtMs)) {
+      throw corruptFile(this.pathOf(file), 'expected {"owner": string, "expiresAtMs": number}');
+    }
+    return { name: String(json.name), owner: json.owner, expiresAtMs: json.expiresAtMs };
+  }
+
+  // ---------------------------------------------------------------- checkpoint and ledger
+
+  async getCheckpoint(name: string): Promise<Checkpoint> {
+    checkName('checkpoint name', name);
+    const stored = await this.readCheckpoint(`checkpoint-${fileNamePart(name)}.json`);
+    return publicCheckpoint(stored);
+  }
+
+  /**
+   * Compare-and-set under `checkpoint-<name>.json.lock`. The processed ledger is `ledger-<name>.ndjson`
+   * (one JSON string per line) and the checkpoint file records `ledgerBytes`, how much of it is committed:
+   *
+   * 1. cut the ledger back to the committed `ledgerBytes` (drops what a crashed attempt appended),
+   * 2. append `processedKeys` and fsync,
+   * 3. replace the checkpoint file (temp + rename) with the new version and the new `ledgerBytes`.
+   *
+   * Step 3 is the commit point: readers trust only the first `ledgerBytes` of the ledger, so a crash
+   * before it leaves both the checkpoint and the visible ledger as they were, and a crash after it leaves
+   * both advanced. Keys are never marked processed without the checkpoint that processed them, and the
+   * ledger is append-only, so a commit costs its own keys, not the whole ledger's.
+   */
+  async putCheckpoint(write: CheckpointWrite): Promise<Checkpoint> {
+    checkCheckpointWrite(write);
+    const part = fileNamePart(write.name);
+    const file = `checkpoint-${part}.json`;
+    return this.locked(file, async () => {
+      const current = await this.readCheckpoint(file);
+      if (current.version !== write.expectedVersion) {
+        throw new CheckpointConflictError(write.name, write.expectedVersion, current.version);
+      }
+      const ledgerId = current.ledgerId ?? randomBytes(8).toString('hex');
+      const keys = [...new Set(write.processedKeys ?? [])];
+      const ledgerBytes =
+        keys.length === 0 ? current.ledgerBytes : await this.appendLedger(part, current.ledgerBytes, keys);
+      const next: CheckpointFile = {
+        name: write.name,
+        version: current.version + 1,
+        ...(write.pending === undefined
+          ? {}
+          : { pending: { batchId: write.pending.batchId, manifestKey: write.pending.manifestKey } }),
+        ...(write.lastBatchId === undefined ? {} : { lastBatchId: write.lastBatchId }),
+        ...(write.committedAt === undefined ? {} : { committedAt: write.committedAt }),
+        ledgerId,
+        ledgerBytes,
+      };
+      await writeFileAtomic(this.pathOf(file), JSON.stringify(next), { fsync: this.fsync });
+      return publicCheckpoint(next);
+    });
+  }
+
+  async filterProcessed(keys: readonly string[]): Promise<Set<string>> {
+    const processed = new Set<string>();
+    if (keys.length === 0) return processed;
+    const caches = await this.mutex('ledgers').run(() => this.catchUpLedgers());
+    for (const key of keys) {
+      if (caches.some((cache) => cache.keys.has(key))) processed.add(key);
+    }
+    return processed;
+  }
+
+  /** Appends `keys` after the committed part of the ledger; returns the new committed length. */
+  private async appendLedger(part: string, committedBytes: number, keys: readonly string[]): Promise<number> {
+    const ledgerPath = this.pathOf(`ledger-${part}.ndjson`);
+    const bytes = Buffer.from(keys.map((key) => `${JSON.stringify(key)}\n`).join(''), 'utf8');
+    const handle = await fs.open(ledgerPath, 'a');
+    try {
+      const { size } = await handle.stat();
+      if (size < committedBytes) {
+        throw corruptFile(
+          ledgerPath,
+          `it holds ${size} bytes but its checkpoint committed ${committedBytes}`,
+        );
+      }
+      if (size > committedBytes) await handle.truncate(committedBytes);
+      await handle.writeFile(bytes);
+      if (this.fsync) await handle.datasync();
+    } finally {
+      await handle.close();
+    }
+    if (this.fsync && committedBytes === 0) await fsyncDirectory(this.dir);
+    return committedBytes + bytes.length;
+  }
+
+  /** Brings every checkpoint's ledger cache up to its committed length; returns the caches. */
+  private async catchUpLedgers(): Promise<LedgerCache[]> {
+    const caches: LedgerCache[] = [];
+    for (const name of await fs.readdir(this.dir)) {
+      const part = CHECKPOINT_FILE.exec(name)?.[1];
+      if (part === undefined) continue;
+      const checkpoint = await this.readCheckpoint(name);
+      let cache = this.ledgers.get(part);
+      if (
+        cache === undefined ||
+        cache.ledgerId !== checkpoint.ledgerId ||
+        cache.bytesRead > checkpoint.ledgerBytes
+      ) {
+        cache = { ledgerId: checkpoint.ledgerId, bytesRead: 0, keys: new Set() };
+        this.ledgers.set(part, cache);
+      }
+      if (cache.bytesRead < checkpoint.ledgerBytes)
+        await this.readLedger(part, cache, checkpoint.ledgerBytes);
+      caches.push(cache);
+    }
+    return caches;
+  }
+
+  private async readLedger(part: string, cache: LedgerCache, committedBytes: number): Promise<void> {
+    const ledgerPath = this.pathOf(`ledger-${part}.ndjson`);
+    const length = committedBytes - cache.bytesRead;
+    const buffer = Buffer.alloc(length);
+    let handle: FileHandle;
+    try {
+      handle = await fs.open(ledgerPath, 'r');
+    } catch (error) {
+      if (isErrnoCode(error, 'ENOENT'))
+        throw corruptFile(ledgerPath, `missing, but its checkpoint committed ${committedBytes} bytes`);
+      throw error;
+    }
+    try {
+      const { bytesRead } = await handle.read(buffer, 0, length, cache.bytesRead);
+      if (bytesRead < length) {
+        throw corruptFile(ledgerPath, `shorter than the ${committedBytes} bytes its checkpoint committed`);
+      }
+    } finally {
+      await handle.close();
+    }
+    const text = buffer.toString('utf8');
+    if (!text.endsWith('\n'))
+      throw corruptFile(ledgerPath, `the committed part does not end with a whole line`);
+    for (const line of text.slice(0, -1).split('\n')) {
+      const key: unknown = JSON.parse(line);
+      if (typeof key !== 'string')
+        throw corruptFile(ledgerPath, `a line is not a JSON string: ${line.slice(0, 200)}`);
+      cache.keys.add(key);
+    }
+    cache.bytesRead = committedBytes;
+  }
+
+  private async readCheckpoint(file: string): Promise<CheckpointFile> {
+    const json = await this.readJson(file);
+    if (json === undefined) return { name: '', version: 0, ledgerBytes: 0 };
+    const problem = checkpointFileProblem(json);
+    if (problem !== undefined) throw corruptFile(this.pathOf(file), problem);
+    return json as CheckpointFile;
+  }
+
+  // ---------------------------------------------------------------- plumbing
+
+  private pathOf(file: string): string {
+    return path.join(this.dir, file);
+  }
+
+  private mutex(resource: string): AsyncMutex {
+    let mutex = this.mutexes.get(resource);
+    if (mutex === undefined) {
+      mutex = new AsyncMutex();
+      this.mutexes.set(resource, mutex);
+    }
+    return mutex;
+  }
+
+  /** Runs `section` holding `resource`'s lock: first within this instance, then across processes. */
+  private locked<T>(resource: string, section: () => Promise<T>): Promise<T> {
+    return this.mutex(resource).run(() =>
+      withFileLock(this.pathOf(`${resource}.lock`), this.lockOptions, section),
+    );
+  }
+
+  private async readJson(file: string): Promise<unknown> {
+    let text: string;
+    try {
+      text = await fs.readFile(this.pathOf(file), 'utf8');
+    } catch (error) {
+      if (isErrnoCode(error, 'ENOENT')) return undefined;
+      throw error;
+    }
+    try {
+      return JSON.parse(text) as unknown;
+    } catch (error) {
+      throw corruptFile(this.pathOf(file), `not JSON (${(error as Error).message})`);
+    }
+  }
+}
+
+interface LogCursor {
+  /** Bytes of the version log read into the index; always the end of a whole line. */
+  bytesRead: number;
+  /** Lines read, for error messages. */
+  linesRead: number;
+  /** The log file read, to notice it was replaced. */
+  inode: number | undefined;
+}
+
+interface LedgerCache {
+  ledgerId: string | undefined;
+  bytesRead: number;
+  readonly keys: Set<string>;
+}
+
+interface LeaseFile {
+  readonly name: string;
+  readonly owner: string;
+  readonly expiresAtMs: number;
+}
+
+interface CheckpointFile extends Checkpoint {
+  readonly name: string;
+  /** Random id of this checkpoint's ledger, so a cache never mixes two ledgers of the same name. */
+  readonly ledgerId?: string;
+  /** How many bytes of `ledger-<name>.ndjson` are committed. */
+  readonly ledgerBytes: number;
+}
+
+/** The log's line format: short, stable field names. */
+interface LogLine {
+  readonly entity: string;
+  readonly eventUuid: string;
+  readonly createdAt: number;
+  readonly fields: Readonly<Record<string, string>>;
+}
+
+/** One line of the log, newline included. */
+function toLogLine(write: VersionWrite): string {
+  const { eventUuid, createdAt, fields } = write.version;
+  const line: LogLine = { entity: write.entity, eventUuid, createdAt, fields };
+  return `${JSON.stringify(line)}\n`;
+}
+
+/** Parses one log line; returns what is wrong with it as a string. */
+function parseLogLine(line: string): VersionWrite | string {
+  let json: unknown;
+  try {
+    json = JSON.parse(line);
+  } catch (error) {
+    return `not JSON (${(error as Error).message})`;
+  }
+  if (!isRecord(json)) return 'not a JSON object';
+  const { entity, eventUuid, createdAt, fields } = json;
+  if (typeof entity !== 'string' || typeof eventUuid !== 'string' || !isFiniteNumber(createdAt)) {
+    return 'expected {"entity": string, "eventUuid": string, "createdAt": number, "fields": object}';
+  }
+  if (!isStringRecord(fields)) return '"fields" must be an object of strings';
+  return { entity, version: { eventUuid, createdAt, fields } };
+}
+
+/**
+ * The store's own copy, so a caller reusing its objects after `putVersions` changes nothing. Readers get
+ * the stored objects themselves, typed readonly (freezing 100k of them costs more than the rest of a call).
+ */
+function storedVersion(version: StateVersion): StateVersion {
+  return { eventUuid: version.eventUuid, createdAt: version.createdAt, fields: { ...version.fields } };
+}
+
+function publicCheckpoint(stored: CheckpointFile): Checkpoint {
+  return {
+    version: stored.version,
+    ...(stored.pending === undefined ? {} : { pending: stored.pending }),
+    ...(stored.lastBatchId === undefined ? {} : { lastBatchId: stored.lastBatchId }),
+    ...(stored.committedAt === undefined ? {} : { committedAt: stored.committedAt }),
+  };
+}
+
+function checkpointFileProblem(json: unknown): string | undefined {
+  if (!isRecord(json)) return 'not a JSON object';
+  if (!isCount(json.version)) return '"version" must be a non-negative integer';
+  if (!isCount(json.ledgerBytes)) return '"ledgerBytes" must be a non-negative integer';
+  if (json.ledgerId !== undefined && typeof json.ledgerId !== 'string') return '"ledgerId" must be a string';
+  if (json.pending !== undefined && !isPendingBatch(json.pending))
+    return '"pending" must be {batchId, manifestKey}';
+  if (json.lastBatchId !== undefined && typeof json.lastBatchId !== 'string')
+    return '"lastBatchId" must be a string';
+  if (json.committedAt !== undefined && typeof json.committedAt !== 'string')
+    return '"committedAt" must be a string';
+  return undefined;
+}
+
+// ---------------------------------------------------------------- argument checks
+
+function checkVersionWrite(write: VersionWrite, index: number): void {
+  const where = `putVersions: writes[${index}]`;
+  if (typeof write.entity !== 'string' || write.entity.length === 0) {
+    throw new InvalidInputError(`${where}.entity must be a non-empty string`);
+  }
+  const { eventUuid, createdAt, fields } = write.version;
+  if (typeof eventUuid !== 'string' || eventUuid.length === 0) {
+    throw new InvalidInputError(`${where}.version.eventUuid must be a non-empty string`);
+  }
+  if (!isFiniteNumber(createdAt))
+    throw new InvalidInputError(`${where}.version.createdAt must be a finite number`);
+  if (!isStringRecord(fields))
+    throw new InvalidInputError(`${where}.version.fields must be an object of strings`);
+}
+
+function checkLeaseRequest(request: LeaseRequest): void {
+  checkName('lease name', request.name);
+  checkName('lease owner', request.owner);
+  if (!isFiniteNumber(request.nowMs))
+    throw new InvalidInputError('acquireLease: nowMs must be a finite number');
+  if (!isFiniteNumber(request.ttlMs) || request.ttlMs <= 0) {
+    throw new InvalidInputError('acquireLease: ttlMs must be a positive number');
+  }
+}
+
+function checkCheckpointWrite(write: CheckpointWrite): void {
+  checkName('checkpoint name', write.name);
+  if (!isCount(write.expectedVersion)) {
+    throw new InvalidInputError('putCheckpoint: expectedVersion must be a non-negative integer');
+  }
+  if (write.pending !== undefined && !isPendingBatch(write.pending)) {
+    throw new InvalidInputError('putCheckpoint: pending must be {batchId: string, manifestKey: string}');
+  }
+  if (write.lastBatchId !== undefined && typeof write.lastBatchId !== 'string') {
+    throw new InvalidInputError('putCheckpoint: lastBatchId must be a string');
+  }
+  if (write.committedAt !== undefined && typeof write.committedAt !== 'string') {
+    throw new InvalidInputError('putCheckpoint: committedAt must be a string');
+  }
+  if (write.processedKeys?.some((key) => typeof key !== 'string' || key.length === 0)) {
+    throw new InvalidInputError('putCheckpoint: processedKeys must be non-empty strings');
+  }
+}
+
+function checkName(what: string, name: string): void {
+  if (typeof name !== 'string' || name.length === 0)
+    throw new InvalidInputError(`${what} must be a non-empty string`);
+}
+
+/** A name as it appears in a file name: any string, encoded so it cannot hold `/` or be `.`/`..`. */
+function fileNamePart(name: string): string {
+  const part = encodeURIComponent(name).replace(/\./g, '%2E');
+  if (part.length > 180)
+    throw new InvalidInputError(`name too long for a file name (${part.length} > 180): ${name}`);
+  return part;
+}
+
+// ---------------------------------------------------------------- type guards
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function isStringRecord(value: unknown): value is Record<string, string> {
+  return isRecord(value) && Object.values(value).every((field) => typeof field === 'string');
+}
+
+function isFiniteNumber(value: unknown): value is number {
+  return typeof value === 'number' && Number.isFinite(value);
+}
+
+function isCount(value: unknown): value is number {
+  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
+}
+
+function isPendingBatch(value: unknown): value is PendingBatch {
+  return isRecord(value) && typeof value.batchId === 'string' && typeof value.manifestKey === 'string';
+}
+
+function corruptFile(filePath: string, problem: string): Error {
+  return new Error(
+    `${filePath} is corrupt: ${problem}. Restore it from a backup or remove the state folder and backfill`,
+  );
+}

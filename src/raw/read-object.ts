@@ -1,0 +1,232 @@
+/**
+ * Raw object -> batches of lines, streaming with bounded memory.
+ *
+ * - Format is sniffed from the first two bytes: 1f 8b is gzip (decompressed with node:zlib as a stream, several
+ *   members allowed), anything else is plain NDJSON (binary garbage included: its "lines" then fail validation
+ *   one by one).
+ * - Lines are split on `\n` only. A `\r` before it stays in the line (validateLine strips it), a final line without
+ *   `\n` is still a line, and a `\n` ending the object does not make an extra empty line. Line numbers (1-based,
+ *   over the decompressed text) are the caller's to count: batches and lines come in object order.
+ * - Batch element (`RawLine`): `{ bytes, sizeBytes }` for every line. A line longer than `maxLineBytes` is never
+ *   buffered whole: `bytes` holds only its first RAW_KEEP_BYTES (64 KiB) and `sizeBytes` its real length, so
+ *   `validateLine(line.bytes, { arrivalMs, sizeBytes: line.sizeBytes })` reports `too_large` with the real size and
+ *   `toQuarantineRecord({ raw: line.bytes, rawSizeBytes: line.sizeBytes, ... })` records it.
+ *   `sizeBytes > bytes.length` exactly when the line was cut.
+ * - A corrupt or truncated gzip stream throws `UnreadableObjectError` once its bytes run out. Batches yielded
+ *   before that came from the readable start of a broken object: a caller that quarantines the object as a whole
+ *   (PRODUCT.md §4) must not commit them. Errors of the source itself (network, missing file) pass through as
+ *   they are.
+ * - Memory: the current partial line (<= maxLineBytes, or the 64 KiB head of a long line) plus one batch
+ *   (<= ~1000 lines / ~1 MiB, lines may share the stream's chunks) plus the stream buffers. Backpressure holds:
+ *   nothing is read while the consumer is busy with a batch.
+ */
+import { Readable, pipeline } from 'node:stream';
+import { createGunzip } from 'node:zlib';
+import { InvalidInputError } from '../errors';
+import { MAX_LINE_BYTES, RAW_KEEP_BYTES } from '../contract/limits';
+import { UnreadableObjectError } from './errors';
+
+/** One line of a raw object (see the file comment). */
+export interface RawLine {
+  /** The line without its `\n`; only its first RAW_KEEP_BYTES when `sizeBytes > bytes.length`. */
+  readonly bytes: Buffer;
+  /** The line's real length in bytes, without its `\n`. */
+  readonly sizeBytes: number;
+}
+
+export interface ReadObjectOptions {
+  /** Longest line kept whole; a longer one is cut to its head. Default MAX_LINE_BYTES + 1 (room for a `\r`). */
+  readonly maxLineBytes?: number;
+}
+
+export const DEFAULT_MAX_LINE_BYTES = MAX_LINE_BYTES + 1;
+export const BATCH_MAX_LINES = 1000;
+export const BATCH_MAX_BYTES = 1024 * 1024;
+
+const NEWLINE = 0x0a;
+
+/** True when `firstBytes` starts with the gzip magic number 1f 8b. */
+export function isGzip(firstBytes: Buffer): boolean {
+  return firstBytes.length >= 2 && firstBytes[0] === 0x1f && firstBytes[1] === 0x8b;
+}
+
+type Source = Readable | AsyncIterable<Uint8Array | string>;
+
+function toBuffer(chunk: unknown): Buffer {
+  if (Buffer.isBuffer(chunk)) return chunk;
+  if (chunk instanceof Uint8Array) return Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+  if (typeof chunk === 'string') return Buffer.from(chunk, 'utf8');
+  throw new InvalidInputError(`readObjectLines: the source yielded ${typeof chunk}, expected bytes`);
+}
+
+/** The source's chunks, with the first ones (already read to sniff the format) put back in front. */
+async function* replay(
+  head: readonly Buffer[],
+  rest: AsyncIterator<unknown> | undefined,
+): AsyncGenerator<Buffer> {
+  let finished = rest === undefined;
+  try {
+    yield* head;
+    if (rest === undefined) return;
+    for (;;) {
+      const next = await rest.next();
+      if (next.done === true) {
+        finished = true;
+        return;
+      }
+      const chunk = toBuffer(next.value);
+      if (chunk.length > 0) yield chunk;
+    }
+  } finally {
+    // Stopped early (consumer break, error downstream): release the source, e.g. destroy the Readable.
+    if (!finished) await rest?.return?.();
+  }
+}
+
+/** A zlib failure (code Z_DATA_ERROR, Z_BUF_ERROR, ...). Duck-typed: `instanceof Error` fails across realms. */
+function isZlibError(error: unknown): error is { code: string; message: string } {
+  if (typeof error !== 'object' || error === null) return false;
+  const { code, message } = error as { code?: unknown; message?: unknown };
+  return typeof code === 'string' && code.startsWith('Z_') && typeof message === 'string';
+}
+
+/** Decompressed chunks of a gzip stream; zlib failures become UnreadableObjectError. */
+async function* gunzip(compressed: AsyncGenerator<Buffer>): AsyncGenerator<Buffer> {
+  const decompress = createGunzip();
+  pipeline(Readable.from(compressed, { objectMode: false }), decompress, () => {
+    // Errors reach the consumer through `decompress`, which pipeline destroys with them.
+  });
+  let decompressedBytes = 0;
+  try {
+    for await (const chunk of decompress) {
+      const buffer = chunk as Buffer;
+      decompressedBytes += buffer.length;
+      yield buffer;
+    }
+  } catch (error) {
+    if (isZlibError(error)) {
+      throw new UnreadableObjectError(
+        `not a valid gzip stream: ${error.message} (after ${decompressedBytes} decompressed bytes); re-send the object as complete gzip or plain NDJSON`,
+        { cause: error },
+      );
+    }
+    throw error;
+  } finally {
+    decompress.destroy();
+  }
+}
+
+/** Reads the first chunks until 2 bytes are known, then returns every chunk of the object, decompressed. */
+async function* objectBytes(source: Source): AsyncGenerator<Buffer> {
+  const iterator = (source as AsyncIterable<unknown>)[Symbol.asyncIterator]();
+  const head: Buffer[] = [];
+  let headBytes = 0;
+  let exhausted = false;
+  try {
+    while (headBytes < 2) {
+      const next = await iterator.next();
+      if (next.done === true) {
+        exhausted = true;
+        break;
+      }
+      const chunk = toBuffer(next.value);
+      if (chunk.length === 0) continue;
+      head.push(chunk);
+      headBytes += chunk.length;
+    }
+  } catch (error) {
+    await iterator.return?.();
+    throw error;
+  }
+  const first = head[0];
+  const firstTwo =
+    first === undefined ? Buffer.alloc(0) : first.length >= 2 ? first : Buffer.concat(head).subarray(0, 2);
+  const chunks = replay(head, exhausted ? undefined : iterator);
+  yield* isGzip(firstTwo) ? gunzip(chunks) : chunks;
+}
+
+/**
+ * Streams `source` (a raw object, gzip or plain NDJSON) as batches of lines in object order: at most
+ * BATCH_MAX_LINES lines, and a batch is closed once it holds BATCH_MAX_BYTES. Empty objects and gzip of nothing
+ * yield nothing. Throws UnreadableObjectError for corrupt or truncated gzip.
+ */
+export async function* readObjectLines(
+  source: Source,
+  options: ReadObjectOptions = {},
+): AsyncGenerator<RawLine[]> {
+  const maxLineBytes = options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
+  if (!Number.isSafeInteger(maxLineBytes) || maxLineBytes < 1) {
+    throw new InvalidInputError(
+      `readObjectLines: maxLineBytes must be a positive integer, got ${maxLineBytes}`,
+    );
+  }
+  const headLimit = Math.min(RAW_KEEP_BYTES, maxLineBytes);
+
+  // The current line, not yet ended by `\n`.
+  let parts: Buffer[] = [];
+  let partsBytes = 0;
+  /** Real size of the current line once it is longer than maxLineBytes (then `parts` hold only its head), else -1. */
+  let cutSize = -1;
+
+  let batch: RawLine[] = [];
+  let batchBytes = 0;
+
+  const push = (line: RawLine): void => {
+    batch.push(line);
+    batchBytes += line.bytes.length;
+  };
+
+  /** Adds `segment` (part of the current line) to the pending parts, cutting the line when it gets too long. */
+  const append = (segment: Buffer): void => {
+    if (cutSize >= 0) {
+      cutSize += segment.length;
+      return;
+    }
+    if (partsBytes + segment.length <= maxLineBytes) {
+      parts.push(segment);
+      partsBytes += segment.length;
+      return;
+    }
+    // Too long: keep a copy of its first headLimit bytes (parts + segment hold more than that), count the rest.
+    cutSize = partsBytes + segment.length;
+    parts = [Buffer.concat([...parts, segment], headLimit)];
+    partsBytes = headLimit;
+  };
+
+  /** Ends the current line. */
+  const finish = (): void => {
+    if (cutSize >= 0) {
+      push({ bytes: Buffer.concat(parts, partsBytes), sizeBytes: cutSize });
+    } else {
+      const bytes = parts.length === 1 ? parts[0]! : Buffer.concat(parts, partsBytes);
+      push({ bytes, sizeBytes: partsBytes });
+    }
+    parts = [];
+    partsBytes = 0;
+    cutSize = -1;
+  };
+
+  for await (const chunk of objectBytes(source)) {
+    let position = 0;
+    while (position < chunk.length) {
+      const newline = chunk.indexOf(NEWLINE, position);
+      const end = newline === -1 ? chunk.length : newline;
+      if (newline !== -1 && partsBytes === 0 && cutSize < 0 && end - position <= maxLineBytes) {
+        // Common case: the whole line is inside this chunk; no copy.
+        push({ bytes: chunk.subarray(position, end), sizeBytes: end - position });
+      } else {
+        append(chunk.subarray(position, end));
+        if (newline === -1) break;
+        finish();
+      }
+      position = end + 1;
+      if (batch.length >= BATCH_MAX_LINES || batchBytes >= BATCH_MAX_BYTES) {
+        yield batch;
+        batch = [];
+        batchBytes = 0;
+      }
+    }
+  }
+  if (partsBytes > 0 || cutSize >= 0) finish();
+  if (batch.length > 0) yield batch;
+}

@@ -1,0 +1,440 @@
+import { execFile } from 'node:child_process';
+import { promises as fs } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { FileStateStore } from '../../src/adapters/local/file-state-store';
+import { ErrorNames } from '../../src/errors';
+import type { StateVersion } from '../../src/ports/state-store';
+import { stateStoreContract } from './state-store.contract';
+
+async function makeTempDir(): Promise<string> {
+  return fs.mkdtemp(path.join(os.tmpdir(), 'eventlake-state-'));
+}
+
+stateStoreContract('FileStateStore', async () => {
+  const dir = await makeTempDir();
+  return {
+    store: await FileStateStore.open(dir),
+    cleanup: () => fs.rm(dir, { recursive: true, force: true }),
+  };
+});
+
+const T0 = Date.parse('2024-04-07T17:00:00Z');
+const account = 'account#u1';
+
+function v(eventUuid: string, country: string): StateVersion {
+  return { eventUuid, createdAt: 1712511721.022075, fields: { country } };
+}
+
+describe('FileStateStore', () => {
+  let dir: string;
+
+  beforeEach(async () => {
+    dir = await makeTempDir();
+  });
+
+  afterEach(async () => {
+    await fs.rm(dir, { recursive: true, force: true });
+  });
+
+  describe('open', () => {
+    it('creates a missing folder', async () => {
+      const nested = path.join(dir, 'lake', 'state');
+
+      await FileStateStore.open(nested);
+
+      expect((await fs.stat(nested)).isDirectory()).toBe(true);
+    });
+  });
+
+  describe('after reopening', () => {
+    it('keeps versions', async () => {
+      const first = await FileStateStore.open(dir);
+      await first.putVersions([{ entity: account, version: v('e1', 'FR') }]);
+      await first.putVersions([{ entity: account, version: v('e2', 'DE') }]);
+
+      const reopened = await FileStateStore.open(dir);
+
+      expect((await reopened.getVersions([account])).get(account)).toEqual([v('e1', 'FR'), v('e2', 'DE')]);
+    });
+
+    it('keeps first-wins: a rewrite after reopening is still ignored', async () => {
+      await (await FileStateStore.open(dir)).putVersions([{ entity: account, version: v('e1', 'FR') }]);
+
+      const reopened = await FileStateStore.open(dir);
+      await reopened.putVersions([{ entity: account, version: v('e1', 'US') }]);
+
+      expect((await (await FileStateStore.open(dir)).getVersions([account])).get(account)).toEqual([
+        v('e1', 'FR'),
+      ]);
+      expect((await fs.readFile(path.join(dir, 'versions.ndjson'), 'utf8')).split('\n')).toHaveLength(2);
+    });
+
+    it('keeps the checkpoint and the ledger', async () => {
+      const first = await FileStateStore.open(dir);
+      await first.putCheckpoint({ name: 'scheduled', expectedVersion: 0, processedKeys: ['raw/a'] });
+      await first.putCheckpoint({
+        name: 'scheduled',
+        expectedVersion: 1,
+        lastBatchId: 'b2',
+        committedAt: '2024-04-07T17:05:00.000Z',
+        processedKeys: ['raw/b'],
+      });
+
+      const reopened = await FileStateStore.open(dir);
+
+      expect(await reopened.getCheckpoint('scheduled')).toEqual({
+        version: 2,
+        lastBatchId: 'b2',
+        committedAt: '2024-04-07T17:05:00.000Z',
+      });
+      expect(await reopened.filterProcessed(['raw/a', 'raw/b', 'raw/c'])).toEqual(
+        new Set(['raw/a', 'raw/b']),
+      );
+    });
+
+    it('keeps the lease', async () => {
+      await (
+        await FileStateStore.open(dir)
+      ).acquireLease({ name: 'run', owner: 'exec-a', nowMs: T0, ttlMs: 60_000 });
+
+      const reopened = await FileStateStore.open(dir);
+
+      expect(
+        await reopened.acquireLease({ name: 'run', owner: 'exec-b', nowMs: T0 + 1, ttlMs: 60_000 }),
+      ).toEqual({
+        acquired: false,
+        holder: 'exec-a',
+        expiresAtMs: T0 + 60_000,
+      });
+    });
+  });
+
+  describe('version log after a crash', () => {
+    const torn = '{"entity":"account#u1","eventUuid":"e9","crea';
+
+    async function crashMidAppend(): Promise<void> {
+      const store = await FileStateStore.open(dir);
+      await store.putVersions([{ entity: account, version: v('e1', 'FR') }]);
+      await fs.appendFile(path.join(dir, 'versions.ndjson'), torn);
+    }
+
+    it('ignores a torn last line', async () => {
+      await crashMidAppend();
+
+      const reopened = await FileStateStore.open(dir);
+
+      expect((await reopened.getVersions([account])).get(account)).toEqual([v('e1', 'FR')]);
+    });
+
+    it('cuts the torn line off at the next append, so every line is whole again', async () => {
+      await crashMidAppend();
+
+      const reopened = await FileStateStore.open(dir);
+      await reopened.putVersions([{ entity: account, version: v('e2', 'DE') }]);
+
+      const lines = (await fs.readFile(path.join(dir, 'versions.ndjson'), 'utf8')).split('\n');
+      expect(lines.at(-1)).toBe('');
+      expect(lines.slice(0, -1).map((line) => (JSON.parse(line) as { eventUuid: string }).eventUuid)).toEqual(
+        ['e1', 'e2'],
+      );
+      expect((await (await FileStateStore.open(dir)).getVersions([account])).get(account)).toEqual([
+        v('e1', 'FR'),
+        v('e2', 'DE'),
+      ]);
+    });
+
+    it('refuses to open a log with a corrupt whole line, naming the file and the line', async () => {
+      await crashMidAppend();
+      await fs.appendFile(path.join(dir, 'versions.ndjson'), '\n');
+
+      await expect(FileStateStore.open(dir)).rejects.toThrow(`${path.join(dir, 'versions.ndjson')} line 2`);
+    });
+  });
+
+  describe('ledger after a crash between the ledger append and the checkpoint write', () => {
+    async function crashBeforeCommit(): Promise<void> {
+      const store = await FileStateStore.open(dir);
+      await store.putCheckpoint({ name: 'scheduled', expectedVersion: 0, processedKeys: ['raw/a'] });
+      // What a crashed second commit leaves: its keys appended, its checkpoint never renamed into place.
+      await fs.appendFile(path.join(dir, 'ledger-scheduled.ndjson'), '"raw/b"\n"raw/c');
+    }
+
+    it('does not count the uncommitted keys as processed', async () => {
+      await crashBeforeCommit();
+
+      const reopened = await FileStateStore.open(dir);
+
+      expect(await reopened.getCheckpoint('scheduled')).toEqual({ version: 1 });
+      expect(await reopened.filterProcessed(['raw/a', 'raw/b', 'raw/c'])).toEqual(new Set(['raw/a']));
+    });
+
+    it('drops them when the retried commit lands', async () => {
+      await crashBeforeCommit();
+
+      const reopened = await FileStateStore.open(dir);
+      await reopened.putCheckpoint({ name: 'scheduled', expectedVersion: 1, processedKeys: ['raw/d'] });
+
+      expect(await reopened.filterProcessed(['raw/a', 'raw/b', 'raw/c', 'raw/d'])).toEqual(
+        new Set(['raw/a', 'raw/d']),
+      );
+      expect(await fs.readFile(path.join(dir, 'ledger-scheduled.ndjson'), 'utf8')).toBe('"raw/a"\n"raw/d"\n');
+    });
+
+    it('reports a ledger shorter than its checkpoint says as corrupt', async () => {
+      const store = await FileStateStore.open(dir);
+      await store.putCheckpoint({ name: 'scheduled', expectedVersion: 0, processedKeys: ['raw/a'] });
+      await fs.truncate(path.join(dir, 'ledger-scheduled.ndjson'), 3);
+
+      await expect((await FileStateStore.open(dir)).filterProcessed(['raw/a'])).rejects.toThrow(
+        /ledger-scheduled\.ndjson is corrupt/,
+      );
+    });
+  });
+
+  describe('two instances on one folder (as two processes)', () => {
+    let a: FileStateStore;
+    let b: FileStateStore;
+
+    beforeEach(async () => {
+      a = await FileStateStore.open(dir);
+      b = await FileStateStore.open(dir);
+    });
+
+    it('cannot both acquire the lease', async () => {
+      const results = await Promise.all([
+        a.acquireLease({ name: 'run', owner: 'exec-a', nowMs: T0, ttlMs: 60_000 }),
+        b.acquireLease({ name: 'run', owner: 'exec-b', nowMs: T0, ttlMs: 60_000 }),
+      ]);
+
+      expect(results.filter((r) => r.acquired)).toHaveLength(1);
+    });
+
+    it('refuse each other the lease until it is released', async () => {
+      await a.acquireLease({ name: 'run', owner: 'exec-a', nowMs: T0, ttlMs: 60_000 });
+
+      expect(await b.acquireLease({ name: 'run', owner: 'exec-b', nowMs: T0, ttlMs: 60_000 })).toMatchObject({
+        acquired: false,
+        holder: 'exec-a',
+      });
+      expect(await b.releaseLease('run', 'exec-b')).toBe(false);
+      expect(await a.releaseLease('run', 'exec-a')).toBe(true);
+      expect(await b.acquireLease({ name: 'run', owner: 'exec-b', nowMs: T0, ttlMs: 60_000 })).toMatchObject({
+        acquired: true,
+      });
+    });
+
+    it("see each other's versions", async () => {
+      await a.putVersions([{ entity: account, version: v('e1', 'FR') }]);
+
+      expect((await b.getVersions([account])).get(account)).toEqual([v('e1', 'FR')]);
+    });
+
+    it('keep the first version written by either', async () => {
+      await a.putVersions([{ entity: account, version: v('e1', 'FR') }]);
+      await b.putVersions([{ entity: account, version: v('e1', 'US') }]);
+
+      expect((await b.getVersions([account])).get(account)).toEqual([v('e1', 'FR')]);
+      expect((await a.getVersions([account])).get(account)).toEqual([v('e1', 'FR')]);
+    });
+
+    it('interleave concurrent appends as whole lines', async () => {
+      await Promise.all(
+        Array.from({ length: 10 }, (_, i) =>
+          (i % 2 === 0 ? a : b).putVersions(
+            Array.from({ length: 200 }, (_, j) => ({
+              entity: `account#u${j}`,
+              version: v(`e${i}-${j}`, `C${i}`),
+            })),
+          ),
+        ),
+      );
+
+      const reopened = await FileStateStore.open(dir);
+      const found = await reopened.getVersions(Array.from({ length: 200 }, (_, j) => `account#u${j}`));
+      expect([...found.values()].every((versions) => versions.length === 10)).toBe(true);
+    });
+
+    it('cannot both win a checkpoint compare-and-set', async () => {
+      const outcomes = await Promise.allSettled([
+        a.putCheckpoint({
+          name: 'scheduled',
+          expectedVersion: 0,
+          lastBatchId: 'from-a',
+          processedKeys: ['raw/a'],
+        }),
+        b.putCheckpoint({
+          name: 'scheduled',
+          expectedVersion: 0,
+          lastBatchId: 'from-b',
+          processedKeys: ['raw/b'],
+        }),
+      ]);
+
+      expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(1);
+      expect(outcomes.find((o) => o.status === 'rejected')).toMatchObject({
+        reason: { name: ErrorNames.CheckpointConflict },
+      });
+      expect((await a.filterProcessed(['raw/a', 'raw/b'])).size).toBe(1);
+    });
+
+    it("see each other's commits in the ledger", async () => {
+      await a.putCheckpoint({ name: 'scheduled', expectedVersion: 0, processedKeys: ['raw/a'] });
+      expect(await b.filterProcessed(['raw/a', 'raw/b'])).toEqual(new Set(['raw/a']));
+
+      await b.putCheckpoint({ name: 'scheduled', expectedVersion: 1, processedKeys: ['raw/b'] });
+      expect(await a.filterProcessed(['raw/a', 'raw/b'])).toEqual(new Set(['raw/a', 'raw/b']));
+    });
+  });
+
+  describe('locks', () => {
+    it('throws TransientError when another holder keeps the lock past the wait budget', async () => {
+      const store = await FileStateStore.open(dir, { lockTimeoutMs: 50 });
+      await fs.writeFile(path.join(dir, 'checkpoint-scheduled.json.lock'), 'someone else');
+
+      await expect(store.putCheckpoint({ name: 'scheduled', expectedVersion: 0 })).rejects.toMatchObject({
+        name: ErrorNames.Transient,
+        message: expect.stringContaining('checkpoint-scheduled.json.lock') as unknown,
+      });
+      expect(await store.getCheckpoint('scheduled')).toEqual({ version: 0 });
+    });
+
+    it('waits for a holder that lets go within the budget', async () => {
+      const store = await FileStateStore.open(dir, { lockTimeoutMs: 2000 });
+      const lockPath = path.join(dir, 'lease-run.json.lock');
+      await fs.writeFile(lockPath, 'someone else');
+      setTimeout(() => void fs.rm(lockPath), 100);
+
+      expect(
+        await store.acquireLease({ name: 'run', owner: 'exec-a', nowMs: T0, ttlMs: 1000 }),
+      ).toMatchObject({
+        acquired: true,
+      });
+    });
+
+    it('breaks a lock left by a crashed process once it is stale', async () => {
+      const store = await FileStateStore.open(dir, { lockTimeoutMs: 50, staleLockMs: 30_000 });
+      const lockPath = path.join(dir, 'lease-run.json.lock');
+      await fs.writeFile(lockPath, 'crashed');
+      const minuteAgo = new Date(Date.now() - 60_000);
+      await fs.utimes(lockPath, minuteAgo, minuteAgo);
+
+      expect(
+        await store.acquireLease({ name: 'run', owner: 'exec-a', nowMs: T0, ttlMs: 1000 }),
+      ).toMatchObject({
+        acquired: true,
+      });
+    });
+
+    it('leaves no lock file behind', async () => {
+      const store = await FileStateStore.open(dir);
+      await store.putVersions([{ entity: account, version: v('e1', 'FR') }]);
+      await store.acquireLease({ name: 'run', owner: 'exec-a', nowMs: T0, ttlMs: 1000 });
+      await store.releaseLease('run', 'exec-a');
+      await store.putCheckpoint({ name: 'scheduled', expectedVersion: 0, processedKeys: ['raw/a'] });
+      await expect(store.putCheckpoint({ name: 'scheduled', expectedVersion: 0 })).rejects.toThrow();
+
+      expect((await fs.readdir(dir)).filter((name) => name.endsWith('.lock'))).toEqual([]);
+    });
+  });
+
+  describe('arguments', () => {
+    it('rejects a version whose fields are not all strings, writing nothing', async () => {
+      const store = await FileStateStore.open(dir);
+      const bad = { eventUuid: 'e2', createdAt: 1, fields: { country: 7 } } as unknown as StateVersion;
+
+      await expect(
+        store.putVersions([
+          { entity: account, version: v('e1', 'FR') },
+          { entity: account, version: bad },
+        ]),
+      ).rejects.toMatchObject({
+        name: ErrorNames.InvalidInput,
+        message: expect.stringContaining('writes[1]') as unknown,
+      });
+      expect(await store.getVersions([account])).toEqual(new Map());
+    });
+
+    it('keeps names that look like paths inside the folder', async () => {
+      const store = await FileStateStore.open(path.join(dir, 'state'));
+
+      await store.putCheckpoint({ name: '../escape', expectedVersion: 0 });
+      await store.acquireLease({ name: '..', owner: 'exec-a', nowMs: T0, ttlMs: 1000 });
+
+      expect(await fs.readdir(dir)).toEqual(['state']);
+      expect(await store.getCheckpoint('../escape')).toEqual({ version: 1 });
+    });
+
+    it('rejects a lease with a non-positive ttl', async () => {
+      const store = await FileStateStore.open(dir);
+
+      await expect(
+        store.acquireLease({ name: 'run', owner: 'a', nowMs: T0, ttlMs: 0 }),
+      ).rejects.toMatchObject({
+        name: ErrorNames.InvalidInput,
+      });
+    });
+  });
+
+  describe('without fsync', () => {
+    it('keeps the same contract', async () => {
+      const store = await FileStateStore.open(dir, { fsync: false });
+      await store.putVersions([{ entity: account, version: v('e1', 'FR') }]);
+      await store.putCheckpoint({ name: 'scheduled', expectedVersion: 0, processedKeys: ['raw/a'] });
+
+      const reopened = await FileStateStore.open(dir, { fsync: false });
+
+      expect((await reopened.getVersions([account])).get(account)).toEqual([v('e1', 'FR')]);
+      expect(await reopened.filterProcessed(['raw/a'])).toEqual(new Set(['raw/a']));
+    });
+  });
+
+  describe('across real processes', () => {
+    const tsx = path.join(__dirname, '..', '..', 'node_modules', '.bin', 'tsx');
+    const modulePath = path.join(__dirname, '..', '..', 'src', 'adapters', 'local', 'file-state-store');
+    // Each child opens the store, waits for a common start time, then races for the lease, the checkpoint
+    // and a contested version.
+    const script = `
+      import { FileStateStore } from ${JSON.stringify(modulePath)};
+      const [dir, owner, startAt] = process.argv.slice(1);
+      (async () => {
+        const store = await FileStateStore.open(dir);
+        await new Promise((resolve) => setTimeout(resolve, Math.max(0, Number(startAt) - Date.now())));
+        const lease = await store.acquireLease({ name: 'run', owner, nowMs: ${T0}, ttlMs: 60000 });
+        const checkpoint = await store
+          .putCheckpoint({ name: 'scheduled', expectedVersion: 0, lastBatchId: owner, processedKeys: ['raw/' + owner] })
+          .then(() => 'won', (error) => error.name);
+        await store.putVersions([{ entity: 'account#shared', version: { eventUuid: 'e1', createdAt: 1, fields: { by: owner } } }]);
+        process.stdout.write(JSON.stringify({ owner, acquired: lease.acquired, checkpoint }));
+      })().catch((error) => { console.error(error); process.exit(1); });
+    `;
+
+    it('lets exactly one process win the lease and the checkpoint', async () => {
+      const owners = ['p1', 'p2', 'p3', 'p4'];
+      const startAt = String(Date.now() + 1500);
+
+      const outputs = await Promise.all(
+        owners.map((owner) =>
+          promisify(execFile)(tsx, ['-e', script, dir, owner, startAt], { timeout: 30_000 }),
+        ),
+      );
+
+      const results = outputs.map(
+        ({ stdout }) => JSON.parse(stdout) as { owner: string; acquired: boolean; checkpoint: string },
+      );
+      expect(results.filter((r) => r.acquired)).toHaveLength(1);
+      expect(results.filter((r) => r.checkpoint === 'won')).toHaveLength(1);
+      expect(results.filter((r) => r.checkpoint !== 'won').map((r) => r.checkpoint)).toEqual(
+        Array.from({ length: 3 }, () => ErrorNames.CheckpointConflict),
+      );
+      const store = await FileStateStore.open(dir);
+      const winner = results.find((r) => r.checkpoint === 'won')?.owner;
+      expect(await store.getCheckpoint('scheduled')).toEqual({ version: 1, lastBatchId: winner });
+      expect(await store.filterProcessed(owners.map((owner) => `raw/${owner}`))).toEqual(
+        new Set([`raw/${winner}`]),
+      );
+      expect((await store.getVersions(['account#shared'])).get('account#shared')).toHaveLength(1);
+    });
+  });
+});

@@ -1,0 +1,501 @@
+import { ErrorNames } from '../../src/errors';
+import type { StateStore, StateVersion, VersionWrite } from '../../src/ports/state-store';
+
+/** A fresh, empty store for one test, and how to throw it away. */
+export interface StateStoreFixture {
+  readonly store: StateStore;
+  cleanup(): Promise<void>;
+}
+
+const T0 = Date.parse('2024-04-07T17:00:00Z');
+const TTL_MS = 60_000;
+
+function version(eventUuid: string, createdAt: number, fields: Record<string, string>): StateVersion {
+  return { eventUuid, createdAt, fields };
+}
+
+function write(entity: string, v: StateVersion): VersionWrite {
+  return { entity, version: v };
+}
+
+function byUuid(versions: readonly StateVersion[] | undefined): StateVersion[] {
+  return [...(versions ?? [])].sort((a, b) => a.eventUuid.localeCompare(b.eventUuid));
+}
+
+/**
+ * The StateStore contract (src/ports/state-store.ts), run by every adapter: the file store locally,
+ * DynamoDB on AWS (and against dynalite). Each test gets its own empty store from `makeStore`.
+ */
+export function stateStoreContract(name: string, makeStore: () => Promise<StateStoreFixture>): void {
+  describe(`StateStore contract: ${name}`, () => {
+    let fixture: StateStoreFixture;
+    let store: StateStore;
+
+    beforeEach(async () => {
+      fixture = await makeStore();
+      store = fixture.store;
+    });
+
+    afterEach(async () => {
+      await fixture.cleanup();
+    });
+
+    describe('versions', () => {
+      const account = 'account#9f1c0a52-2b4e-4a8e-9a57-0d6d5c1f2a01';
+      const subscription = 'subscription#9f1c0a52-2b4e-4a8e-9a57-0d6d5c1f2a01#en';
+
+      it('answers an empty map for entities never written', async () => {
+        expect(await store.getVersions([account, subscription])).toEqual(new Map());
+      });
+
+      it('answers an empty map for an empty request', async () => {
+        await store.putVersions([write(account, version('e1', 1, { country: 'FR' }))]);
+
+        expect(await store.getVersions([])).toEqual(new Map());
+      });
+
+      it('accepts an empty batch of writes', async () => {
+        await expect(store.putVersions([])).resolves.toBeUndefined();
+      });
+
+      it('returns what was put, exactly', async () => {
+        const v = version('e1', 1712511721.022075, { country: 'FR', city: 'Z\u00fcrich', empty: '' });
+
+        await store.putVersions([write(account, v)]);
+
+        expect(await store.getVersions([account])).toEqual(new Map([[account, [v]]]));
+      });
+
+      it('returns every version of an entity', async () => {
+        const versions = [
+          version('e1', 100, { subscription_type: 'monthly', subscription_status: 'active' }),
+          version('e2', 200, { subscription_status: 'cancelled' }),
+          version('e3', 150, { subscription_type: 'yearly' }),
+        ];
+
+        await store.putVersions(versions.map((v) => write(subscription, v)));
+
+        expect(byUuid((await store.getVersions([subscription])).get(subscription))).toEqual(versions);
+      });
+
+      it('accumulates versions over several calls', async () => {
+        await store.putVersions([write(account, version('e1', 1, { country: 'FR' }))]);
+        await store.putVersions([write(account, version('e2', 2, { country: 'DE' }))]);
+
+        expect(byUuid((await store.getVersions([account])).get(account)).map((v) => v.eventUuid)).toEqual([
+          'e1',
+          'e2',
+        ]);
+      });
+
+      it('answers only the entities asked for; missing ones are absent from the map', async () => {
+        await store.putVersions([
+          write(account, version('e1', 1, { country: 'FR' })),
+          write(subscription, version('e2', 2, { subscription_type: 'monthly' })),
+        ]);
+
+        const found = await store.getVersions([account, 'account#nobody']);
+
+        expect([...found.keys()]).toEqual([account]);
+        expect(found.has('account#nobody')).toBe(false);
+      });
+
+      it('changes nothing when the same event is written twice', async () => {
+        const v = version('e1', 1, { country: 'FR' });
+
+        await store.putVersions([write(account, v)]);
+        await store.putVersions([write(account, v)]);
+
+        expect(await store.getVersions([account])).toEqual(new Map([[account, [v]]]));
+      });
+
+      it('keeps the first version when a later write reuses its uuid with other content', async () => {
+        const first = version('e1', 1, { country: 'FR' });
+
+        await store.putVersions([write(account, first)]);
+        await store.putVersions([write(account, version('e1', 99, { country: 'US' }))]);
+
+        expect(await store.getVersions([account])).toEqual(new Map([[account, [first]]]));
+      });
+
+      it('keeps the first of two same-uuid versions in one batch', async () => {
+        const first = version('e1', 1, { country: 'FR' });
+
+        await store.putVersions([write(account, first), write(account, version('e1', 2, { country: 'US' }))]);
+
+        expect(await store.getVersions([account])).toEqual(new Map([[account, [first]]]));
+      });
+
+      it('keys versions by entity and uuid: one uuid may be a version of two entities', async () => {
+        const a = version('e1', 1, { country: 'FR' });
+        const s = version('e1', 1, { subscription_type: 'monthly' });
+
+        await store.putVersions([write(account, a), write(subscription, s)]);
+
+        const found = await store.getVersions([account, subscription]);
+        expect(found.get(account)).toEqual([a]);
+        expect(found.get(subscription)).toEqual([s]);
+      });
+
+      it('stores a copy: changing the written object afterwards changes nothing', async () => {
+        const fields: Record<string, string> = { country: 'FR' };
+
+        await store.putVersions([write(account, { eventUuid: 'e1', createdAt: 1, fields })]);
+        fields.country = 'US';
+
+        expect((await store.getVersions([account])).get(account)?.[0]?.fields).toEqual({ country: 'FR' });
+      });
+
+      it('keeps every version of many entities written in one batch', async () => {
+        const writes = Array.from({ length: 2000 }, (_, i) =>
+          write(`account#user-${i % 500}`, version(`e${i}`, i, { country: `C${i}` })),
+        );
+
+        await store.putVersions(writes);
+
+        const found = await store.getVersions(Array.from({ length: 500 }, (_, i) => `account#user-${i}`));
+        expect(found.size).toBe(500);
+        expect([...found.values()].reduce((sum, versions) => sum + versions.length, 0)).toBe(2000);
+        expect(byUuid(found.get('account#user-7')).map((v) => v.eventUuid)).toEqual([
+          'e1007',
+          'e1507',
+          'e507',
+          'e7',
+        ]);
+      });
+    });
+
+    describe('lease', () => {
+      const lease = 'scheduled-run';
+
+      it('is acquired when free', async () => {
+        const result = await store.acquireLease({ name: lease, owner: 'exec-a', nowMs: T0, ttlMs: TTL_MS });
+
+        expect(result.acquired).toBe(true);
+        expect(result.expiresAtMs).toBe(T0 + TTL_MS);
+      });
+
+      it('is refused to another owner while held, naming the holder and the expiry', async () => {
+        await store.acquireLease({ name: lease, owner: 'exec-a', nowMs: T0, ttlMs: TTL_MS });
+
+        const result = await store.acquireLease({
+          name: lease,
+          owner: 'exec-b',
+          nowMs: T0 + 1000,
+          ttlMs: TTL_MS,
+        });
+
+        expect(result).toEqual({ acquired: false, holder: 'exec-a', expiresAtMs: T0 + TTL_MS });
+      });
+
+      it('is refused one millisecond before it expires', async () => {
+        await store.acquireLease({ name: lease, owner: 'exec-a', nowMs: T0, ttlMs: TTL_MS });
+
+        const result = await store.acquireLease({
+          name: lease,
+          owner: 'exec-b',
+          nowMs: T0 + TTL_MS - 1,
+          ttlMs: TTL_MS,
+        });
+
+        expect(result.acquired).toBe(false);
+      });
+
+      it('is taken over by another owner once expired (now >= expiresAt)', async () => {
+        await store.acquireLease({ name: lease, owner: 'exec-a', nowMs: T0, ttlMs: TTL_MS });
+
+        const result = await store.acquireLease({
+          name: lease,
+          owner: 'exec-b',
+          nowMs: T0 + TTL_MS,
+          ttlMs: TTL_MS,
+        });
+
+        expect(result).toMatchObject({ acquired: true, expiresAtMs: T0 + 2 * TTL_MS });
+        expect(
+          await store.acquireLease({ name: lease, owner: 'exec-a', nowMs: T0 + TTL_MS + 1, ttlMs: TTL_MS }),
+        ).toMatchObject({ acquired: false, holder: 'exec-b' });
+      });
+
+      it('is renewed by its holder, moving the expiry', async () => {
+        await store.acquireLease({ name: lease, owner: 'exec-a', nowMs: T0, ttlMs: TTL_MS });
+
+        const renewed = await store.acquireLease({
+          name: lease,
+          owner: 'exec-a',
+          nowMs: T0 + 50_000,
+          ttlMs: TTL_MS,
+        });
+
+        expect(renewed).toMatchObject({ acquired: true, expiresAtMs: T0 + 50_000 + TTL_MS });
+        expect(
+          await store.acquireLease({ name: lease, owner: 'exec-b', nowMs: T0 + TTL_MS + 1, ttlMs: TTL_MS }),
+        ).toEqual({ acquired: false, holder: 'exec-a', expiresAtMs: T0 + 50_000 + TTL_MS });
+      });
+
+      it('is released by its holder and can then be taken by another owner', async () => {
+        await store.acquireLease({ name: lease, owner: 'exec-a', nowMs: T0, ttlMs: TTL_MS });
+
+        expect(await store.releaseLease(lease, 'exec-a')).toBe(true);
+
+        expect(
+          await store.acquireLease({ name: lease, owner: 'exec-b', nowMs: T0 + 1, ttlMs: TTL_MS }),
+        ).toMatchObject({
+          acquired: true,
+        });
+      });
+
+      it('refuses a release by another owner and stays held', async () => {
+        await store.acquireLease({ name: lease, owner: 'exec-a', nowMs: T0, ttlMs: TTL_MS });
+
+        expect(await store.releaseLease(lease, 'exec-b')).toBe(false);
+
+        expect(
+          await store.acquireLease({ name: lease, owner: 'exec-c', nowMs: T0 + 1, ttlMs: TTL_MS }),
+        ).toMatchObject({
+          acquired: false,
+          holder: 'exec-a',
+        });
+      });
+
+      it('answers false to a release of a lease never taken', async () => {
+        expect(await store.releaseLease(lease, 'exec-a')).toBe(false);
+      });
+
+      it('answers false to a second release', async () => {
+        await store.acquireLease({ name: lease, owner: 'exec-a', nowMs: T0, ttlMs: TTL_MS });
+        await store.releaseLease(lease, 'exec-a');
+
+        expect(await store.releaseLease(lease, 'exec-a')).toBe(false);
+      });
+
+      it('keeps leases of different names apart', async () => {
+        await store.acquireLease({ name: 'lease-1', owner: 'exec-a', nowMs: T0, ttlMs: TTL_MS });
+
+        expect(
+          await store.acquireLease({ name: 'lease-2', owner: 'exec-b', nowMs: T0, ttlMs: TTL_MS }),
+        ).toMatchObject({
+          acquired: true,
+        });
+      });
+
+      it('goes to exactly one of many owners asking at once', async () => {
+        const owners = Array.from({ length: 12 }, (_, i) => `exec-${i}`);
+
+        const results = await Promise.all(
+          owners.map((owner) => store.acquireLease({ name: lease, owner, nowMs: T0, ttlMs: TTL_MS })),
+        );
+
+        const winners = results.filter((r) => r.acquired);
+        expect(winners).toHaveLength(1);
+        const holder = owners[results.findIndex((r) => r.acquired)];
+        for (const loser of results.filter((r) => !r.acquired)) expect(loser.holder).toBe(holder);
+      });
+    });
+
+    describe('checkpoint', () => {
+      const cp = 'scheduled';
+      const pending = {
+        batchId: 'batch-2024-04-07T17',
+        manifestKey: 'staging/batch-2024-04-07T17/manifest.json',
+      };
+
+      it('is {version: 0} when never written', async () => {
+        expect(await store.getCheckpoint(cp)).toEqual({ version: 0 });
+      });
+
+      it('is written when the expected version matches, bumping it by one', async () => {
+        const written = await store.putCheckpoint({ name: cp, expectedVersion: 0, pending });
+
+        expect(written).toEqual({ version: 1, pending });
+        expect(await store.getCheckpoint(cp)).toEqual({ version: 1, pending });
+      });
+
+      it('stores every field exactly as given', async () => {
+        await store.putCheckpoint({ name: cp, expectedVersion: 0, pending });
+        const committed = {
+          name: cp,
+          expectedVersion: 1,
+          lastBatchId: 'batch-2024-04-07T17',
+          committedAt: '2024-04-07T17:05:00.000Z',
+        };
+
+        const written = await store.putCheckpoint(committed);
+
+        const expected = {
+          version: 2,
+          lastBatchId: committed.lastBatchId,
+          committedAt: committed.committedAt,
+        };
+        expect(written).toEqual(expected);
+        expect(await store.getCheckpoint(cp)).toEqual(expected);
+      });
+
+      it('clears the fields a write does not state', async () => {
+        await store.putCheckpoint({
+          name: cp,
+          expectedVersion: 0,
+          pending,
+          lastBatchId: 'b0',
+          committedAt: '2024-04-07T16:05:00.000Z',
+        });
+
+        await store.putCheckpoint({ name: cp, expectedVersion: 1 });
+
+        expect(await store.getCheckpoint(cp)).toEqual({ version: 2 });
+      });
+
+      it('counts versions up by one per write', async () => {
+        for (let expectedVersion = 0; expectedVersion < 5; expectedVersion += 1) {
+          await store.putCheckpoint({ name: cp, expectedVersion, lastBatchId: `b${expectedVersion}` });
+        }
+
+        expect(await store.getCheckpoint(cp)).toEqual({ version: 5, lastBatchId: 'b4' });
+      });
+
+      it('throws CheckpointConflictError when the stored version differs, and changes nothing', async () => {
+        await store.putCheckpoint({ name: cp, expectedVersion: 0, lastBatchId: 'b1' });
+
+        await expect(
+          store.putCheckpoint({ name: cp, expectedVersion: 0, lastBatchId: 'b-stale' }),
+        ).rejects.toMatchObject({ name: ErrorNames.CheckpointConflict });
+        await expect(
+          store.putCheckpoint({ name: cp, expectedVersion: 7, lastBatchId: 'b-future' }),
+        ).rejects.toMatchObject({ name: 'EventLake.CheckpointConflict' });
+        expect(await store.getCheckpoint(cp)).toEqual({ version: 1, lastBatchId: 'b1' });
+      });
+
+      it('throws CheckpointConflictError for a first write that expects a version that never existed', async () => {
+        await expect(store.putCheckpoint({ name: cp, expectedVersion: 1 })).rejects.toMatchObject({
+          name: ErrorNames.CheckpointConflict,
+        });
+        expect(await store.getCheckpoint(cp)).toEqual({ version: 0 });
+      });
+
+      it('lets exactly one of several writers expecting the same version win', async () => {
+        const attempts = Array.from({ length: 8 }, (_, i) =>
+          store.putCheckpoint({
+            name: cp,
+            expectedVersion: 0,
+            lastBatchId: `writer-${i}`,
+            processedKeys: [`raw/${i}`],
+          }),
+        );
+
+        const outcomes = await Promise.allSettled(attempts);
+
+        const won = outcomes.filter((o) => o.status === 'fulfilled');
+        const lost = outcomes.filter((o): o is PromiseRejectedResult => o.status === 'rejected');
+        expect(won).toHaveLength(1);
+        for (const loss of lost) expect(loss.reason).toMatchObject({ name: ErrorNames.CheckpointConflict });
+        const winner = outcomes.findIndex((o) => o.status === 'fulfilled');
+        expect(await store.getCheckpoint(cp)).toEqual({ version: 1, lastBatchId: `writer-${winner}` });
+        const allKeys = Array.from({ length: 8 }, (_, i) => `raw/${i}`);
+        expect(await store.filterProcessed(allKeys)).toEqual(new Set([`raw/${winner}`]));
+      });
+
+      it('keeps checkpoints of different names apart', async () => {
+        await store.putCheckpoint({ name: 'scheduled', expectedVersion: 0, lastBatchId: 's1' });
+
+        expect(await store.getCheckpoint('backfill-2024-04-01-2024-04-07')).toEqual({ version: 0 });
+        await store.putCheckpoint({
+          name: 'backfill-2024-04-01-2024-04-07',
+          expectedVersion: 0,
+          lastBatchId: 'b1',
+        });
+        expect(await store.getCheckpoint('scheduled')).toEqual({ version: 1, lastBatchId: 's1' });
+      });
+    });
+
+    describe('processed ledger', () => {
+      const cp = 'scheduled';
+      const keys = ['raw/2024/04/07/17/a.gz', 'raw/2024/04/07/17/b.gz', 'raw/2024/04/07/18/c.gz'];
+
+      it('holds nothing before any commit', async () => {
+        expect(await store.filterProcessed(keys)).toEqual(new Set());
+      });
+
+      it('answers an empty set for an empty question', async () => {
+        await store.putCheckpoint({ name: cp, expectedVersion: 0, processedKeys: keys });
+
+        expect(await store.filterProcessed([])).toEqual(new Set());
+      });
+
+      it('holds the keys committed with a checkpoint', async () => {
+        await store.putCheckpoint({ name: cp, expectedVersion: 0, processedKeys: keys.slice(0, 2) });
+
+        expect(await store.filterProcessed(keys)).toEqual(new Set(keys.slice(0, 2)));
+      });
+
+      it('accumulates keys over commits', async () => {
+        await store.putCheckpoint({ name: cp, expectedVersion: 0, processedKeys: [keys[0] ?? ''] });
+        await store.putCheckpoint({ name: cp, expectedVersion: 1, processedKeys: [keys[1] ?? ''] });
+        await store.putCheckpoint({ name: cp, expectedVersion: 2 });
+
+        expect(await store.filterProcessed(keys)).toEqual(new Set(keys.slice(0, 2)));
+      });
+
+      it('adds no key when the checkpoint write conflicts', async () => {
+        await store.putCheckpoint({ name: cp, expectedVersion: 0, processedKeys: [keys[0] ?? ''] });
+
+        await expect(
+          store.putCheckpoint({
+            name: cp,
+            expectedVersion: 0,
+            processedKeys: [keys[1] ?? '', keys[2] ?? ''],
+          }),
+        ).rejects.toMatchObject({ name: ErrorNames.CheckpointConflict });
+
+        expect(await store.filterProcessed(keys)).toEqual(new Set([keys[0]]));
+      });
+
+      it('accepts a key committed twice', async () => {
+        await store.putCheckpoint({
+          name: cp,
+          expectedVersion: 0,
+          processedKeys: [keys[0] ?? '', keys[0] ?? ''],
+        });
+        await store.putCheckpoint({ name: cp, expectedVersion: 1, processedKeys: [keys[0] ?? ''] });
+
+        expect(await store.filterProcessed(keys)).toEqual(new Set([keys[0]]));
+      });
+
+      it('is one ledger for every checkpoint name', async () => {
+        await store.putCheckpoint({ name: 'scheduled', expectedVersion: 0, processedKeys: [keys[0] ?? ''] });
+        await store.putCheckpoint({ name: 'backfill-x', expectedVersion: 0, processedKeys: [keys[2] ?? ''] });
+
+        expect(await store.filterProcessed(keys)).toEqual(new Set([keys[0], keys[2]]));
+      });
+
+      it('matches keys exactly, not by prefix or case', async () => {
+        await store.putCheckpoint({
+          name: cp,
+          expectedVersion: 0,
+          processedKeys: ['raw/2024/04/07/17/a.gz'],
+        });
+
+        expect(
+          await store.filterProcessed([
+            'raw/2024/04/07/17/a',
+            'RAW/2024/04/07/17/A.GZ',
+            'raw/2024/04/07/17/a.gz.1',
+          ]),
+        ).toEqual(new Set());
+      });
+
+      it('holds thousands of keys', async () => {
+        const many = Array.from(
+          { length: 5000 },
+          (_, i) => `raw/2024/04/07/${String(i % 24).padStart(2, '0')}/part-${i}.gz`,
+        );
+        await store.putCheckpoint({ name: cp, expectedVersion: 0, processedKeys: many.slice(0, 4000) });
+
+        const processed = await store.filterProcessed(many);
+
+        expect(processed.size).toBe(4000);
+        expect(processed.has(many[3999] ?? '')).toBe(true);
+        expect(processed.has(many[4000] ?? '')).toBe(false);
+      });
+    });
+  });
+}
