@@ -7,7 +7,11 @@
 --     max_partitions_per_merge, so each MERGE stays under Athena's 100-partition limit.
 COPY (
   WITH staged AS (
-    SELECT * FROM {{staged_source}}
+    SELECT event_uuid, event_name, event_type, event_subtype, created_at, created_datetime, event_date,
+      user_uuid, language, country, subscription_type, subscription_status, enrichment_status,
+      payload, source_key, line_no
+    FROM {{staged_source}}
+    WHERE batch_id = ?
   ),
   ranked AS (
     SELECT *,

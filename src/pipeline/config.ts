@@ -33,12 +33,13 @@ export const Layout = {
   curatedPending: (batchId: string) => `curated/_pending/${batchId}/`,
   batch: (batchId: string) => `staging/batches/${batchId}/`,
   manifest: (batchId: string) => `staging/batches/${batchId}/manifest.json`,
+  /** Staged rows of a batch (Hive-style, so Athena reads them as the `staged` table's batch_id partition). */
+  staged: (batchId: string) => `staging/staged/batch_id=${batchId}/`,
   /** Non-lesson events, final after validation. */
-  stagedFinal: (batchId: string, slice: number) => `staging/batches/${batchId}/final/slice-${pad(slice)}.ndjson`,
+  stagedFinal: (batchId: string, slice: number) => `staging/staged/batch_id=${batchId}/final-${pad(slice)}.ndjson`,
   /** Lesson events waiting for enrichment. */
   stagedLessons: (batchId: string, slice: number) => `staging/batches/${batchId}/lessons/slice-${pad(slice)}.ndjson`,
-  stagedEnriched: (batchId: string, slice: number) =>
-    `staging/batches/${batchId}/enriched/slice-${pad(slice)}.ndjson`,
+  stagedEnriched: (batchId: string, slice: number) => `staging/staged/batch_id=${batchId}/enriched-${pad(slice)}.ndjson`,
   classified: (batchId: string) => `staging/batches/${batchId}/classified.parquet`,
   quarantine: (batchId: string) => `quarantine/batch_id=${batchId}/`,
   quarantineSlice: (batchId: string, slice: number) => `quarantine/batch_id=${batchId}/slice-${pad(slice)}.ndjson`,

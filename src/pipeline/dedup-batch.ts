@@ -45,6 +45,7 @@ export async function dedupBatch(deps: PipelineDeps, batchId: string, manifestKe
 
   const [span] = await sql.query<{ date_min: string | null; date_max: string | null }>(
     renderSql(dialect, 'batch_date_range', { staged_source: staged }),
+    [batchId],
   );
   const horizon = deps.config.dedupHorizonDays;
   const from = span?.date_min ? shiftUtcDate(span.date_min, -horizon) : '1970-01-01';
@@ -57,7 +58,7 @@ export async function dedupBatch(deps: PipelineDeps, batchId: string, manifestKe
       curated_source: await sources.curatedSource(),
       classified_target: sources.classifiedTarget(batchId),
     }),
-    [from, to, batchId, deps.config.maxPartitionsPerMerge, batchId, manifest.planned_at],
+    [batchId, from, to, batchId, deps.config.maxPartitionsPerMerge, batchId, manifest.planned_at],
   );
 
   const classified = sources.classifiedSource(batchId);

@@ -56,9 +56,9 @@ describe('the ASL through the local interpreter', () => {
 
   it('does not retry a non-transient error: the Catch releases the lease and the run fails with the original name', async () => {
     let calls = 0;
-    const broken = async () => {
+    const broken = () => {
       calls++;
-      throw new ConservationError('lines do not balance');
+      return Promise.reject(new ConservationError('lines do not balance'));
     };
 
     const result = await new LocalOrchestrator(lake, { ...NO_RETRY_WAIT, handlerOverrides: { VerifyBatch: broken } }).execute({

@@ -18,7 +18,7 @@ const EMPTY_STAGED =
   'CAST(NULL AS DATE) AS event_date, CAST(NULL AS VARCHAR) AS user_uuid, CAST(NULL AS VARCHAR) AS language, ' +
   'CAST(NULL AS VARCHAR) AS country, CAST(NULL AS VARCHAR) AS subscription_type, CAST(NULL AS VARCHAR) AS subscription_status, ' +
   'CAST(NULL AS VARCHAR) AS enrichment_status, CAST(NULL AS VARCHAR) AS payload, CAST(NULL AS VARCHAR) AS source_key, ' +
-  'CAST(NULL AS BIGINT) AS line_no WHERE false)';
+  'CAST(NULL AS BIGINT) AS line_no, CAST(NULL AS VARCHAR) AS batch_id WHERE false)';
 
 const EMPTY_CURATED =
   '(SELECT CAST(NULL AS VARCHAR) AS event_uuid, CAST(NULL AS VARCHAR) AS payload, ' +
@@ -39,7 +39,12 @@ export class DuckDbSources implements SqlSources {
     for (const key of keys) if (await this.objects.exists(key)) present.push(key);
     if (present.length === 0) return EMPTY_STAGED;
     const files = present.map((key) => sqlPathLiteral(this.objects.uri(key))).join(', ');
-    return `read_json([${files}], format = 'newline_delimited', columns = ${STAGED_COLUMNS}, maximum_object_size = 1048576)`;
+    // batch_id comes from the Hive-style path, as Athena's partition column does: no value is spliced in.
+    return (
+      `(SELECT * EXCLUDE (filename), regexp_extract(filename, 'batch_id=([0-9a-f]+)/', 1) AS batch_id ` +
+      `FROM read_json([${files}], format = 'newline_delimited', columns = ${STAGED_COLUMNS}, ` +
+      `maximum_object_size = 1048576, filename = true))`
+    );
   }
 
   async curatedSource(): Promise<string> {
