@@ -2,7 +2,7 @@ import type { EntityKey } from '../ports/state-store';
 import { Layout } from './config';
 import type { PipelineDeps } from './deps';
 import { accountKey, subscriptionKey } from './entity-key';
-import { parseStagedLines, type StagedRow } from './staged-row';
+import { parseStagedLines, serializeStagedRow, type StagedRow } from './staged-row';
 import { EntityTimeline } from './user-state';
 import { joinLines, type SliceRef } from './validate-slice';
 
@@ -37,7 +37,7 @@ export async function enrichSlice(deps: PipelineDeps, ref: SliceRef): Promise<Sl
   for (const row of lessons) {
     enrichRow(row, timelines);
     if (row.enrichment_status !== 'not_applicable') counts[row.enrichment_status]++;
-    out.push(JSON.stringify(row));
+    out.push(serializeStagedRow(row));
   }
   await deps.objects.put(Layout.stagedEnriched(ref.batch_id, ref.slice), joinLines(out));
   deps.progress(`slice ${ref.slice}: ${lessons.length} lessons enriched as of their own time (${counts.enriched} fully)`);

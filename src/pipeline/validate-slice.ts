@@ -7,7 +7,7 @@ import type { VersionWrite } from '../ports/state-store';
 import { Layout } from './config';
 import type { PipelineDeps } from './deps';
 import { arrivalHourMs, type BatchManifest } from './manifest';
-import { needsEnrichment, stagedRow } from './staged-row';
+import { needsEnrichment, serializeStagedRow, stagedRow } from './staged-row';
 import { versionWriteFor } from './user-state';
 
 export interface SliceRef {
@@ -84,7 +84,7 @@ export async function validateSlice(deps: PipelineDeps, ref: SliceRef): Promise<
             quarantine(result.reason, result.errors, line.bytes, object.key, lineNo, line.sizeBytes);
           } else {
             const event = result.event;
-            const row = JSON.stringify(stagedRow(event, object.key, lineNo));
+            const row = serializeStagedRow(stagedRow(event, object.key, lineNo));
             if (needsEnrichment(event)) lessonLines.push(row);
             else finalLines.push(row);
             const write = versionWriteFor(event);

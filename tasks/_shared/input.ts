@@ -4,7 +4,7 @@ import { InvalidInputError } from '../../src/errors';
 /** Validates a task's input at the boundary; the error names the task and every bad field. */
 export function parseTaskInput<S extends Schema>(task: string, schema: S, event: unknown): InferType<S> {
   try {
-    return schema.validateSync(event, { strict: true, abortEarly: false, stripUnknown: false }) as InferType<S>;
+    return schema.validateSync(event, { strict: true, abortEarly: false, stripUnknown: false });
   } catch (error) {
     const detail = error instanceof ValidationError ? error.errors.join('; ') : String(error);
     throw new InvalidInputError(`${task}: invalid input: ${detail}`);
@@ -31,8 +31,9 @@ export const sliceRefSchema = object({
   }).required(),
 });
 
-const countsRecord = mixed<Record<string, number>>((value): value is Record<string, number> =>
-  typeof value === 'object' && value !== null && Object.values(value).every((n) => typeof n === 'number'),
+const countsRecord = mixed<Record<string, number>>(
+  (value: unknown): value is Record<string, number> =>
+    typeof value === 'object' && value !== null && Object.values(value).every((n) => typeof n === 'number'),
 );
 
 export const sliceValidationSchema = object({
