@@ -13,8 +13,13 @@ export interface ObjectInfo {
  *   a missing prefix yields nothing.
  * - `put` is atomic: readers see the old object or the whole new one, never a partial write.
  * - `get`/`getStream` of a missing key throw `ObjectNotFoundError` (name `EventLake.ObjectNotFound`).
- * - `delete` of a missing key is a no-op; `move` replaces the destination.
- * - `uri(key)` is what a SQL engine reads: an absolute file path locally, `s3://bucket/key` on AWS.
+ * - `delete` of a missing key is a no-op; `move` replaces the destination and throws `ObjectNotFoundError`
+ *   when the source is missing.
+ * - Keys that are empty, absolute, contain `.`/`..` or empty segments, a backslash, NUL, or start a
+ *   segment with the reserved `.eventlake-tmp-` prefix throw `InvalidInputError`, in every adapter, so both
+ *   runtimes agree on which keys exist.
+ * - `uri(key)` is what a SQL engine reads: an absolute file path locally, `s3://bucket/key` on AWS;
+ *   `uri('')` is the store root and a key ending in `/` names a folder.
  */
 export interface ObjectStore {
   list(prefix: string): AsyncIterable<ObjectInfo>;

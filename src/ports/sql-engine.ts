@@ -11,8 +11,11 @@ export interface SqlStatement {
 
 /**
  * Athena on AWS, DuckDB locally. Contract (tests/ports/sql-engine.contract.ts):
- * statements run in order; `query` returns rows as plain objects keyed by column name, numbers as JS numbers;
- * a failing statement throws `SqlError` naming the statement.
+ * statements run in order; `query` returns rows as plain objects keyed by column name, numbers as JS numbers
+ * (integers beyond 2^53 as exact decimal strings), dates as `YYYY-MM-DD`, timestamps as ISO 8601 UTC with
+ * 6 fractional digits and `Z`; a failing statement throws `SqlError` naming the statement. Text holding
+ * several `;`-separated statements is allowed only without params (Athena runs one per query: its
+ * adapter splits them).
  */
 export interface SqlEngine {
   run(statement: SqlStatement, params?: readonly SqlValue[]): Promise<void>;

@@ -69,7 +69,10 @@ export interface StateStore {
   /** Every version of each entity asked for (missing entities are absent from the map), any order. */
   getVersions(entities: readonly EntityKey[]): Promise<Map<EntityKey, StateVersion[]>>;
 
-  /** Takes the lease when free, expired, or already held by the same owner. Never throws for "held". */
+  /**
+   * Takes the lease when free, expired, or already held by the same owner (then renews it). Never throws
+   * for "held": returns `{acquired: false, holder, expiresAtMs}`.
+   */
   acquireLease(request: LeaseRequest): Promise<LeaseResult>;
   /** Releases only when `owner` holds it; returns whether it did. */
   releaseLease(name: string, owner: string): Promise<boolean>;
@@ -81,6 +84,9 @@ export interface StateStore {
    * Fields not given are cleared (a write states the whole checkpoint).
    */
   putCheckpoint(write: CheckpointWrite): Promise<Checkpoint>;
-  /** Which of `keys` the processed ledger holds. */
+  /**
+   * Which of `keys` the processed ledger holds. The ledger is shared by every checkpoint name: objects a
+   * backfill committed count as processed for the scheduled run too.
+   */
   filterProcessed(keys: readonly string[]): Promise<Set<string>>;
 }
