@@ -4,7 +4,8 @@ import type { PipelineDeps } from './deps';
 import { accountKey, subscriptionKey } from './entity-key';
 import { parseStagedLines, serializeStagedRow, type StagedRow } from './staged-row';
 import { EntityTimeline } from './user-state';
-import { joinLines, type SliceRef } from './validate-slice';
+import { LineBuffer } from './line-buffer';
+import type { SliceRef } from './validate-slice';
 
 export interface SliceEnrichment {
   readonly slice: number;
@@ -33,13 +34,13 @@ export async function enrichSlice(deps: PipelineDeps, ref: SliceRef): Promise<Sl
   for (const [key, list] of versions) timelines.set(key, new EntityTimeline(list));
 
   const counts = { enriched: 0, no_account: 0, no_subscription: 0 };
-  const out: string[] = [];
+  const out = new LineBuffer();
   for (const row of lessons) {
     enrichRow(row, timelines);
     if (row.enrichment_status !== 'not_applicable') counts[row.enrichment_status]++;
     out.push(serializeStagedRow(row));
   }
-  await deps.objects.put(Layout.stagedEnriched(ref.batch_id, ref.slice), joinLines(out));
+  await deps.objects.put(Layout.stagedEnriched(ref.batch_id, ref.slice), out.toBuffer());
   deps.progress(`slice ${ref.slice}: ${lessons.length} lessons enriched as of their own time (${counts.enriched} fully)`);
   return { slice: ref.slice, lessons: lessons.length, ...counts };
 }

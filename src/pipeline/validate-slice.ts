@@ -6,6 +6,7 @@ import { UnreadableObjectError } from '../raw/errors';
 import type { VersionWrite } from '../ports/state-store';
 import { Layout } from './config';
 import type { PipelineDeps } from './deps';
+import { LineBuffer } from './line-buffer';
 import { arrivalHourMs, type BatchManifest } from './manifest';
 import { needsEnrichment, serializeStagedRow, stagedRow } from './staged-row';
 import { versionWriteFor } from './user-state';
@@ -49,9 +50,9 @@ export async function validateSlice(deps: PipelineDeps, ref: SliceRef): Promise<
   const quarantinedAt = manifest.planned_at;
   const plannedMs = Date.parse(manifest.planned_at);
 
-  const finalLines: string[] = [];
-  const lessonLines: string[] = [];
-  const quarantineLines: string[] = [];
+  const finalLines = new LineBuffer();
+  const lessonLines = new LineBuffer();
+  const quarantineLines = new LineBuffer();
   const byReason: Record<string, number> = {};
   let linesRead = 0;
   let blank = 0;
@@ -70,7 +71,7 @@ export async function validateSlice(deps: PipelineDeps, ref: SliceRef): Promise<
     const hour = arrivalHourMs(object.key);
     // Arrival is known to the hour from the Firehose prefix; otherwise the plan time stands in.
     const arrivalMs = hour !== undefined ? hour + HOUR_MS : plannedMs;
-    const mark = { final: finalLines.length, lessons: lessonLines.length, quarantine: quarantineLines.length, lines: linesRead, blank, reasons: { ...byReason } };
+    const mark = { final: finalLines.mark(), lessons: lessonLines.mark(), quarantine: quarantineLines.mark(), lines: linesRead, blank, reasons: { ...byReason } };
     const writes: VersionWrite[] = [];
     let lineNo = 0;
     try {
@@ -95,9 +96,9 @@ export async function validateSlice(deps: PipelineDeps, ref: SliceRef): Promise<
       linesRead += lineNo;
     } catch (error) {
       if (!(error instanceof UnreadableObjectError)) throw error;
-      finalLines.length = mark.final;
-      lessonLines.length = mark.lessons;
-      quarantineLines.length = mark.quarantine;
+      finalLines.rollback(mark.final);
+      lessonLines.rollback(mark.lessons);
+      quarantineLines.rollback(mark.quarantine);
       blank = mark.blank;
       for (const reason of Object.keys(byReason)) delete byReason[reason];
       Object.assign(byReason, mark.reasons);
@@ -113,9 +114,9 @@ export async function validateSlice(deps: PipelineDeps, ref: SliceRef): Promise<
     }
   }
 
-  await deps.objects.put(Layout.stagedFinal(ref.batch_id, ref.slice), joinLines(finalLines));
-  await deps.objects.put(Layout.stagedLessons(ref.batch_id, ref.slice), joinLines(lessonLines));
-  await deps.objects.put(Layout.quarantineSlice(ref.batch_id, ref.slice), joinLines(quarantineLines));
+  await deps.objects.put(Layout.stagedFinal(ref.batch_id, ref.slice), finalLines.toBuffer());
+  await deps.objects.put(Layout.stagedLessons(ref.batch_id, ref.slice), lessonLines.toBuffer());
+  await deps.objects.put(Layout.quarantineSlice(ref.batch_id, ref.slice), quarantineLines.toBuffer());
 
   const quarantined = quarantineLines.length;
   deps.progress(

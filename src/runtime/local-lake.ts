@@ -4,6 +4,7 @@ import { DuckDbEngine } from '../adapters/local/duckdb-engine';
 import { DuckDbSources } from '../adapters/local/duckdb-sources';
 import { FileStateStore } from '../adapters/local/file-state-store';
 import { FolderObjectStore } from '../adapters/local/folder-object-store';
+import { isDurableKey } from './durability';
 import { systemClock, type Clock } from '../ports/clock';
 import { DEFAULT_CONFIG, type PipelineConfig } from '../pipeline/config';
 import type { PipelineDeps, Progress } from '../pipeline/deps';
@@ -14,6 +15,8 @@ export interface LocalLakeOptions {
   readonly progress?: Progress;
   /** DuckDB threads (default: all cores). */
   readonly threads?: number;
+  /** DuckDB memory limit (default 1GB; DuckDB spills to a temp folder beyond it). */
+  readonly duckdbMemoryLimit?: string;
 }
 
 export interface LocalLake extends PipelineDeps {
@@ -28,9 +31,13 @@ export interface LocalLake extends PipelineDeps {
 export async function openLocalLake(dir: string, options: LocalLakeOptions = {}): Promise<LocalLake> {
   const root = resolve(dir);
   await mkdir(root, { recursive: true });
-  const objects = new FolderObjectStore(root);
+  const objects = new FolderObjectStore(root, { fsync: isDurableKey });
   const state = await FileStateStore.open(join(root, 'state'));
-  const sql = await DuckDbEngine.create(options.threads !== undefined ? { threads: options.threads } : {});
+  // DuckDB defaults to 80% of RAM; a bound keeps the whole run inside its memory budget (it spills to disk).
+  const sql = await DuckDbEngine.create({
+    memoryLimit: options.duckdbMemoryLimit ?? '1GB',
+    ...(options.threads !== undefined ? { threads: options.threads } : {}),
+  });
   return {
     root,
     objects,

@@ -7,6 +7,7 @@ import { systemClock } from '../ports/clock';
 import type { SqlEngine } from '../ports/sql-engine';
 import type { PipelineConfig } from '../pipeline/config';
 import type { PipelineDeps } from '../pipeline/deps';
+import { isDurableKey } from './durability';
 import { join } from 'node:path';
 import { TASK_FACTORIES, type TaskHandler } from './task-factories';
 import type { SliceTaskName, WorkerReply, WorkerRequest } from './worker-pool';
@@ -22,7 +23,7 @@ async function start(): Promise<void> {
   const port = parentPort;
   if (!port) throw new Error('slice-worker-main must run in a worker thread');
   const { root, config } = workerData as { root: string; config: PipelineConfig };
-  const objects = new FolderObjectStore(root);
+  const objects = new FolderObjectStore(root, { fsync: isDurableKey });
   // Its own handle on the same state folder: the store catches up from the shared log on every call.
   const state = await FileStateStore.open(join(root, 'state'));
   const deps: PipelineDeps = {

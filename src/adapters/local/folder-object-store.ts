@@ -10,10 +10,11 @@ import { fsyncDirectory, isErrnoCode, isTempFileName, tempFileName, writeFileAto
 export interface FolderObjectStoreOptions {
   /**
    * fsync each written file before it is renamed into place (and its directory after), so an object that
-   * was put survives a power loss. Turn off only for throwaway folders.
+   * was put survives a power loss. A function decides per key: intermediate data that a resumed run
+   * rewrites anyway can skip it. Turn off entirely only for throwaway folders.
    * @default true
    */
-  readonly fsync?: boolean;
+  readonly fsync?: boolean | ((key: string) => boolean);
 }
 
 /** How many `stat` calls a listing keeps in flight for the files of one directory. */
@@ -31,12 +32,13 @@ const STAT_CONCURRENCY = 64;
  */
 export class FolderObjectStore implements ObjectStore {
   readonly rootDir: string;
-  private readonly fsync: boolean;
+  private readonly durable: (key: string) => boolean;
 
   constructor(rootDir: string, options: FolderObjectStoreOptions = {}) {
     if (rootDir.length === 0) throw new InvalidInputError('FolderObjectStore: rootDir must not be empty');
     this.rootDir = path.resolve(rootDir);
-    this.fsync = options.fsync ?? true;
+    const fsync = options.fsync ?? true;
+    this.durable = typeof fsync === 'function' ? fsync : () => fsync;
   }
 
   async *list(prefix: string): AsyncIterable<ObjectInfo> {
@@ -78,7 +80,7 @@ export class FolderObjectStore implements ObjectStore {
   async put(key: string, body: Buffer | string): Promise<void> {
     const filePath = this.pathOf(key);
     await fs.mkdir(path.dirname(filePath), { recursive: true });
-    await writeFileAtomic(filePath, body, { fsync: this.fsync });
+    await writeFileAtomic(filePath, body, { fsync: this.durable(key) });
   }
 
   async exists(key: string): Promise<boolean> {
@@ -117,7 +119,16 @@ export class FolderObjectStore implements ObjectStore {
       if (!isErrnoCode(error, 'EXDEV')) throw error;
       await this.copyAcrossDevices(fromPath, toPath);
     }
-    if (this.fsync) await fsyncDirectory(path.dirname(toPath));
+    if (this.durable(toKey)) {
+      // The file may have been written by another program (DuckDB) without fsync: flush it, then the rename.
+      const handle = await fs.open(toPath, 'r');
+      try {
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+      await fsyncDirectory(path.dirname(toPath));
+    }
   }
 
   /**
