@@ -10,6 +10,11 @@ import { executeRun, reportRun } from './commands/run';
 import { queryCommand, queryLake } from './commands/query';
 import { lakeStatus } from './commands/status';
 import type { RunSummary } from '../pipeline/run-summary';
+import { KinesisClient } from '@aws-sdk/client-kinesis';
+import { SFNClient } from '@aws-sdk/client-sfn';
+import { KinesisProducer } from './aws/kinesis-producer';
+import { produceGenerated } from './aws/produce';
+import { remoteExecutionName, StepFunctionsOrchestrator } from './aws/remote-run';
 
 const USAGE = `usage: eventlake <command> [options]
 
@@ -24,8 +29,18 @@ commands:
   status [--json]            checkpoint, backlog, table sizes, last run
   demo [--events N]          generate a day of traffic, run the schedule, show two analyst queries
 
+against AWS (after cdk deploy; see docs/deploy.md):
+  produce --stream NAME [generate options]
+                             send generated traffic to the Kinesis stream (PutRecords, <= 500 records / 5 MiB)
+  run --state-machine-arn ARN [--json]
+  backfill --state-machine-arn ARN --from YYYY-MM-DD --to YYYY-MM-DD [--attempt N] [--json]
+                             start the deployed state machine (deterministic name) and follow it
+  query "<SQL>" --workgroup NAME [--database DB] [--format ...]
+                             the same query through Athena
+
 common options:
   --lake DIR                 the lake folder (default ./lake)
+  --region REGION            AWS region for the AWS commands (default: AWS_REGION)
 
 exit codes: 0 ok (committed, or nothing to do), 1 run failed (nothing committed), 2 usage error,
             3 skipped (another run holds the lease)`;
@@ -46,6 +61,12 @@ const OPTIONS = {
   plain: { type: 'boolean', default: false },
   from: { type: 'string' },
   to: { type: 'string' },
+  stream: { type: 'string' },
+  'state-machine-arn': { type: 'string' },
+  workgroup: { type: 'string' },
+  database: { type: 'string', default: 'eventlake_dev' },
+  region: { type: 'string' },
+  attempt: { type: 'string' },
   help: { type: 'boolean', short: 'h', default: false },
 } as const;
 
@@ -66,6 +87,8 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
   const progress = (message: string) => io.err(`[eventlake] ${message}`);
   let lake: LocalLake | undefined;
   try {
+    const remote = await runAgainstAws(command, rest, values, io, progress);
+    if (remote !== undefined) return remote;
     lake = await openLocalLake(values.lake, { progress });
     switch (command) {
       case 'generate': {
@@ -108,6 +131,40 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
   } finally {
     await lake?.close();
   }
+}
+
+/** The AWS counterparts; undefined when the command runs on the local lake. */
+async function runAgainstAws(command: string, rest: string[], values: Values, io: CliIo, progress: (m: string) => void): Promise<number | undefined> {
+  const arn = values['state-machine-arn'];
+  if (command === 'produce') {
+    if (!values.stream) throw new UsageError('produce needs --stream NAME (the Kinesis stream of the deployed stack)');
+    const producer = new KinesisProducer({
+      client: new KinesisClient(awsClientConfig(values)),
+      streamName: values.stream,
+      onProgress: (s) => progress(`sent ${s.records} records (${s.calls} PutRecords, ${s.retriedRecords} retried)`),
+    });
+    const summary = await produceGenerated(producer, generateOptions(values, progress));
+    io.out(JSON.stringify({ ...summary, records_sent: producer.stats.records, retried_records: producer.stats.retriedRecords }));
+    return ExitCode.ok;
+  }
+  if ((command === 'run' || command === 'backfill') && arn) {
+    if (command === 'backfill') {
+      if (!values.from || !values.to) throw new UsageError('backfill needs --from YYYY-MM-DD and --to YYYY-MM-DD');
+      parseDateOption('--from', values.from);
+      parseDateOption('--to', values.to);
+    }
+    const attempt = numberOption('attempt', values.attempt, 1, (n) => Number.isInteger(n) && n >= 1, 'expected a whole number >= 1');
+    const mode = command === 'run' ? 'scheduled' : 'backfill';
+    const input: Record<string, unknown> = mode === 'backfill' ? { mode, from: values.from, to: values.to } : { mode };
+    const name = remoteExecutionName({ mode, from: values.from, to: values.to, at: new Date(), attempt });
+    const orchestrator = new StepFunctionsOrchestrator({ client: new SFNClient(awsClientConfig(values)), stateMachineArn: arn, progress });
+    return reportRun(io, await orchestrator.execute({ name, input }), values.json);
+  }
+  return undefined;
+}
+
+function awsClientConfig(values: Values): { region?: string } {
+  return values.region ? { region: values.region } : {};
 }
 
 type Values = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>['values'];
