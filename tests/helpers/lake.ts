@@ -68,3 +68,9 @@ export function lessonEvent(user: string, language: string, at: number, name = '
 export function otherEvent(at: number, name = 'app:opened') {
   return { event_uuid: uuid(), event_name: name, created_at: at };
 }
+
+/** A Firehose-style raw key under 2024-04-07, hour `hour`, ending in `name`. */
+export function rawKey(hour: number, name: string): string {
+  const hh = String(hour).padStart(2, '0');
+  return `raw/2024/04/07/${hh}/eventlake-raw-1-2024-04-07-${hh}-00-00-${name}.gz`;
+}

@@ -1,8 +1,7 @@
 import { queryLake } from '../../src/cli/commands/query';
-import { lessonEvent, makeTestLake, otherEvent, putRaw, T0, type TestLake } from '../helpers/lake';
+import { lessonEvent, makeTestLake, otherEvent, putRaw, T0, type TestLake, rawKey } from '../helpers/lake';
 import { expectBalanced, runOk } from '../helpers/run';
 
-const hourKey = (h: number, name: string) => `raw/2024/04/07/${String(h).padStart(2, '0')}/eventlake-raw-1-2024-04-07-${String(h).padStart(2, '0')}-00-00-${name}.gz`;
 
 describe('dedup on event_uuid', () => {
   let lake: TestLake;
@@ -13,7 +12,7 @@ describe('dedup on event_uuid', () => {
 
   it('keeps one row for an exact duplicate within one object and counts it', async () => {
     const e = otherEvent(T0);
-    await putRaw(lake, hourKey(10, 'a'), [e, e]);
+    await putRaw(lake, rawKey(10, 'a'), [e, e]);
 
     const s = await runOk(lake);
 
@@ -23,19 +22,19 @@ describe('dedup on event_uuid', () => {
 
   it('keeps one row for an exact duplicate across two files of the same batch', async () => {
     const e = otherEvent(T0);
-    await putRaw(lake, hourKey(10, 'a'), [e]);
-    await putRaw(lake, hourKey(10, 'b'), [e]);
+    await putRaw(lake, rawKey(10, 'a'), [e]);
+    await putRaw(lake, rawKey(10, 'b'), [e]);
 
     const s = await runOk(lake);
 
     expect(s).toMatchObject({ inserted: 1, duplicates_in_batch: 1 });
     const [row] = await queryLake(lake, 'SELECT source_key FROM events');
-    expect(row?.source_key).toBe(hourKey(10, 'a'));
+    expect(row?.source_key).toBe(rawKey(10, 'a'));
   });
 
   it('treats a uuid differing only in letter case as the same event', async () => {
     const e = otherEvent(T0);
-    await putRaw(lake, hourKey(10, 'a'), [e, { ...e, event_uuid: e.event_uuid.toUpperCase() }]);
+    await putRaw(lake, rawKey(10, 'a'), [e, { ...e, event_uuid: e.event_uuid.toUpperCase() }]);
 
     const s = await runOk(lake);
 
@@ -45,9 +44,9 @@ describe('dedup on event_uuid', () => {
 
   it('counts an event already stored by an earlier batch as duplicates_existing and inserts nothing', async () => {
     const e = lessonEvent('u1', 'de', T0);
-    await putRaw(lake, hourKey(10, 'a'), [e]);
+    await putRaw(lake, rawKey(10, 'a'), [e]);
     await runOk(lake);
-    await putRaw(lake, hourKey(11, 'b'), [e, otherEvent(T0 + 3600)]);
+    await putRaw(lake, rawKey(11, 'b'), [e, otherEvent(T0 + 3600)]);
 
     const s = await runOk(lake);
 
@@ -59,7 +58,7 @@ describe('dedup on event_uuid', () => {
   it('quarantines a same-uuid event with different content as duplicate_conflict, keeping the first', async () => {
     const first = otherEvent(T0);
     const second = { ...first, extra: 'changed' };
-    await putRaw(lake, hourKey(10, 'a'), [first, second]);
+    await putRaw(lake, rawKey(10, 'a'), [first, second]);
 
     const s = await runOk(lake);
 
@@ -72,9 +71,9 @@ describe('dedup on event_uuid', () => {
 
   it('quarantines a conflict with a row stored by an earlier batch', async () => {
     const first = otherEvent(T0);
-    await putRaw(lake, hourKey(10, 'a'), [first]);
+    await putRaw(lake, rawKey(10, 'a'), [first]);
     await runOk(lake);
-    await putRaw(lake, hourKey(11, 'b'), [{ ...first, created_at: T0 + 5 }]);
+    await putRaw(lake, rawKey(11, 'b'), [{ ...first, created_at: T0 + 5 }]);
 
     const s = await runOk(lake);
 
@@ -83,9 +82,9 @@ describe('dedup on event_uuid', () => {
 
   it('finds an exact duplicate of any age: a copy has the same date, so the horizon around it covers it', async () => {
     const old = otherEvent(T0 - 30 * 86400);
-    await putRaw(lake, hourKey(10, 'a'), [old]);
+    await putRaw(lake, rawKey(10, 'a'), [old]);
     await runOk(lake);
-    await putRaw(lake, hourKey(11, 'b'), [old]);
+    await putRaw(lake, rawKey(11, 'b'), [old]);
 
     const s = await runOk(lake);
 
@@ -94,9 +93,9 @@ describe('dedup on event_uuid', () => {
 
   it('does not look past the horizon for conflicts: the same uuid 30 days apart is inserted (documented trade-off)', async () => {
     const first = otherEvent(T0 - 30 * 86400);
-    await putRaw(lake, hourKey(10, 'a'), [first]);
+    await putRaw(lake, rawKey(10, 'a'), [first]);
     await runOk(lake);
-    await putRaw(lake, hourKey(11, 'b'), [{ ...first, created_at: T0 }]);
+    await putRaw(lake, rawKey(11, 'b'), [{ ...first, created_at: T0 }]);
 
     const s = await runOk(lake);
 

@@ -1,8 +1,7 @@
 import { queryLake } from '../../src/cli/commands/query';
-import { accountEvent, lessonEvent, makeTestLake, putRaw, subscriptionEvent, T0, type TestLake } from '../helpers/lake';
+import { accountEvent, lessonEvent, makeTestLake, putRaw, subscriptionEvent, T0, type TestLake, rawKey } from '../helpers/lake';
 import { runOk } from '../helpers/run';
 
-const key = (h: number, name: string) => `raw/2024/04/07/${String(h).padStart(2, '0')}/eventlake-raw-1-2024-04-07-${String(h).padStart(2, '0')}-00-00-${name}.gz`;
 
 async function lessonRow(lake: TestLake, uuid: string) {
   const [row] = await queryLake(
@@ -22,7 +21,7 @@ describe('point-in-time enrichment of lessons', () => {
   it('gives each of two lessons the subscription as it was at its own time', async () => {
     const before = lessonEvent('u1', 'es', T0 + 100);
     const after = lessonEvent('u1', 'es', T0 + 300);
-    await putRaw(lake, key(10, 'a'), [
+    await putRaw(lake, rawKey(10, 'a'), [
       accountEvent('u1', T0, { country: 'DE' }),
       subscriptionEvent('u1', 'es', T0 + 50, { subscription_type: 'trial', subscription_status: 'active' }),
       subscriptionEvent('u1', 'es', T0 + 200, { subscription_type: 'yearly' }, 'subscription:upgraded'),
@@ -39,7 +38,7 @@ describe('point-in-time enrichment of lessons', () => {
 
   it('marks a lesson before any subscription as no_subscription', async () => {
     const lesson = lessonEvent('u1', 'es', T0 + 10);
-    await putRaw(lake, key(10, 'a'), [
+    await putRaw(lake, rawKey(10, 'a'), [
       accountEvent('u1', T0, { country: 'FR' }),
       lesson,
       subscriptionEvent('u1', 'es', T0 + 20, { subscription_type: 'monthly', subscription_status: 'active' }),
@@ -52,7 +51,7 @@ describe('point-in-time enrichment of lessons', () => {
 
   it('marks a lesson of an unknown user as no_account and still loads it', async () => {
     const lesson = lessonEvent('nobody', 'es', T0);
-    await putRaw(lake, key(10, 'a'), [lesson]);
+    await putRaw(lake, rawKey(10, 'a'), [lesson]);
 
     const s = await runOk(lake);
 
@@ -62,8 +61,8 @@ describe('point-in-time enrichment of lessons', () => {
 
   it('uses a subscription that arrives in the same batch after the lesson line, by event time', async () => {
     const lesson = lessonEvent('u1', 'de', T0 + 100);
-    await putRaw(lake, key(10, 'a'), [lesson]);
-    await putRaw(lake, key(10, 'b'), [
+    await putRaw(lake, rawKey(10, 'a'), [lesson]);
+    await putRaw(lake, rawKey(10, 'b'), [
       accountEvent('u1', T0, { country: 'AT' }),
       subscriptionEvent('u1', 'de', T0 + 50, { subscription_type: 'quarterly', subscription_status: 'active' }),
     ]);
@@ -74,14 +73,14 @@ describe('point-in-time enrichment of lessons', () => {
   });
 
   it('uses state from an earlier batch, and an account change applies only to later lessons', async () => {
-    await putRaw(lake, key(10, 'a'), [
+    await putRaw(lake, rawKey(10, 'a'), [
       accountEvent('u1', T0, { country: 'DE' }),
       subscriptionEvent('u1', 'it', T0 + 1, { subscription_type: 'monthly', subscription_status: 'active' }),
     ]);
     await runOk(lake);
     const early = lessonEvent('u1', 'it', T0 + 100);
     const late = lessonEvent('u1', 'it', T0 + 300);
-    await putRaw(lake, key(11, 'b'), [accountEvent('u1', T0 + 200, { country: 'CH' }, 'account:updated'), early, late]);
+    await putRaw(lake, rawKey(11, 'b'), [accountEvent('u1', T0 + 200, { country: 'CH' }, 'account:updated'), early, late]);
 
     await runOk(lake);
 
@@ -91,7 +90,7 @@ describe('point-in-time enrichment of lessons', () => {
 
   it('keeps subscriptions per language apart', async () => {
     const lesson = lessonEvent('u1', 'fr', T0 + 100);
-    await putRaw(lake, key(10, 'a'), [
+    await putRaw(lake, rawKey(10, 'a'), [
       accountEvent('u1', T0, { country: 'DE' }),
       subscriptionEvent('u1', 'es', T0 + 1, { subscription_type: 'monthly', subscription_status: 'active' }),
       lesson,
@@ -104,7 +103,7 @@ describe('point-in-time enrichment of lessons', () => {
 
   it('leaves non-lesson events not_applicable', async () => {
     const account = accountEvent('u1', T0, { country: 'DE' });
-    await putRaw(lake, key(10, 'a'), [account]);
+    await putRaw(lake, rawKey(10, 'a'), [account]);
 
     await runOk(lake);
 

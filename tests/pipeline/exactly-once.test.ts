@@ -1,9 +1,8 @@
 import { EventLakeError } from '../../src/errors';
 import { Layout } from '../../src/pipeline/config';
-import { accountEvent, lessonEvent, makeTestLake, otherEvent, putRaw, subscriptionEvent, T0, type TestLake } from '../helpers/lake';
+import { accountEvent, lessonEvent, makeTestLake, otherEvent, putRaw, subscriptionEvent, T0, type TestLake, rawKey } from '../helpers/lake';
 import { backfillOk, curatedFingerprint, curatedRows, expectBalanced, runOk, runScheduled } from '../helpers/run';
 
-const key = (h: number, name: string) => `raw/2024/04/07/${String(h).padStart(2, '0')}/eventlake-raw-1-2024-04-07-${String(h).padStart(2, '0')}-00-00-${name}.gz`;
 
 // Built once, so every lake seeded in a test gets byte-identical raw objects.
 const OBJECT_A = [
@@ -14,8 +13,8 @@ const OBJECT_A = [
 const OBJECT_B = [lessonEvent('u1', 'es', T0 + 5), lessonEvent('u2', 'de', T0 + 6), '{"broken":', ''];
 
 async function seed(lake: TestLake): Promise<void> {
-  await putRaw(lake, key(9, 'a'), OBJECT_A);
-  await putRaw(lake, key(10, 'b'), OBJECT_B);
+  await putRaw(lake, rawKey(9, 'a'), OBJECT_A);
+  await putRaw(lake, rawKey(10, 'b'), OBJECT_B);
 }
 
 describe('exactly once per object', () => {
@@ -29,7 +28,7 @@ describe('exactly once per object', () => {
     await seed(lake);
     const first = await runOk(lake);
     const late = lessonEvent('u1', 'es', T0 - 100);
-    await putRaw(lake, key(8, 'late'), [late]);
+    await putRaw(lake, rawKey(8, 'late'), [late]);
 
     const second = await runOk(lake);
     const third = await runOk(lake);
