@@ -84,7 +84,8 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
     io.err(USAGE);
     return values.help ? ExitCode.ok : ExitCode.usage;
   }
-  const progress = (message: string) => io.err(`[eventlake] ${message}`);
+  const startedAt = Date.now();
+  const progress = (message: string) => io.err(`[eventlake ${((Date.now() - startedAt) / 1000).toFixed(1)}s] ${message}`);
   let lake: LocalLake | undefined;
   try {
     const remote = await runAgainstAws(command, rest, values, io, progress);

@@ -56,7 +56,8 @@ export async function validateSlice(deps: PipelineDeps, ref: SliceRef): Promise<
   const byReason: Record<string, number> = {};
   let linesRead = 0;
   let blank = 0;
-  let versions = 0;
+  // Written once per slice (one lock and fsync), after every object of it was read whole.
+  const sliceWrites: VersionWrite[] = [];
 
   const quarantine = (reason: QuarantineReason, errors: readonly string[], raw: Buffer, sourceKey: string, lineNo: number | null, rawSizeBytes?: number) => {
     quarantineLines.push(
@@ -108,11 +109,10 @@ export async function validateSlice(deps: PipelineDeps, ref: SliceRef): Promise<
       quarantine('unreadable_object', [`${object.key}: ${error.message}`], sample, object.key, null, object.sizeBytes);
       deps.progress(`quarantined unreadable object ${object.key}: ${error.message}`);
     }
-    if (writes.length > 0) {
-      await deps.state.putVersions(writes);
-      versions += writes.length;
-    }
+    for (const write of writes) sliceWrites.push(write);
   }
+
+  if (sliceWrites.length > 0) await deps.state.putVersions(sliceWrites);
 
   await deps.objects.put(Layout.stagedFinal(ref.batch_id, ref.slice), finalLines.toBuffer());
   await deps.objects.put(Layout.stagedLessons(ref.batch_id, ref.slice), lessonLines.toBuffer());
@@ -131,7 +131,7 @@ export async function validateSlice(deps: PipelineDeps, ref: SliceRef): Promise<
     quarantined_by_reason: sortedReasons(byReason),
     staged_final: finalLines.length,
     staged_lessons: lessonLines.length,
-    state_versions: versions,
+    state_versions: sliceWrites.length,
   };
 }
 

@@ -1,0 +1,75 @@
+import { AthenaClient } from '@aws-sdk/client-athena';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { S3Client } from '@aws-sdk/client-s3';
+import { AthenaEngine } from '../adapters/aws/athena-engine';
+import { AthenaSources } from '../adapters/aws/athena-sources';
+import { DynamoDbStateStore } from '../adapters/aws/dynamodb-state-store';
+import { RoutedObjectStore } from '../adapters/aws/routed-object-store';
+import { S3ObjectStore } from '../adapters/aws/s3-object-store';
+import { systemClock } from '../ports/clock';
+import { DEFAULT_CONFIG, Layout, type PipelineConfig } from '../pipeline/config';
+import type { PipelineDeps, Progress } from '../pipeline/deps';
+import { readAwsEnv, type AwsEnv } from './aws-env';
+
+/** The SDK clients of one process. Created once (Lambda cold start) and shared by every adapter. */
+export interface AwsClients {
+  readonly s3: S3Client;
+  readonly dynamodb: DynamoDBClient;
+  readonly athena: AthenaClient;
+}
+
+/** Object-key prefix -> bucket of the AWS layout (PRODUCT.md §3). Glue table locations follow it. */
+export function bucketRoutes(env: AwsEnv): { prefix: string; bucket: string }[] {
+  return [
+    { prefix: Layout.raw, bucket: env.rawBucket },
+    { prefix: 'curated/', bucket: env.curatedBucket },
+    { prefix: 'quarantine/', bucket: env.quarantineBucket },
+    { prefix: 'staging/', bucket: env.stagingBucket },
+    { prefix: 'runs/', bucket: env.stagingBucket },
+  ];
+}
+
+export function awsPipelineConfig(env: AwsEnv): PipelineConfig {
+  return {
+    ...DEFAULT_CONFIG,
+    pipelineName: env.pipelineName,
+    lookbackHours: env.lookbackHours,
+    sliceMaxBytes: env.sliceMaxBytes,
+    dedupHorizonDays: env.dedupHorizonDays,
+  };
+}
+
+/** Progress lines go to CloudWatch Logs through stdout. */
+export const awsProgress: Progress = (message) => console.log(`[eventlake] ${message}`);
+
+/**
+ * The AWS runtime's PipelineDeps: S3 buckets routed by key prefix, DynamoDB state, Athena SQL. Reads and
+ * checks the environment first (ConfigError naming each bad variable); creates the SDK clients unless
+ * given (tests inject mocked ones). Call once per process.
+ */
+export function createAwsDeps(
+  env: Readonly<Record<string, string | undefined>> = process.env,
+  clients: Partial<AwsClients> = {},
+): PipelineDeps {
+  const settings = readAwsEnv(env);
+  // SDK defaults: region and credentials from the Lambda environment.
+  const s3 = clients.s3 ?? new S3Client({});
+  const dynamodb = clients.dynamodb ?? new DynamoDBClient({});
+  const athena = clients.athena ?? new AthenaClient({});
+  const stores = new Map<string, S3ObjectStore>();
+  const storeOf = (bucket: string): S3ObjectStore => {
+    let store = stores.get(bucket);
+    if (store === undefined) stores.set(bucket, (store = new S3ObjectStore({ client: s3, bucket })));
+    return store;
+  };
+  return {
+    objects: new RoutedObjectStore(bucketRoutes(settings).map(({ prefix, bucket }) => ({ prefix, store: storeOf(bucket) }))),
+    state: new DynamoDbStateStore({ client: dynamodb, stateTable: settings.stateTable, controlTable: settings.controlTable }),
+    sql: new AthenaEngine({ client: athena, workGroup: settings.athenaWorkGroup, database: settings.glueDatabase }),
+    dialect: 'athena',
+    sources: new AthenaSources(settings.glueDatabase),
+    clock: systemClock,
+    config: awsPipelineConfig(settings),
+    progress: awsProgress,
+  };
+}
