@@ -63,9 +63,19 @@ export function createAwsDeps(
     return store;
   };
   return {
-    objects: new RoutedObjectStore(bucketRoutes(settings).map(({ prefix, bucket }) => ({ prefix, store: storeOf(bucket) }))),
-    state: new DynamoDbStateStore({ client: dynamodb, stateTable: settings.stateTable, controlTable: settings.controlTable }),
-    sql: new AthenaEngine({ client: athena, workGroup: settings.athenaWorkGroup, database: settings.glueDatabase }),
+    objects: new RoutedObjectStore(
+      bucketRoutes(settings).map(({ prefix, bucket }) => ({ prefix, store: storeOf(bucket) })),
+    ),
+    state: new DynamoDbStateStore({
+      client: dynamodb,
+      stateTable: settings.stateTable,
+      controlTable: settings.controlTable,
+    }),
+    sql: new AthenaEngine({
+      client: athena,
+      workGroup: settings.athenaWorkGroup,
+      database: settings.glueDatabase,
+    }),
     dialect: 'athena',
     sources: new AthenaSources(settings.glueDatabase),
     clock: systemClock,

@@ -102,7 +102,8 @@ export function readAwsEnv(env: Env = process.env): AwsEnv {
       return undefined as T;
     }
     const value = rule.parse(text);
-    if (value === undefined) problems.push(`${name}=${JSON.stringify(text)} is invalid: expected ${rule.form}`);
+    if (value === undefined)
+      problems.push(`${name}=${JSON.stringify(text)} is invalid: expected ${rule.form}`);
     return value as T;
   }
 
@@ -117,7 +118,11 @@ export function readAwsEnv(env: Env = process.env): AwsEnv {
     glueDatabase: read('glueDatabase', glueDatabase),
     pipelineName: read('pipelineName', pipelineName, AWS_ENV_DEFAULTS.pipelineName),
     lookbackHours: read('lookbackHours', integer(1, 24 * 366, 'hours'), AWS_ENV_DEFAULTS.lookbackHours),
-    sliceMaxBytes: read('sliceMaxBytes', integer(1024, 1024 * 1024 * 1024, 'bytes'), AWS_ENV_DEFAULTS.sliceMaxBytes),
+    sliceMaxBytes: read(
+      'sliceMaxBytes',
+      integer(1024, 1024 * 1024 * 1024, 'bytes'),
+      AWS_ENV_DEFAULTS.sliceMaxBytes,
+    ),
     dedupHorizonDays: read('dedupHorizonDays', integer(0, 3660, 'days'), AWS_ENV_DEFAULTS.dedupHorizonDays),
   };
   if (problems.length > 0) throw new ConfigError(`eventlake AWS environment: ${problems.join('; ')}`);

@@ -91,14 +91,18 @@ export class AthenaEngine implements SqlEngine {
       ['workGroup', options.workGroup],
       ['database', options.database],
     ] as const) {
-      if (typeof value !== 'string' || value.length === 0) throw new InvalidInputError(`AthenaEngine: ${what} must be a non-empty string`);
+      if (typeof value !== 'string' || value.length === 0)
+        throw new InvalidInputError(`AthenaEngine: ${what} must be a non-empty string`);
     }
     this.client = options.client;
     this.workGroup = options.workGroup;
     this.database = options.database;
     this.catalog = options.catalog ?? 'AwsDataCatalog';
     this.pollIntervalMs = nonNegative('pollIntervalMs', options.pollIntervalMs ?? 500);
-    this.maxPollIntervalMs = Math.max(this.pollIntervalMs, nonNegative('maxPollIntervalMs', options.maxPollIntervalMs ?? 5000));
+    this.maxPollIntervalMs = Math.max(
+      this.pollIntervalMs,
+      nonNegative('maxPollIntervalMs', options.maxPollIntervalMs ?? 5000),
+    );
     this.timeoutMs = nonNegative('timeoutMs', options.timeoutMs ?? 600_000);
     this.clientRequestToken = options.clientRequestToken;
   }
@@ -119,7 +123,11 @@ export class AthenaEngine implements SqlEngine {
     });
   }
 
-  private async execute(statement: SqlStatement, params: readonly SqlValue[], read: boolean): Promise<SqlRow[]> {
+  private async execute(
+    statement: SqlStatement,
+    params: readonly SqlValue[],
+    read: boolean,
+  ): Promise<SqlRow[]> {
     if (this.closed) throw new SqlError(statement.name, 'the engine is closed');
     const { statements, placeholders } = scanStatements(statement.text);
     if (statements.length === 0) throw new SqlError(statement.name, 'the text holds no statement');
@@ -138,7 +146,8 @@ export class AthenaEngine implements SqlEngine {
       offset += count;
       const id = await this.start({ statement, text, params: partParams, part });
       const execution = await this.waitFor(statement, id);
-      if (read && part === statements.length - 1) rows = await this.results(statement, id, execution.StatementType);
+      if (read && part === statements.length - 1)
+        rows = await this.results(statement, id, execution.StatementType);
     }
     return rows;
   }
@@ -166,7 +175,8 @@ export class AthenaEngine implements SqlEngine {
         }),
       ),
     );
-    if (output.QueryExecutionId === undefined) throw new SqlError(statement.name, 'Athena returned no QueryExecutionId');
+    if (output.QueryExecutionId === undefined)
+      throw new SqlError(statement.name, 'Athena returned no QueryExecutionId');
     return output.QueryExecutionId;
   }
 
@@ -178,11 +188,14 @@ export class AthenaEngine implements SqlEngine {
     for (;;) {
       let execution: QueryExecution | undefined;
       try {
-        execution = (await this.client.send(new GetQueryExecutionCommand({ QueryExecutionId: id }))).QueryExecution;
+        execution = (await this.client.send(new GetQueryExecutionCommand({ QueryExecutionId: id })))
+          .QueryExecution;
       } catch (error) {
         // Throttled while polling: the query runs on, so keep polling (slower) rather than abandon it.
         if (!isAwsError(error, 'TooManyRequestsException') && !isServerFault(error)) {
-          throw new SqlError(statement.name, `GetQueryExecution ${id}: ${messageOf(error)}`, { cause: error });
+          throw new SqlError(statement.name, `GetQueryExecution ${id}: ${messageOf(error)}`, {
+            cause: error,
+          });
         }
       }
       const status = execution?.Status;
@@ -191,10 +204,17 @@ export class AthenaEngine implements SqlEngine {
       if (lastState === 'FAILED' || lastState === 'CANCELLED') {
         const reason = status?.StateChangeReason ?? status?.AthenaError?.ErrorMessage ?? 'no reason given';
         const cause = new AthenaQueryError(id, lastState, reason, status?.AthenaError?.ErrorType);
-        if (lastState === 'FAILED' && (COMMIT_CONFLICT.test(reason) || status?.AthenaError?.Retryable === true)) {
-          throw new TransientError(`${statement.name}: Athena query ${id} failed, retryable: ${reason}`, { cause });
+        if (
+          lastState === 'FAILED' &&
+          (COMMIT_CONFLICT.test(reason) || status?.AthenaError?.Retryable === true)
+        ) {
+          throw new TransientError(`${statement.name}: Athena query ${id} failed, retryable: ${reason}`, {
+            cause,
+          });
         }
-        throw new SqlError(statement.name, lastState === 'CANCELLED' ? `cancelled: ${reason}` : reason, { cause });
+        throw new SqlError(statement.name, lastState === 'CANCELLED' ? `cancelled: ${reason}` : reason, {
+          cause,
+        });
       }
       if (Date.now() + wait > deadline) return this.giveUp(statement, id, lastState);
       await sleep(wait);
@@ -212,7 +232,11 @@ export class AthenaEngine implements SqlEngine {
   }
 
   /** Every row of a finished query, page by page; a SELECT's first row is the header and is skipped. */
-  private async results(statement: SqlStatement, id: string, statementType: string | undefined): Promise<SqlRow[]> {
+  private async results(
+    statement: SqlStatement,
+    id: string,
+    statementType: string | undefined,
+  ): Promise<SqlRow[]> {
     const rows: SqlRow[] = [];
     let columns: ColumnInfo[] | undefined;
     let nextToken: string | undefined;
@@ -237,9 +261,18 @@ export class AthenaEngine implements SqlEngine {
     return rows;
   }
 
-  private toRow(statement: SqlStatement, columns: readonly ColumnInfo[], data: readonly { VarCharValue?: string }[]): SqlRow {
+  private toRow(
+    statement: SqlStatement,
+    columns: readonly ColumnInfo[],
+    data: readonly { VarCharValue?: string }[],
+  ): SqlRow {
     try {
-      return Object.fromEntries(columns.map((column, i) => [column.Name ?? `_col${i}`, athenaValue(column.Type, data[i]?.VarCharValue)]));
+      return Object.fromEntries(
+        columns.map((column, i) => [
+          column.Name ?? `_col${i}`,
+          athenaValue(column.Type, data[i]?.VarCharValue),
+        ]),
+      );
     } catch (error) {
       throw new SqlError(statement.name, `cannot read a result value: ${messageOf(error)}`, { cause: error });
     }
@@ -262,6 +295,7 @@ export class AthenaEngine implements SqlEngine {
 }
 
 function nonNegative(what: string, value: number): number {
-  if (!Number.isFinite(value) || value < 0) throw new InvalidInputError(`AthenaEngine: ${what} must be a non-negative number`);
+  if (!Number.isFinite(value) || value < 0)
+    throw new InvalidInputError(`AthenaEngine: ${what} must be a non-negative number`);
   return value;
 }

@@ -89,7 +89,8 @@ export function athenaLiteral(value: SqlValue): string {
     case 'string':
       return `'${value.replace(/'/g, "''")}'`;
     case 'number':
-      if (!Number.isFinite(value)) throw new RangeError(`cannot bind ${value}: Athena parameters must be finite numbers`);
+      if (!Number.isFinite(value))
+        throw new RangeError(`cannot bind ${value}: Athena parameters must be finite numbers`);
       return String(value);
     case 'boolean':
       return value ? 'TRUE' : 'FALSE';

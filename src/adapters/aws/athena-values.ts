@@ -5,13 +5,27 @@
  * `Z` and six fraction digits, JSON parsed, anything else (varchar, array/map/row text, time, ...) as text.
  */
 
-const NUMERIC = new Set(['tinyint', 'smallint', 'integer', 'int', 'bigint', 'double', 'float', 'real', 'decimal']);
+const NUMERIC = new Set([
+  'tinyint',
+  'smallint',
+  'integer',
+  'int',
+  'bigint',
+  'double',
+  'float',
+  'real',
+  'decimal',
+]);
+
+const TEXT = new Set(['varchar', 'char', 'string']);
 
 const TIMESTAMP_TEXT = /^(\d{4,})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,12}))?\s*(.*)$/;
 
 export function athenaValue(type: string | undefined, text: string | undefined): unknown {
   if (text === undefined) return null;
   const base = (type ?? 'varchar').toLowerCase().replace(/\(.*$/, '').trim();
+  // Some Athena answers (CSV-backed results) give NULL as '': only a text column can hold an empty value.
+  if (text === '' && !TEXT.has(base)) return null;
   if (NUMERIC.has(base)) return Number(text);
   if (base === 'boolean') return text === 'true';
   if (base === 'json') return JSON.parse(text) as unknown;
@@ -61,6 +75,13 @@ function namedZoneOffsetMs(zone: string, atMs: number): number {
     second: '2-digit',
   }).formatToParts(new Date(atMs));
   const get = (type: string): number => Number(parts.find((p) => p.type === type)?.value);
-  const asUtc = Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'), get('second'));
+  const asUtc = Date.UTC(
+    get('year'),
+    get('month') - 1,
+    get('day'),
+    get('hour'),
+    get('minute'),
+    get('second'),
+  );
   return asUtc - Math.floor(atMs / 1000) * 1000;
 }

@@ -26,7 +26,11 @@ export function backoffOptions(given: Partial<BackoffOptions> = {}): BackoffOpti
  * [0, min(maxDelayMs, baseDelayMs * 2^retry)), so retrying callers spread out instead of colliding.
  * `retry` counts from 0 for the wait before the second call.
  */
-export function backoffDelayMs(retry: number, options: BackoffOptions, random: () => number = Math.random): number {
+export function backoffDelayMs(
+  retry: number,
+  options: BackoffOptions,
+  random: () => number = Math.random,
+): number {
   const cap = Math.min(options.maxDelayMs, options.baseDelayMs * 2 ** retry);
   return Math.floor(random() * cap);
 }

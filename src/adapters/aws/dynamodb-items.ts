@@ -69,7 +69,9 @@ export function checkpointItem(write: CheckpointWrite, version: number): Item {
 
 export function checkpointOf(item: Item | undefined): Checkpoint {
   if (item === undefined) return { version: 0 };
-  const checkpoint: { -readonly [K in keyof Checkpoint]: Checkpoint[K] } = { version: Number(item.version?.N ?? 0) };
+  const checkpoint: { -readonly [K in keyof Checkpoint]: Checkpoint[K] } = {
+    version: Number(item.version?.N ?? 0),
+  };
   const batchId = item.pendingBatchId?.S;
   const manifestKey = item.pendingManifestKey?.S;
   if (batchId !== undefined && manifestKey !== undefined) checkpoint.pending = { batchId, manifestKey };

@@ -89,7 +89,9 @@ export class DynamoDbStateStore implements StateStore {
       ['controlTable', options.controlTable],
     ] as const) {
       if (!/^[A-Za-z0-9_.-]{3,255}$/.test(table)) {
-        throw new InvalidInputError(`DynamoDbStateStore: ${what} is not a DynamoDB table name: ${JSON.stringify(table)}`);
+        throw new InvalidInputError(
+          `DynamoDbStateStore: ${what} is not a DynamoDB table name: ${JSON.stringify(table)}`,
+        );
       }
     }
     this.client = options.client;
@@ -111,7 +113,8 @@ export class DynamoDbStateStore implements StateStore {
       if (!versions.has(version.eventUuid)) versions.set(version.eventUuid, version);
     }
     await forEachLimit([...byEntity], this.writeConcurrency, async ([entity, versions]) => {
-      for (const chunk of chunks([...versions.values()], VERSIONS_PER_UPDATE)) await this.addVersions(entity, chunk);
+      for (const chunk of chunks([...versions.values()], VERSIONS_PER_UPDATE))
+        await this.addVersions(entity, chunk);
     });
   }
 
@@ -161,7 +164,9 @@ export class DynamoDbStateStore implements StateStore {
       );
       if (created) return;
     }
-    throw new TransientError(`DynamoDB: versions of ${entity} kept changing under ${RACE_ROUNDS} write rounds`);
+    throw new TransientError(
+      `DynamoDB: versions of ${entity} kept changing under ${RACE_ROUNDS} write rounds`,
+    );
   }
 
   async getVersions(entities: readonly EntityKey[]): Promise<Map<EntityKey, StateVersion[]>> {
@@ -169,7 +174,10 @@ export class DynamoDbStateStore implements StateStore {
     const items = await this.batchGet(
       this.stateTable,
       unique.map((entity) => ({ entity: { S: entity } })),
-      { ProjectionExpression: '#entity, #versions', ExpressionAttributeNames: { '#entity': 'entity', '#versions': 'versions' } },
+      {
+        ProjectionExpression: '#entity, #versions',
+        ExpressionAttributeNames: { '#entity': 'entity', '#versions': 'versions' },
+      },
       'user state',
     );
     const found = new Map<EntityKey, StateVersion[]>();
@@ -197,7 +205,10 @@ export class DynamoDbStateStore implements StateStore {
             },
             ConditionExpression: 'attribute_not_exists(pk) OR #expiresAtMs <= :now OR #owner = :owner',
             ExpressionAttributeNames: { '#expiresAtMs': 'expiresAtMs', '#owner': 'owner' },
-            ExpressionAttributeValues: { ':now': { N: String(request.nowMs) }, ':owner': { S: request.owner } },
+            ExpressionAttributeValues: {
+              ':now': { N: String(request.nowMs) },
+              ':owner': { S: request.owner },
+            },
           }),
         ),
       );
@@ -210,7 +221,9 @@ export class DynamoDbStateStore implements StateStore {
         return { acquired: false, holder, expiresAtMs: heldUntil };
       }
     }
-    throw new TransientError(`DynamoDB: lease ${request.name} kept changing hands under ${RACE_ROUNDS} attempts`);
+    throw new TransientError(
+      `DynamoDB: lease ${request.name} kept changing hands under ${RACE_ROUNDS} attempts`,
+    );
   }
 
   async releaseLease(name: string, owner: string): Promise<boolean> {
@@ -282,7 +295,9 @@ export class DynamoDbStateStore implements StateStore {
               }),
         },
       },
-      ...inTransaction.map((key) => ({ Put: { TableName: this.controlTable, Item: ledgerItem(key, write.name) } })),
+      ...inTransaction.map((key) => ({
+        Put: { TableName: this.controlTable, Item: ledgerItem(key, write.name) },
+      })),
     ];
     try {
       await this.call('TransactWriteItems', () =>
@@ -298,9 +313,12 @@ export class DynamoDbStateStore implements StateStore {
         const actual = await this.getCheckpoint(write.name);
         throw new CheckpointConflictError(write.name, write.expectedVersion, actual.version);
       }
-      throw new TransientError(`DynamoDB: checkpoint ${write.name} transaction cancelled (${codes.join(', ')})`, {
-        cause: error,
-      });
+      throw new TransientError(
+        `DynamoDB: checkpoint ${write.name} transaction cancelled (${codes.join(', ')})`,
+        {
+          cause: error,
+        },
+      );
     }
     return checkpointOf(checkpointItem(write, version));
   }
@@ -320,7 +338,9 @@ export class DynamoDbStateStore implements StateStore {
 
   private async writeLedger(keys: readonly string[], checkpointName: string): Promise<void> {
     await forEachLimit(chunks(keys, MAX_BATCH_WRITE_ITEMS), BATCH_CONCURRENCY, async (chunk) => {
-      let requests: WriteRequest[] = chunk.map((key) => ({ PutRequest: { Item: ledgerItem(key, checkpointName) } }));
+      let requests: WriteRequest[] = chunk.map((key) => ({
+        PutRequest: { Item: ledgerItem(key, checkpointName) },
+      }));
       for (let attempt = 1; ; attempt += 1) {
         const output = await this.call('BatchWriteItem', () =>
           this.client.send(new BatchWriteItemCommand({ RequestItems: { [this.controlTable]: requests } })),
@@ -448,7 +468,10 @@ function checkCheckpointWrite(write: CheckpointWrite): void {
     throw new InvalidInputError('putCheckpoint: expectedVersion must be a non-negative integer');
   }
   const pending = write.pending;
-  if (pending !== undefined && (typeof pending.batchId !== 'string' || typeof pending.manifestKey !== 'string')) {
+  if (
+    pending !== undefined &&
+    (typeof pending.batchId !== 'string' || typeof pending.manifestKey !== 'string')
+  ) {
     throw new InvalidInputError('putCheckpoint: pending must be {batchId: string, manifestKey: string}');
   }
   if (write.lastBatchId !== undefined && typeof write.lastBatchId !== 'string') {
@@ -463,5 +486,6 @@ function checkCheckpointWrite(write: CheckpointWrite): void {
 }
 
 function checkName(what: string, name: string): void {
-  if (typeof name !== 'string' || name.length === 0) throw new InvalidInputError(`${what} must be a non-empty string`);
+  if (typeof name !== 'string' || name.length === 0)
+    throw new InvalidInputError(`${what} must be a non-empty string`);
 }

@@ -25,14 +25,18 @@ export class RoutedObjectStore implements ObjectStore {
     if (routes.length === 0) throw new InvalidInputError('RoutedObjectStore: needs at least one route');
     for (const route of routes) {
       if (!route.prefix.endsWith('/')) {
-        throw new InvalidInputError(`RoutedObjectStore: route prefix must end with "/": ${JSON.stringify(route.prefix)}`);
+        throw new InvalidInputError(
+          `RoutedObjectStore: route prefix must end with "/": ${JSON.stringify(route.prefix)}`,
+        );
       }
       checkObjectKey(route.prefix.slice(0, -1));
     }
     for (const a of routes) {
       for (const b of routes) {
         if (a !== b && b.prefix.startsWith(a.prefix)) {
-          throw new InvalidInputError(`RoutedObjectStore: route prefixes overlap: "${a.prefix}" and "${b.prefix}"`);
+          throw new InvalidInputError(
+            `RoutedObjectStore: route prefixes overlap: "${a.prefix}" and "${b.prefix}"`,
+          );
         }
       }
     }

@@ -50,7 +50,8 @@ export class S3ObjectStore implements ObjectStore {
     }
     const keyPrefix = options.keyPrefix ?? '';
     if (keyPrefix !== '') {
-      if (!keyPrefix.endsWith('/')) throw new InvalidInputError(`S3ObjectStore: keyPrefix must end with "/": ${keyPrefix}`);
+      if (!keyPrefix.endsWith('/'))
+        throw new InvalidInputError(`S3ObjectStore: keyPrefix must end with "/": ${keyPrefix}`);
       checkObjectKey(keyPrefix.slice(0, -1));
     }
     this.client = options.client;
@@ -92,7 +93,8 @@ export class S3ObjectStore implements ObjectStore {
     const body: unknown = output.Body;
     if (body === undefined) return Readable.from([]);
     if (body instanceof Readable) return body;
-    if (hasWebStream(body)) return Readable.fromWeb(body.transformToWebStream() as Parameters<typeof Readable.fromWeb>[0]);
+    if (hasWebStream(body))
+      return Readable.fromWeb(body.transformToWebStream() as Parameters<typeof Readable.fromWeb>[0]);
     throw new TypeError(`S3ObjectStore: GetObject body of ${key} is not a stream`);
   }
 
@@ -177,7 +179,10 @@ export class S3ObjectStore implements ObjectStore {
 }
 
 function isThrottling(error: unknown): boolean {
-  return isAwsError(error, 'SlowDown', 'ThrottlingException', 'RequestTimeout', 'ServiceUnavailable') || httpStatusOf(error) === 503;
+  return (
+    isAwsError(error, 'SlowDown', 'ThrottlingException', 'RequestTimeout', 'ServiceUnavailable') ||
+    httpStatusOf(error) === 503
+  );
 }
 
 /** CopySource is `bucket/key`, URL-encoded per segment (S3 decodes it; `/` stays the separator). */

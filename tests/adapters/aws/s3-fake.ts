@@ -19,7 +19,7 @@ import {
   type PutObjectCommandInput,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import { mockClient, type AwsStub } from 'aws-sdk-client-mock';
+import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
 
 /** A GetObject body as the SDK gives it in Node: a Readable with the SDK's transform helpers. */
 export function sdkBody(bytes: Buffer): NonNullable<GetObjectCommandOutput['Body']> {
@@ -49,7 +49,7 @@ export function s3Error(name: string, httpStatusCode: number): S3ServiceExceptio
 }
 
 export interface FakeS3 {
-  readonly mock: AwsStub<object, never, unknown>;
+  readonly mock: AwsClientStub<S3Client>;
   readonly objects: Map<string, Buffer>;
 }
 
@@ -69,7 +69,8 @@ export function fakeS3(client: S3Client, bucket: string, pageSize = 1000): FakeS
   mock.on(ListObjectsV2Command).callsFake((input: ListObjectsV2CommandInput): ListObjectsV2CommandOutput => {
     checkBucket(input.Bucket);
     const prefix = input.Prefix ?? '';
-    const after = input.ContinuationToken === undefined ? undefined : Buffer.from(input.ContinuationToken, 'base64');
+    const after =
+      input.ContinuationToken === undefined ? undefined : Buffer.from(input.ContinuationToken, 'base64');
     const keys = [...objects.keys()]
       .filter((key) => key.startsWith(prefix))
       .map((key) => Buffer.from(key, 'utf8'))
@@ -79,7 +80,10 @@ export function fakeS3(client: S3Client, bucket: string, pageSize = 1000): FakeS
     const truncated = keys.length > pageSize;
     return {
       $metadata: {},
-      Contents: page.map((key) => ({ Key: key.toString('utf8'), Size: objects.get(key.toString('utf8'))?.length })),
+      Contents: page.map((key) => ({
+        Key: key.toString('utf8'),
+        Size: objects.get(key.toString('utf8'))?.length,
+      })),
       KeyCount: page.length,
       IsTruncated: truncated,
       ...(truncated ? { NextContinuationToken: page.at(-1)?.toString('base64') } : {}),
@@ -96,7 +100,8 @@ export function fakeS3(client: S3Client, bucket: string, pageSize = 1000): FakeS
   mock.on(PutObjectCommand).callsFake((input: PutObjectCommandInput) => {
     checkBucket(input.Bucket);
     const body = input.Body;
-    if (!(body instanceof Uint8Array) && typeof body !== 'string') throw new TypeError('fake S3 takes bytes or strings');
+    if (!(body instanceof Uint8Array) && typeof body !== 'string')
+      throw new TypeError('fake S3 takes bytes or strings');
     objects.set(input.Key ?? '', Buffer.from(body));
     return { $metadata: {} };
   });
@@ -131,5 +136,5 @@ export function fakeS3(client: S3Client, bucket: string, pageSize = 1000): FakeS
     return { $metadata: {} };
   });
 
-  return { mock: mock as unknown as AwsStub<object, never, unknown>, objects };
+  return { mock, objects };
 }

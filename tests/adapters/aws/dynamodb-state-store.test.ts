@@ -1,0 +1,690 @@
+import {
+  BatchGetItemCommand,
+  BatchWriteItemCommand,
+  ConditionalCheckFailedException,
+  DeleteItemCommand,
+  DynamoDBClient,
+  DynamoDBServiceException,
+  GetItemCommand,
+  ProvisionedThroughputExceededException,
+  PutItemCommand,
+  ThrottlingException,
+  TransactionCanceledException,
+  TransactWriteItemsCommand,
+  UpdateItemCommand,
+  type AttributeValue,
+  type BatchWriteItemCommandInput,
+  type TransactWriteItemsCommandInput,
+} from '@aws-sdk/client-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
+import { DynamoDbStateStore } from '../../../src/adapters/aws/dynamodb-state-store';
+import { ErrorNames } from '../../../src/errors';
+
+const STATE = 'eventlake-state';
+const CONTROL = 'eventlake-control';
+const T0 = Date.parse('2024-04-07T17:00:00Z');
+const ACCOUNT = 'account#9f1c0a52-2b4e-4a8e-9a57-0d6d5c1f2a01';
+
+const ddb = mockClient(DynamoDBClient);
+
+function conditionFailed(): ConditionalCheckFailedException {
+  return new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} });
+}
+
+function cancelled(...codes: string[]): TransactionCanceledException {
+  return new TransactionCanceledException({
+    message: `Transaction cancelled [${codes.join(', ')}]`,
+    $metadata: {},
+    CancellationReasons: codes.map((Code) => ({ Code })),
+  });
+}
+
+function versionItem(createdAt: string, fields: Record<string, string>): AttributeValue {
+  return {
+    M: {
+      createdAt: { N: createdAt },
+      fields: { M: Object.fromEntries(Object.entries(fields).map(([k, v]) => [k, { S: v }])) },
+    },
+  };
+}
+
+describe('DynamoDbStateStore', () => {
+  let store: DynamoDbStateStore;
+
+  beforeEach(() => {
+    ddb.reset();
+    store = new DynamoDbStateStore({
+      client: new DynamoDBClient({ region: 'eu-west-1' }),
+      stateTable: STATE,
+      controlTable: CONTROL,
+      backoff: { maxAttempts: 3, baseDelayMs: 0, maxDelayMs: 0 },
+    });
+  });
+
+  describe('putVersions', () => {
+    it('adds versions to an existing map with put-if-absent per uuid, in one UpdateItem', async () => {
+      // Prepare
+      ddb.on(UpdateItemCommand).resolves({});
+
+      // Act
+      await store.putVersions([
+        {
+          entity: ACCOUNT,
+          version: { eventUuid: 'e1', createdAt: 1712511721.022075, fields: { country: 'FR' } },
+        },
+        { entity: ACCOUNT, version: { eventUuid: 'e2', createdAt: 2, fields: {} } },
+      ]);
+
+      // Assess
+      const calls = ddb.commandCalls(UpdateItemCommand);
+      expect(calls).toHaveLength(1);
+      expect(calls[0]?.args[0].input).toEqual({
+        TableName: STATE,
+        Key: { entity: { S: ACCOUNT } },
+        UpdateExpression:
+          'SET versions.#v0 = if_not_exists(versions.#v0, :v0), versions.#v1 = if_not_exists(versions.#v1, :v1)',
+        ConditionExpression: 'attribute_exists(versions)',
+        ExpressionAttributeNames: { '#v0': 'e1', '#v1': 'e2' },
+        ExpressionAttributeValues: {
+          ':v0': versionItem('1712511721.022075', { country: 'FR' }),
+          ':v1': versionItem('2', {}),
+        },
+      });
+    });
+
+    it('creates the map with the versions when the entity has none yet', async () => {
+      // Prepare
+      ddb.on(UpdateItemCommand).rejectsOnce(conditionFailed()).resolves({});
+
+      // Act
+      await store.putVersions([
+        { entity: ACCOUNT, version: { eventUuid: 'e1', createdAt: 1, fields: { country: 'FR' } } },
+      ]);
+
+      // Assess
+      const calls = ddb.commandCalls(UpdateItemCommand);
+      expect(calls).toHaveLength(2);
+      expect(calls[1]?.args[0].input).toEqual({
+        TableName: STATE,
+        Key: { entity: { S: ACCOUNT } },
+        UpdateExpression: 'SET versions = :versions',
+        ConditionExpression: 'attribute_not_exists(versions)',
+        ExpressionAttributeValues: { ':versions': { M: { e1: versionItem('1', { country: 'FR' }) } } },
+      });
+    });
+
+    it('goes back to put-if-absent when another writer created the map first', async () => {
+      // Prepare: nested SET fails (no map), create fails (someone made it), nested SET succeeds.
+      ddb.on(UpdateItemCommand).rejectsOnce(conditionFailed()).rejectsOnce(conditionFailed()).resolves({});
+
+      // Act
+      await store.putVersions([{ entity: ACCOUNT, version: { eventUuid: 'e1', createdAt: 1, fields: {} } }]);
+
+      // Assess
+      const expressions = ddb
+        .commandCalls(UpdateItemCommand)
+        .map((call) => call.args[0].input.ConditionExpression);
+      expect(expressions).toEqual([
+        'attribute_exists(versions)',
+        'attribute_not_exists(versions)',
+        'attribute_exists(versions)',
+      ]);
+    });
+
+    it('writes one UpdateItem per entity, keeping the first of two same-uuid versions', async () => {
+      // Prepare
+      ddb.on(UpdateItemCommand).resolves({});
+      const subscription = 'subscription#u1#en';
+
+      // Act
+      await store.putVersions([
+        { entity: ACCOUNT, version: { eventUuid: 'e1', createdAt: 1, fields: { country: 'FR' } } },
+        {
+          entity: subscription,
+          version: { eventUuid: 'e2', createdAt: 2, fields: { subscription_type: 'monthly' } },
+        },
+        { entity: ACCOUNT, version: { eventUuid: 'e1', createdAt: 9, fields: { country: 'US' } } },
+      ]);
+
+      // Assess
+      const inputs = ddb.commandCalls(UpdateItemCommand).map((call) => call.args[0].input);
+      expect(inputs.map((input) => input.Key?.entity?.S).sort()).toEqual([ACCOUNT, subscription]);
+      expect(inputs.find((input) => input.Key?.entity?.S === ACCOUNT)?.ExpressionAttributeValues).toEqual({
+        ':v0': versionItem('1', { country: 'FR' }),
+      });
+    });
+
+    it('splits an entity with many new versions into UpdateItems of at most 50', async () => {
+      ddb.on(UpdateItemCommand).resolves({});
+
+      await store.putVersions(
+        Array.from({ length: 120 }, (_, i) => ({
+          entity: ACCOUNT,
+          version: { eventUuid: `e${i}`, createdAt: i, fields: {} },
+        })),
+      );
+
+      expect(
+        ddb
+          .commandCalls(UpdateItemCommand)
+          .map((call) => Object.keys(call.args[0].input.ExpressionAttributeNames ?? {}).length),
+      ).toEqual([50, 50, 20]);
+    });
+
+    it('maps a throttled write to TransientError with the SDK error as cause', async () => {
+      const throttled = new ProvisionedThroughputExceededException({ message: 'slow down', $metadata: {} });
+      ddb.on(UpdateItemCommand).rejects(throttled);
+
+      await expect(
+        store.putVersions([{ entity: ACCOUNT, version: { eventUuid: 'e1', createdAt: 1, fields: {} } }]),
+      ).rejects.toMatchObject({ name: ErrorNames.Transient, cause: throttled });
+    });
+
+    it('rejects a version whose fields are not strings before writing anything', async () => {
+      await expect(
+        store.putVersions([
+          {
+            entity: ACCOUNT,
+            version: { eventUuid: 'e1', createdAt: 1, fields: { n: 7 } as unknown as Record<string, string> },
+          },
+        ]),
+      ).rejects.toMatchObject({
+        name: ErrorNames.InvalidInput,
+        message: expect.stringContaining('writes[0]') as unknown,
+      });
+      expect(ddb.calls()).toHaveLength(0);
+    });
+  });
+
+  describe('getVersions', () => {
+    it('batch-gets entities with strongly consistent reads and maps their versions', async () => {
+      // Prepare
+      ddb.on(BatchGetItemCommand).resolves({
+        Responses: {
+          [STATE]: [
+            {
+              entity: { S: ACCOUNT },
+              versions: { M: { e1: versionItem('1712511721.022075', { country: 'FR' }) } },
+            },
+          ],
+        },
+      });
+
+      // Act
+      const found = await store.getVersions([ACCOUNT, 'account#nobody', ACCOUNT]);
+
+      // Assess
+      expect(found).toEqual(
+        new Map([[ACCOUNT, [{ eventUuid: 'e1', createdAt: 1712511721.022075, fields: { country: 'FR' } }]]]),
+      );
+      expect(ddb.commandCalls(BatchGetItemCommand)[0]?.args[0].input).toEqual({
+        RequestItems: {
+          [STATE]: {
+            Keys: [{ entity: { S: ACCOUNT } }, { entity: { S: 'account#nobody' } }],
+            ConsistentRead: true,
+            ProjectionExpression: '#entity, #versions',
+            ExpressionAttributeNames: { '#entity': 'entity', '#versions': 'versions' },
+          },
+        },
+      });
+    });
+
+    it('asks in chunks of at most 100 keys', async () => {
+      ddb.on(BatchGetItemCommand).resolves({ Responses: { [STATE]: [] } });
+
+      await store.getVersions(Array.from({ length: 150 }, (_, i) => `account#u${i}`));
+
+      expect(
+        ddb
+          .commandCalls(BatchGetItemCommand)
+          .map((call) => call.args[0].input.RequestItems?.[STATE]?.Keys?.length),
+      ).toEqual([100, 50]);
+    });
+
+    it('asks again for UnprocessedKeys only, then merges the answers', async () => {
+      // Prepare
+      const other = 'account#other';
+      ddb
+        .on(BatchGetItemCommand)
+        .resolvesOnce({
+          Responses: { [STATE]: [{ entity: { S: ACCOUNT }, versions: { M: { e1: versionItem('1', {}) } } }] },
+          UnprocessedKeys: { [STATE]: { Keys: [{ entity: { S: other } }] } },
+        })
+        .resolvesOnce({
+          Responses: { [STATE]: [{ entity: { S: other }, versions: { M: { e2: versionItem('2', {}) } } }] },
+        });
+
+      // Act
+      const found = await store.getVersions([ACCOUNT, other]);
+
+      // Assess
+      expect([...found.keys()].sort()).toEqual([ACCOUNT, other].sort());
+      const calls = ddb.commandCalls(BatchGetItemCommand);
+      expect(calls).toHaveLength(2);
+      expect(calls[1]?.args[0].input).toEqual({
+        RequestItems: {
+          [STATE]: {
+            Keys: [{ entity: { S: other } }],
+            ConsistentRead: true,
+            ProjectionExpression: '#entity, #versions',
+            ExpressionAttributeNames: { '#entity': 'entity', '#versions': 'versions' },
+          },
+        },
+      });
+    });
+
+    it('throws TransientError naming how many keys are left when UnprocessedKeys never clear', async () => {
+      // Prepare
+      ddb.on(BatchGetItemCommand).resolves({
+        Responses: { [STATE]: [] },
+        UnprocessedKeys: { [STATE]: { Keys: [{ entity: { S: ACCOUNT } }, { entity: { S: 'account#b' } }] } },
+      });
+
+      // Act
+      const failure = store.getVersions([ACCOUNT, 'account#b']);
+
+      // Assess
+      await expect(failure).rejects.toMatchObject({
+        name: ErrorNames.Transient,
+        message: expect.stringContaining('left 2 of 2 keys unprocessed after 3 attempts') as unknown,
+      });
+      expect(ddb.commandCalls(BatchGetItemCommand)).toHaveLength(3);
+    });
+
+    it.each([
+      [
+        'ProvisionedThroughputExceededException',
+        new ProvisionedThroughputExceededException({ message: 'x', $metadata: {} }),
+      ],
+      ['ThrottlingException', new ThrottlingException({ message: 'x', $metadata: {} })],
+      [
+        'RequestLimitExceeded',
+        new DynamoDBServiceException({
+          name: 'RequestLimitExceeded',
+          $fault: 'client',
+          message: 'x',
+          $metadata: {},
+        }),
+      ],
+    ])('maps %s to TransientError', async (_name, error) => {
+      ddb.on(BatchGetItemCommand).rejects(error);
+
+      await expect(store.getVersions([ACCOUNT])).rejects.toMatchObject({
+        name: ErrorNames.Transient,
+        cause: error,
+      });
+    });
+  });
+
+  describe('lease', () => {
+    const leaseInput = {
+      TableName: CONTROL,
+      Item: {
+        pk: { S: 'lease#scheduled' },
+        sk: { S: 'lease' },
+        owner: { S: 'exec-a' },
+        expiresAtMs: { N: String(T0 + 60_000) },
+      },
+      ConditionExpression: 'attribute_not_exists(pk) OR #expiresAtMs <= :now OR #owner = :owner',
+      ExpressionAttributeNames: { '#expiresAtMs': 'expiresAtMs', '#owner': 'owner' },
+      ExpressionAttributeValues: { ':now': { N: String(T0) }, ':owner': { S: 'exec-a' } },
+    };
+
+    it('is taken with one conditional PutItem', async () => {
+      ddb.on(PutItemCommand).resolves({});
+
+      const result = await store.acquireLease({
+        name: 'scheduled',
+        owner: 'exec-a',
+        nowMs: T0,
+        ttlMs: 60_000,
+      });
+
+      expect(result).toEqual({ acquired: true, holder: 'exec-a', expiresAtMs: T0 + 60_000 });
+      expect(ddb.commandCalls(PutItemCommand)[0]?.args[0].input).toEqual(leaseInput);
+    });
+
+    it('reports the holder and expiry when the condition fails', async () => {
+      // Prepare
+      ddb.on(PutItemCommand).rejects(conditionFailed());
+      ddb.on(GetItemCommand).resolves({
+        Item: {
+          pk: { S: 'lease#scheduled' },
+          sk: { S: 'lease' },
+          owner: { S: 'exec-b' },
+          expiresAtMs: { N: String(T0 + 5) },
+        },
+      });
+
+      // Act
+      const result = await store.acquireLease({
+        name: 'scheduled',
+        owner: 'exec-a',
+        nowMs: T0,
+        ttlMs: 60_000,
+      });
+
+      // Assess
+      expect(result).toEqual({ acquired: false, holder: 'exec-b', expiresAtMs: T0 + 5 });
+      expect(ddb.commandCalls(GetItemCommand)[0]?.args[0].input).toEqual({
+        TableName: CONTROL,
+        Key: { pk: { S: 'lease#scheduled' }, sk: { S: 'lease' } },
+        ConsistentRead: true,
+      });
+    });
+
+    it('asks again when the lease was released between the failed put and the read', async () => {
+      ddb.on(PutItemCommand).rejectsOnce(conditionFailed()).resolves({});
+      ddb.on(GetItemCommand).resolves({});
+
+      const result = await store.acquireLease({
+        name: 'scheduled',
+        owner: 'exec-a',
+        nowMs: T0,
+        ttlMs: 60_000,
+      });
+
+      expect(result.acquired).toBe(true);
+      expect(ddb.commandCalls(PutItemCommand)).toHaveLength(2);
+    });
+
+    it('is released with a DeleteItem conditional on the owner', async () => {
+      ddb.on(DeleteItemCommand).resolves({});
+
+      expect(await store.releaseLease('scheduled', 'exec-a')).toBe(true);
+      expect(ddb.commandCalls(DeleteItemCommand)[0]?.args[0].input).toEqual({
+        TableName: CONTROL,
+        Key: { pk: { S: 'lease#scheduled' }, sk: { S: 'lease' } },
+        ConditionExpression: '#owner = :owner',
+        ExpressionAttributeNames: { '#owner': 'owner' },
+        ExpressionAttributeValues: { ':owner': { S: 'exec-a' } },
+      });
+    });
+
+    it('answers false to a release whose owner condition fails', async () => {
+      ddb.on(DeleteItemCommand).rejects(conditionFailed());
+
+      expect(await store.releaseLease('scheduled', 'exec-b')).toBe(false);
+    });
+  });
+
+  describe('checkpoint', () => {
+    const pending = { batchId: 'b1', manifestKey: 'staging/batches/b1/manifest.json' };
+
+    it('reads the checkpoint item consistently and maps every field', async () => {
+      // Prepare
+      ddb.on(GetItemCommand).resolves({
+        Item: {
+          pk: { S: 'checkpoint#scheduled' },
+          sk: { S: 'checkpoint' },
+          version: { N: '4' },
+          pendingBatchId: { S: 'b1' },
+          pendingManifestKey: { S: pending.manifestKey },
+          lastBatchId: { S: 'b0' },
+          committedAt: { S: '2024-04-07T16:05:00.000Z' },
+        },
+      });
+
+      // Act
+      const checkpoint = await store.getCheckpoint('scheduled');
+
+      // Assess
+      expect(checkpoint).toEqual({
+        version: 4,
+        pending,
+        lastBatchId: 'b0',
+        committedAt: '2024-04-07T16:05:00.000Z',
+      });
+      expect(ddb.commandCalls(GetItemCommand)[0]?.args[0].input).toEqual({
+        TableName: CONTROL,
+        Key: { pk: { S: 'checkpoint#scheduled' }, sk: { S: 'checkpoint' } },
+        ConsistentRead: true,
+      });
+    });
+
+    it('writes a first checkpoint and its ledger entries in one transaction', async () => {
+      // Prepare
+      ddb.on(TransactWriteItemsCommand).resolves({});
+
+      // Act
+      const written = await store.putCheckpoint({
+        name: 'scheduled',
+        expectedVersion: 0,
+        pending,
+        processedKeys: ['raw/2024/04/07/17/a.gz', 'raw/odd-key', 'raw/2024/04/07/17/a.gz'],
+      });
+
+      // Assess
+      expect(written).toEqual({ version: 1, pending });
+      expect(ddb.commandCalls(TransactWriteItemsCommand)[0]?.args[0].input).toEqual({
+        ClientRequestToken: expect.any(String) as string,
+        TransactItems: [
+          {
+            Put: {
+              TableName: CONTROL,
+              Item: {
+                pk: { S: 'checkpoint#scheduled' },
+                sk: { S: 'checkpoint' },
+                version: { N: '1' },
+                pendingBatchId: { S: 'b1' },
+                pendingManifestKey: { S: pending.manifestKey },
+              },
+              ConditionExpression: 'attribute_not_exists(pk)',
+            },
+          },
+          {
+            Put: {
+              TableName: CONTROL,
+              Item: {
+                pk: { S: 'processed#2024/04/07/17' },
+                sk: { S: 'raw/2024/04/07/17/a.gz' },
+                checkpoint: { S: 'scheduled' },
+              },
+            },
+          },
+          {
+            Put: {
+              TableName: CONTROL,
+              Item: {
+                pk: { S: 'processed#other' },
+                sk: { S: 'raw/odd-key' },
+                checkpoint: { S: 'scheduled' },
+              },
+            },
+          },
+        ],
+      } satisfies TransactWriteItemsCommandInput);
+    });
+
+    it('compares and sets on the stored version after the first write', async () => {
+      ddb.on(TransactWriteItemsCommand).resolves({});
+
+      await store.putCheckpoint({
+        name: 'scheduled',
+        expectedVersion: 3,
+        lastBatchId: 'b1',
+        committedAt: '2024-04-07T17:05:00.000Z',
+      });
+
+      expect(ddb.commandCalls(TransactWriteItemsCommand)[0]?.args[0].input.TransactItems).toEqual([
+        {
+          Put: {
+            TableName: CONTROL,
+            Item: {
+              pk: { S: 'checkpoint#scheduled' },
+              sk: { S: 'checkpoint' },
+              version: { N: '4' },
+              lastBatchId: { S: 'b1' },
+              committedAt: { S: '2024-04-07T17:05:00.000Z' },
+            },
+            ConditionExpression: '#version = :expected',
+            ExpressionAttributeNames: { '#version': 'version' },
+            ExpressionAttributeValues: { ':expected': { N: '3' } },
+          },
+        },
+      ]);
+    });
+
+    it('maps a cancelled transaction with ConditionalCheckFailed to CheckpointConflictError naming the versions', async () => {
+      // Prepare
+      ddb.on(TransactWriteItemsCommand).rejects(cancelled('ConditionalCheckFailed', 'None'));
+      ddb.on(GetItemCommand).resolves({
+        Item: { pk: { S: 'checkpoint#scheduled' }, sk: { S: 'checkpoint' }, version: { N: '5' } },
+      });
+
+      // Act
+      const failure = store.putCheckpoint({
+        name: 'scheduled',
+        expectedVersion: 3,
+        processedKeys: ['raw/a'],
+      });
+
+      // Assess
+      await expect(failure).rejects.toMatchObject({
+        name: ErrorNames.CheckpointConflict,
+        message: 'checkpoint "scheduled" is at version 5, expected 3: another run committed first',
+      });
+    });
+
+    it('maps a transaction cancelled for contention to TransientError', async () => {
+      ddb.on(TransactWriteItemsCommand).rejects(cancelled('None', 'TransactionConflict'));
+
+      await expect(
+        store.putCheckpoint({ name: 'scheduled', expectedVersion: 0, processedKeys: ['raw/a'] }),
+      ).rejects.toMatchObject({
+        name: ErrorNames.Transient,
+      });
+    });
+
+    it('writes more than 99 ledger entries first, in BatchWriteItems of 25, then the checkpoint alone', async () => {
+      // Prepare
+      ddb.on(BatchWriteItemCommand).resolves({}).on(TransactWriteItemsCommand).resolves({});
+      const keys = Array.from(
+        { length: 120 },
+        (_, i) => `raw/2024/04/07/${String(i % 24).padStart(2, '0')}/p-${i}.gz`,
+      );
+
+      // Act
+      await store.putCheckpoint({
+        name: 'scheduled',
+        expectedVersion: 2,
+        lastBatchId: 'b2',
+        processedKeys: keys,
+      });
+
+      // Assess
+      const order = ddb.calls().map((call) => call.args[0].constructor.name);
+      expect(order).toEqual([...Array<string>(5).fill('BatchWriteItemCommand'), 'TransactWriteItemsCommand']);
+      const batches = ddb.commandCalls(BatchWriteItemCommand).map((call) => call.args[0].input);
+      expect(batches[0]).toEqual({
+        RequestItems: {
+          [CONTROL]: keys.slice(0, 25).map((key) => ({
+            PutRequest: {
+              Item: {
+                pk: { S: `processed#2024/04/07/${key.slice(15, 17)}` },
+                sk: { S: key },
+                checkpoint: { S: 'scheduled' },
+              },
+            },
+          })),
+        },
+      } satisfies BatchWriteItemCommandInput);
+      const written = batches.flatMap(
+        (input) => input.RequestItems?.[CONTROL]?.map((r) => r.PutRequest?.Item?.sk?.S) ?? [],
+      );
+      expect(written.sort()).toEqual([...keys].sort());
+      expect(ddb.commandCalls(TransactWriteItemsCommand)[0]?.args[0].input.TransactItems).toHaveLength(1);
+    });
+
+    it('writes UnprocessedItems again, then goes on', async () => {
+      // Prepare
+      const keys = Array.from({ length: 100 }, (_, i) => `raw/k${i}`);
+      const leftOver = {
+        PutRequest: {
+          Item: { pk: { S: 'processed#other' }, sk: { S: 'raw/k0' }, checkpoint: { S: 'scheduled' } },
+        },
+      };
+      ddb
+        .on(BatchWriteItemCommand)
+        .resolvesOnce({ UnprocessedItems: { [CONTROL]: [leftOver] } })
+        .resolves({});
+      ddb.on(TransactWriteItemsCommand).resolves({});
+
+      // Act
+      await store.putCheckpoint({ name: 'scheduled', expectedVersion: 0, processedKeys: keys });
+
+      // Assess
+      const batches = ddb.commandCalls(BatchWriteItemCommand);
+      expect(batches).toHaveLength(5);
+      expect(batches.map((call) => call.args[0].input)).toContainEqual({
+        RequestItems: { [CONTROL]: [leftOver] },
+      });
+      expect(ddb.commandCalls(TransactWriteItemsCommand)).toHaveLength(1);
+    });
+
+    it('throws TransientError and never writes the checkpoint when UnprocessedItems never clear', async () => {
+      // Prepare
+      const leftOver = { PutRequest: { Item: { pk: { S: 'processed#other' }, sk: { S: 'raw/k0' } } } };
+      ddb.on(BatchWriteItemCommand).resolves({ UnprocessedItems: { [CONTROL]: [leftOver] } });
+
+      // Act
+      const failure = store.putCheckpoint({
+        name: 'scheduled',
+        expectedVersion: 0,
+        processedKeys: Array.from({ length: 100 }, (_, i) => `raw/k${i}`),
+      });
+
+      // Assess
+      await expect(failure).rejects.toMatchObject({
+        name: ErrorNames.Transient,
+        message: expect.stringContaining('left 1 of 25 items unprocessed after 3 attempts') as unknown,
+      });
+      expect(ddb.commandCalls(TransactWriteItemsCommand)).toHaveLength(0);
+    });
+  });
+
+  describe('filterProcessed', () => {
+    it('batch-gets the ledger entries of the keys, in their hour partitions', async () => {
+      // Prepare
+      ddb
+        .on(BatchGetItemCommand)
+        .resolves({ Responses: { [CONTROL]: [{ sk: { S: 'raw/2024/04/07/17/a.gz' } }] } });
+
+      // Act
+      const processed = await store.filterProcessed([
+        'raw/2024/04/07/17/a.gz',
+        'raw/2024/04/07/18/b.gz',
+        'raw/x',
+      ]);
+
+      // Assess
+      expect(processed).toEqual(new Set(['raw/2024/04/07/17/a.gz']));
+      expect(ddb.commandCalls(BatchGetItemCommand)[0]?.args[0].input).toEqual({
+        RequestItems: {
+          [CONTROL]: {
+            Keys: [
+              { pk: { S: 'processed#2024/04/07/17' }, sk: { S: 'raw/2024/04/07/17/a.gz' } },
+              { pk: { S: 'processed#2024/04/07/18' }, sk: { S: 'raw/2024/04/07/18/b.gz' } },
+              { pk: { S: 'processed#other' }, sk: { S: 'raw/x' } },
+            ],
+            ConsistentRead: true,
+            ProjectionExpression: '#sk',
+            ExpressionAttributeNames: { '#sk': 'sk' },
+          },
+        },
+      });
+    });
+
+    it('answers an empty set without calling DynamoDB for no keys', async () => {
+      expect(await store.filterProcessed([])).toEqual(new Set());
+      expect(ddb.calls()).toHaveLength(0);
+    });
+  });
+
+  it('refuses table names DynamoDB would refuse', () => {
+    expect(
+      () =>
+        new DynamoDbStateStore({ client: new DynamoDBClient({}), stateTable: 'ab', controlTable: CONTROL }),
+    ).toThrow(/stateTable is not a DynamoDB table name/);
+  });
+});
