@@ -4,6 +4,7 @@ import type { FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { InvalidInputError, ObjectNotFoundError } from '../../errors';
+import { checkListPrefix, checkObjectKey } from '../object-key';
 import type { ObjectInfo, ObjectStore } from '../../ports/object-store';
 import { fsyncDirectory, isErrnoCode, isTempFileName, tempFileName, writeFileAtomic } from './atomic-write';
 
@@ -254,23 +255,10 @@ async function isDirectory(filePath: string): Promise<boolean> {
   }
 }
 
-/** Splits and checks a key; throws `InvalidInputError` naming the key and the rule it breaks. */
+/** Splits a checked key into path segments. */
 function checkKey(key: string): string[] {
-  if (typeof key !== 'string' || key.length === 0) throw invalidKey(key, 'must not be empty');
-  const segments = key.split('/');
-  checkSegments(key, segments);
-  return segments;
-}
-
-function checkSegments(key: string, segments: readonly string[]): void {
-  if (key.startsWith('/')) throw invalidKey(key, 'must be relative to the store root (no leading "/")');
-  if (key.includes('\\')) throw invalidKey(key, 'must use "/" as the separator, not "\\"');
-  if (key.includes('\0')) throw invalidKey(key, 'must not contain a NUL character');
-  for (const segment of segments) {
-    if (segment === '') throw invalidKey(key, 'must not contain an empty segment ("//" or a trailing "/")');
-    if (segment === '.' || segment === '..') throw invalidKey(key, 'must not contain "." or ".." segments');
-    if (isTempFileName(segment)) throw invalidKey(key, 'must not use the reserved prefix ".eventlake-tmp-"');
-  }
+  checkObjectKey(key);
+  return key.split('/');
 }
 
 /**
@@ -278,17 +266,9 @@ function checkSegments(key: string, segments: readonly string[]): void {
  * mid-name: `raw/2024/04/0` is folder `raw/2024/04` and names starting with `0`.
  */
 function parsePrefix(prefix: string): { dirSegments: string[]; namePrefix: string } {
-  if (typeof prefix !== 'string') throw invalidKey(String(prefix), 'a list prefix must be a string');
+  checkListPrefix(prefix);
   const lastSlash = prefix.lastIndexOf('/');
   const namePrefix = prefix.slice(lastSlash + 1);
-  // The name part is matched, never opened: it only has to be free of the characters no key holds.
-  checkSegments(prefix, []);
   if (lastSlash < 0) return { dirSegments: [], namePrefix };
-  const dirSegments = prefix.slice(0, lastSlash).split('/');
-  checkSegments(prefix, dirSegments);
-  return { dirSegments, namePrefix };
-}
-
-function invalidKey(key: string, rule: string): InvalidInputError {
-  return new InvalidInputError(`invalid object key ${JSON.stringify(key)}: ${rule}`);
+  return { dirSegments: prefix.slice(0, lastSlash).split('/'), namePrefix };
 }

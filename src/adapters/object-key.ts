@@ -1,9 +1,8 @@
-import { InvalidInputError } from '../../errors';
+import { InvalidInputError } from '../errors';
 
 /**
- * Object-key rules shared by the S3 adapters, the same rules as the folder store's (which keeps its own
- * private copy in src/adapters/local/folder-object-store.ts), so a key valid in one runtime is valid in
- * the other:
+ * Object-key rules shared by every ObjectStore adapter (folder and S3), so a key valid in one runtime is
+ * valid in the other:
  * relative, `/`-separated, no empty, `.` or `..` segment, no backslash, no NUL, no segment starting with
  * the folder store's reserved temporary prefix, and (S3's own limit) at most 1024 UTF-8 bytes.
  */
