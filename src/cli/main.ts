@@ -10,7 +10,9 @@ import { executeRun, reportRun } from './commands/run';
 import { queryCommand, queryLake } from './commands/query';
 import { lakeStatus } from './commands/status';
 import type { RunSummary } from '../pipeline/run-summary';
+import { AthenaClient } from '@aws-sdk/client-athena';
 import { KinesisClient } from '@aws-sdk/client-kinesis';
+import { AthenaEngine } from '../adapters/aws/athena-engine';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { KinesisProducer } from './aws/kinesis-producer';
 import { produceGenerated } from './aws/produce';
@@ -160,6 +162,18 @@ async function runAgainstAws(command: string, rest: string[], values: Values, io
     const name = remoteExecutionName({ mode, from: values.from, to: values.to, at: new Date(), attempt });
     const orchestrator = new StepFunctionsOrchestrator({ client: new SFNClient(awsClientConfig(values)), stateMachineArn: arn, progress });
     return reportRun(io, await orchestrator.execute({ name, input }), values.json);
+  }
+  if (command === 'query' && values.workgroup) {
+    const sql = rest.join(' ').trim();
+    if (!sql) throw new UsageError('query needs SQL, e.g. eventlake query "SELECT count(*) FROM events" --workgroup NAME');
+    const format = outputFormat(values.format);
+    const engine = new AthenaEngine({ client: new AthenaClient(awsClientConfig(values)), workGroup: values.workgroup, database: values.database });
+    try {
+      io.out(formatRows(await engine.query({ name: 'query', text: sql }), format));
+    } finally {
+      await engine.close();
+    }
+    return ExitCode.ok;
   }
   return undefined;
 }

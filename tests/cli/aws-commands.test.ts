@@ -1,3 +1,4 @@
+import { AthenaClient, GetQueryExecutionCommand, GetQueryResultsCommand, StartQueryExecutionCommand } from '@aws-sdk/client-athena';
 import { KinesisClient, PutRecordsCommand } from '@aws-sdk/client-kinesis';
 import { DescribeExecutionCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -6,6 +7,7 @@ import type { CliIo } from '../../src/cli/io';
 
 const kinesis = mockClient(KinesisClient);
 const sfn = mockClient(SFNClient);
+const athena = mockClient(AthenaClient);
 const ARN = 'arn:aws:states:eu-west-1:123456789012:stateMachine:eventlake-dev-microbatch';
 
 async function cli(...args: string[]) {
@@ -20,6 +22,28 @@ describe('CLI against AWS (mocked clients, never the network)', () => {
   beforeEach(() => {
     kinesis.reset();
     sfn.reset();
+    athena.reset();
+  });
+
+  it('query --workgroup runs the SQL through Athena in that workgroup and prints the rows', async () => {
+    athena.on(StartQueryExecutionCommand).resolves({ QueryExecutionId: 'q-1' });
+    athena.on(GetQueryExecutionCommand).resolves({ QueryExecution: { QueryExecutionId: 'q-1', Status: { State: 'SUCCEEDED' } } });
+    athena.on(GetQueryResultsCommand).resolves({
+      ResultSet: {
+        ResultSetMetadata: { ColumnInfo: [{ Name: 'event_type', Type: 'varchar' }, { Name: 'n', Type: 'bigint' }] },
+        Rows: [{ Data: [{ VarCharValue: 'event_type' }, { VarCharValue: 'n' }] }, { Data: [{ VarCharValue: 'lesson' }, { VarCharValue: '42' }] }],
+      },
+    });
+
+    const result = await cli('query', 'SELECT event_type, count(*) AS n FROM events GROUP BY 1', '--workgroup', 'eventlake-dev', '--database', 'eventlake_dev', '--format', 'json', '--region', 'eu-west-1');
+
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.out)).toEqual([{ event_type: 'lesson', n: 42 }]);
+    expect(athena.commandCalls(StartQueryExecutionCommand)[0]?.args[0].input).toMatchObject({
+      QueryString: 'SELECT event_type, count(*) AS n FROM events GROUP BY 1',
+      WorkGroup: 'eventlake-dev',
+      QueryExecutionContext: { Database: 'eventlake_dev' },
+    });
   });
 
   it('produce sends every generated line as a record and reports the counts', async () => {
