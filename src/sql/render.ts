@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError } from '../errors';
 import type { SqlStatement } from '../ports/sql-engine';
@@ -10,7 +10,19 @@ interface ManifestEntry {
   readonly params: readonly string[];
 }
 
-const SQL_ROOT = join(__dirname, '..', '..', 'sql');
+/**
+ * Where sql/ is: EVENTLAKE_SQL_DIR if set, the repository's sql/ (source and tests), or sql/ beside a
+ * bundled Lambda (CDK copies it next to index.js).
+ */
+function findSqlRoot(): string {
+  const candidates = [process.env.EVENTLAKE_SQL_DIR, join(__dirname, '..', '..', 'sql'), join(__dirname, 'sql')];
+  const root = candidates.find((dir) => dir !== undefined && dir !== '' && existsSync(join(dir, 'manifest.json')));
+  if (root === undefined) throw new ConfigError(`sql/manifest.json not found in ${candidates.filter(Boolean).join(', ')}`);
+  return root;
+}
+
+let sqlRoot: string | undefined;
+const SQL_ROOT = () => (sqlRoot ??= findSqlRoot());
 const PLACEHOLDER = /\{\{([a-z_]+)\}\}/g;
 
 let manifestCache: Record<string, ManifestEntry> | undefined;
@@ -18,13 +30,13 @@ const textCache = new Map<string, string>();
 
 export function sqlManifest(): Record<string, ManifestEntry> {
   manifestCache ??= (
-    JSON.parse(readFileSync(join(SQL_ROOT, 'manifest.json'), 'utf8')) as { statements: Record<string, ManifestEntry> }
+    JSON.parse(readFileSync(join(SQL_ROOT(), 'manifest.json'), 'utf8')) as { statements: Record<string, ManifestEntry> }
   ).statements;
   return manifestCache;
 }
 
 export function sqlTemplate(dialect: SqlDialect, name: string): string {
-  const file = join(SQL_ROOT, dialect, `${name}.sql`);
+  const file = join(SQL_ROOT(), dialect, `${name}.sql`);
   let text = textCache.get(file);
   if (text === undefined) {
     text = readFileSync(file, 'utf8');
