@@ -1,4 +1,6 @@
 import type { PipelineDeps } from '../../src/pipeline/deps';
+import type { RunSummary } from '../../src/pipeline/run-summary';
+import { runMetricsEmf } from '../../src/runtime/run-metrics';
 import { createAwsDeps } from '../../src/runtime/aws-deps';
 import type { TaskName } from '../../src/runtime/registry';
 import { TASK_FACTORIES, type TaskHandler } from '../../src/runtime/task-factories';
@@ -21,8 +23,16 @@ export function lambdaHandler(task: TaskName, buildDeps: () => PipelineDeps = aw
   const factory = TASK_FACTORIES[task];
   if (factory === undefined) throw new TypeError(`lambdaHandler: unknown task ${String(task)}`);
   let handler: TaskHandler | undefined;
+  let pipelineName = '';
   return async (event: unknown) => {
-    handler ??= factory(buildDeps());
-    return handler(event);
+    if (handler === undefined) {
+      const built = buildDeps();
+      pipelineName = built.config.pipelineName;
+      handler = factory(built);
+    }
+    const result = await handler(event);
+    // A committed run publishes its counts (the quarantine-rate alarm reads them) through the log.
+    if (task === 'commit-batch') console.log(runMetricsEmf(result as RunSummary, pipelineName, new Date()));
+    return result;
   };
 }
