@@ -16,7 +16,7 @@ import { AthenaEngine } from '../adapters/aws/athena-engine';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { KinesisProducer } from './aws/kinesis-producer';
 import { produceGenerated } from './aws/produce';
-import { remoteExecutionName, StepFunctionsOrchestrator } from './aws/remote-run';
+import { remoteExecutionName, StepFunctionsOrchestrator } from '../adapters/aws/step-functions-orchestrator';
 
 const USAGE = `usage: eventlake <command> [options]
 

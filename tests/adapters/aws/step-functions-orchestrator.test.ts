@@ -1,6 +1,6 @@
 import { DescribeExecutionCommand, ExecutionAlreadyExists, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
-import { executionArnFor, remoteExecutionName, StepFunctionsOrchestrator } from '../../src/cli/aws/remote-run';
+import { executionArnFor, remoteExecutionName, StepFunctionsOrchestrator } from '../../../src/adapters/aws/step-functions-orchestrator';
 
 const sfn = mockClient(SFNClient);
 const ARN = 'arn:aws:states:eu-west-1:123456789012:stateMachine:eventlake-dev-microbatch';
