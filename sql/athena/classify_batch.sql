@@ -3,7 +3,9 @@
 -- DELETE FROM it WHERE batch_id = ? so a retried classification replaces, never appends.
 INSERT INTO {{classified_target}}
 WITH staged AS (
-  SELECT event_uuid, event_name, event_type, event_subtype, created_at, created_datetime, event_date,
+  -- created_datetime is staged as ISO 8601 text ('...T...Z', microseconds): cast it without losing them.
+  SELECT event_uuid, event_name, event_type, event_subtype, created_at,
+      CAST(replace(replace(created_datetime, 'T', ' '), 'Z', '') AS timestamp(6)) AS created_datetime, event_date,
       user_uuid, language, country, subscription_type, subscription_status, enrichment_status,
       payload, source_key, line_no
   FROM {{staged_source}}

@@ -1,0 +1,280 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { Aws, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { CfnNamedQuery, CfnWorkGroup } from 'aws-cdk-lib/aws-athena';
+import { CfnDatabase, CfnTable } from 'aws-cdk-lib/aws-glue';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
+import type { IBucket } from 'aws-cdk-lib/aws-s3';
+import { Construct } from 'constructs';
+import { ATHENA_TABLES } from '../../src/adapters/aws/athena-sources';
+import {
+  CLASSIFIED_COLUMNS,
+  EVENTS_COLUMNS,
+  QUARANTINE_COLUMNS,
+  STAGED_COLUMNS,
+  icebergType,
+  type ColumnSpec,
+} from './catalog-schemas';
+import { LakePrefixes } from './lake';
+
+/** The analysts' saved queries: one CfnNamedQuery per file, read at synth. */
+export const NAMED_QUERIES_DIR = join(__dirname, '..', '..', 'sql', 'queries');
+
+const GIB = 1024 ** 3;
+/** Created by the staged/quarantine writers with exactly this timestamp shape (src/contract/datetime.ts). */
+const ISO_MICROS_UTC = "yyyy-MM-dd'T'HH:mm:ss.SSSSSS'Z'";
+
+export interface CatalogProps {
+  /** Glue database name: a plain identifier (`[a-z_][a-z0-9_]*`), e.g. `eventlake_dev`. */
+  readonly databaseName: string;
+  /** Athena workgroup name, e.g. `eventlake-dev`. */
+  readonly workGroupName: string;
+  readonly curatedBucket: IBucket;
+  readonly stagingBucket: IBucket;
+  readonly quarantineBucket: IBucket;
+  readonly athenaResultsBucket: IBucket;
+  /** Encrypts Athena query results (SSE_KMS). */
+  readonly key: IKey;
+  /**
+   * Athena cancels any query of the workgroup that would scan more than this.
+   * @default 100 GiB
+   */
+  readonly bytesScannedCutoffPerQuery?: number;
+  /** @default RemovalPolicy.RETAIN */
+  readonly removalPolicy?: RemovalPolicy;
+}
+
+/**
+ * The Glue catalog and the Athena workgroup. Tables (names from ATHENA_TABLES, shared with the Lambda
+ * code): `events` (curated, Iceberg v2, Parquet, partitioned by event_type and event_date),
+ * `classified` (Iceberg staging of one dedup run, partitioned by batch_id), and two external JSON tables
+ * read by batch with injected partition projection: `staged` and `quarantine`. The workgroup enforces
+ * its settings: SSE_KMS results in the results bucket, CloudWatch metrics, a per-query scan cutoff.
+ */
+export class Catalog extends Construct {
+  readonly database: CfnDatabase;
+  readonly databaseName: string;
+  readonly workGroup: CfnWorkGroup;
+  readonly workGroupName: string;
+  readonly eventsTable: CfnTable;
+  readonly classifiedTable: CfnTable;
+  readonly stagedTable: CfnTable;
+  readonly quarantineTable: CfnTable;
+  readonly namedQueries: CfnNamedQuery[];
+
+  constructor(scope: Construct, id: string, props: CatalogProps) {
+    super(scope, id);
+    const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
+    this.databaseName = props.databaseName;
+    this.workGroupName = props.workGroupName;
+
+    this.database = new CfnDatabase(this, 'Database', {
+      catalogId: Aws.ACCOUNT_ID,
+      databaseInput: {
+        name: props.databaseName,
+        description: 'eventlake: curated events, staging and quarantine tables',
+      },
+    });
+    this.database.applyRemovalPolicy(removalPolicy);
+
+    const s3 = (bucket: IBucket, prefix: string): string => `s3://${bucket.bucketName}/${prefix}`;
+
+    this.eventsTable = this.icebergTable('EventsTable', {
+      name: ATHENA_TABLES.events,
+      description: 'Curated, deduplicated, enriched events (one row per event_uuid)',
+      location: s3(props.curatedBucket, LakePrefixes.curatedEvents),
+      columns: EVENTS_COLUMNS,
+      partitionColumns: ['event_type', 'event_date'],
+      removalPolicy,
+    });
+    this.classifiedTable = this.icebergTable('ClassifiedTable', {
+      name: ATHENA_TABLES.classified,
+      description: 'Staged rows of a batch with their dedup class and merge group (rewritten per batch)',
+      location: s3(props.stagingBucket, LakePrefixes.classified),
+      columns: CLASSIFIED_COLUMNS,
+      partitionColumns: ['batch_id'],
+      removalPolicy,
+    });
+    this.stagedTable = this.jsonTable('StagedTable', {
+      name: ATHENA_TABLES.staged,
+      description: 'Validated (and enriched) rows of each batch, NDJSON, one partition per batch_id',
+      location: s3(props.stagingBucket, LakePrefixes.staged),
+      columns: STAGED_COLUMNS,
+      removalPolicy,
+    });
+    this.quarantineTable = this.jsonTable('QuarantineTable', {
+      name: ATHENA_TABLES.quarantine,
+      description: 'Every rejected line or object with its reason, NDJSON, one partition per batch_id',
+      location: s3(props.quarantineBucket, LakePrefixes.quarantine),
+      columns: QUARANTINE_COLUMNS,
+      removalPolicy,
+    });
+
+    this.workGroup = new CfnWorkGroup(this, 'WorkGroup', {
+      name: props.workGroupName,
+      description: 'eventlake pipeline and analysts: results encrypted, scans capped',
+      state: 'ENABLED',
+      // Lets CloudFormation delete a workgroup that has saved queries and history (dev teardown).
+      recursiveDeleteOption: removalPolicy === RemovalPolicy.DESTROY,
+      workGroupConfiguration: {
+        enforceWorkGroupConfiguration: true,
+        publishCloudWatchMetricsEnabled: true,
+        bytesScannedCutoffPerQuery: props.bytesScannedCutoffPerQuery ?? 100 * GIB,
+        engineVersion: { selectedEngineVersion: 'Athena engine version 3' },
+        resultConfiguration: {
+          outputLocation: s3(props.athenaResultsBucket, LakePrefixes.athenaResults),
+          encryptionConfiguration: { encryptionOption: 'SSE_KMS', kmsKey: props.key.keyArn },
+          expectedBucketOwner: Aws.ACCOUNT_ID,
+        },
+      },
+    });
+    this.workGroup.applyRemovalPolicy(removalPolicy);
+
+    this.namedQueries = readdirSync(NAMED_QUERIES_DIR)
+      .filter((file) => file.endsWith('.sql'))
+      .sort()
+      .map((file) => {
+        const queryString = readFileSync(join(NAMED_QUERIES_DIR, file), 'utf8');
+        const name = basename(file, '.sql');
+        const firstComment = /^--\s*(.+)$/m.exec(queryString)?.[1];
+        const query = new CfnNamedQuery(this, `Query-${name}`, {
+          name,
+          description: (firstComment ?? `sql/queries/${file}`).slice(0, 1024),
+          database: props.databaseName,
+          workGroup: this.workGroup.ref,
+          queryString,
+        });
+        query.addResourceDependency(this.database);
+        return query;
+      });
+  }
+
+  /** ARN of the workgroup (for IAM). */
+  workGroupArn(): string {
+    const { partition, region, account } = Stack.of(this);
+    return `arn:${partition}:athena:${region}:${account}:workgroup/${this.workGroupName}`;
+  }
+
+  /** ARNs of the Glue catalog, the database and the given tables (for IAM). */
+  glueArns(tables: readonly CfnTable[]): string[] {
+    const { partition, region, account } = Stack.of(this);
+    const prefix = `arn:${partition}:glue:${region}:${account}`;
+    return [
+      `${prefix}:catalog`,
+      `${prefix}:database/${this.databaseName}`,
+      ...tables.map((table) => `${prefix}:table/${this.databaseName}/${tableName(table)}`),
+    ];
+  }
+
+  private icebergTable(
+    id: string,
+    spec: {
+      name: string;
+      description: string;
+      location: string;
+      columns: readonly ColumnSpec[];
+      partitionColumns: readonly string[];
+      removalPolicy: RemovalPolicy;
+    },
+  ): CfnTable {
+    const fields = spec.columns.map((column, index) => ({
+      id: index + 1,
+      name: column.name,
+      type: icebergType(column),
+      required: false,
+      doc: column.comment,
+    }));
+    const fieldId = (name: string): number => {
+      const field = fields.find((f) => f.name === name);
+      if (!field) throw new Error(`${spec.name}: partition column ${name} is not a column`);
+      return field.id;
+    };
+    const table = new CfnTable(this, id, {
+      catalogId: Aws.ACCOUNT_ID,
+      databaseName: this.databaseName,
+      tableInput: {
+        name: spec.name,
+        description: spec.description,
+        tableType: 'EXTERNAL_TABLE',
+        storageDescriptor: { location: spec.location },
+      },
+      openTableFormatInput: {
+        icebergInput: {
+          metadataOperation: 'CREATE',
+          version: '2',
+          icebergTableInput: {
+            location: spec.location,
+            schema: { schemaId: 0, type: 'struct', fields },
+            partitionSpec: {
+              specId: 0,
+              fields: spec.partitionColumns.map((name, index) => ({
+                name,
+                sourceId: fieldId(name),
+                fieldId: 1000 + index,
+                transform: 'identity',
+              })),
+            },
+            properties: {
+              'write.format.default': 'parquet',
+              'write.parquet.compression-codec': 'zstd',
+            },
+          },
+        },
+      },
+    });
+    table.addResourceDependency(this.database);
+    table.applyRemovalPolicy(spec.removalPolicy);
+    return table;
+  }
+
+  /**
+   * External NDJSON table, one Hive partition per batch (`.../batch_id=<id>/`), found by injected partition
+   * projection: no partitions to register, and every query must say `WHERE batch_id = '<id>'`.
+   */
+  private jsonTable(
+    id: string,
+    spec: {
+      name: string;
+      description: string;
+      location: string;
+      columns: readonly ColumnSpec[];
+      removalPolicy: RemovalPolicy;
+    },
+  ): CfnTable {
+    const table = new CfnTable(this, id, {
+      catalogId: Aws.ACCOUNT_ID,
+      databaseName: this.databaseName,
+      tableInput: {
+        name: spec.name,
+        description: spec.description,
+        tableType: 'EXTERNAL_TABLE',
+        parameters: {
+          classification: 'json',
+          'projection.enabled': 'true',
+          'projection.batch_id.type': 'injected',
+          'storage.location.template': `${spec.location}batch_id=\${batch_id}/`,
+        },
+        partitionKeys: [{ name: 'batch_id', type: 'string', comment: 'run that wrote the rows' }],
+        storageDescriptor: {
+          location: spec.location,
+          columns: spec.columns.map((c) => ({ name: c.name, type: c.type, comment: c.comment })),
+          inputFormat: 'org.apache.hadoop.mapred.TextInputFormat',
+          outputFormat: 'org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat',
+          serdeInfo: {
+            serializationLibrary: 'org.apache.hive.hcatalog.data.JsonSerDe',
+            parameters: { 'timestamp.formats': ISO_MICROS_UTC },
+          },
+        },
+      },
+    });
+    table.addResourceDependency(this.database);
+    table.applyRemovalPolicy(spec.removalPolicy);
+    return table;
+  }
+}
+
+function tableName(table: CfnTable): string {
+  const input = table.tableInput as CfnTable.TableInputProperty;
+  if (typeof input.name !== 'string') throw new Error(`${table.node.path}: table name must be a literal`);
+  return input.name;
+}

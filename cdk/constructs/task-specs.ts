@@ -1,0 +1,218 @@
+import { ATHENA_TABLES } from '../../src/adapters/aws/athena-sources';
+import type { TaskName } from '../../src/runtime/registry';
+import { LakePrefixes } from './lake';
+
+/** The lake buckets a task may touch (the access-log bucket is S3's alone). */
+export type LakeBucket = 'raw' | 'curated' | 'staging' | 'quarantine' | 'athenaResults';
+export type GlueTable = (typeof ATHENA_TABLES)[keyof typeof ATHENA_TABLES];
+export type DynamoAction =
+  'GetItem' | 'BatchGetItem' | 'PutItem' | 'UpdateItem' | 'DeleteItem' | 'BatchWriteItem';
+
+/** Object operations under one key prefix, with why the task needs them (also the cdk-nag reason). */
+export interface ObjectAccess {
+  readonly bucket: LakeBucket;
+  /** Key prefix ending in `/`: the grant is `<bucket>/<prefix>*`. */
+  readonly prefix: string;
+  readonly read?: boolean;
+  readonly write?: boolean;
+  readonly delete?: boolean;
+  readonly why: string;
+}
+
+/**
+ * What a task touches, read off its core (src/pipeline/*.ts) and the AWS adapters: the object store
+ * routes `raw/`, `curated/`, `quarantine/` to their buckets and `staging/` + `runs/` to the staging
+ * bucket (src/adapters/aws/routed-object-store.ts); DynamoDbStateStore's calls per port method
+ * (src/adapters/aws/dynamodb-state-store.ts); Athena with the caller's permissions.
+ */
+export interface TaskAccess {
+  /** `s3:ListBucket` on a bucket, limited to these key prefixes. */
+  readonly list?: readonly { readonly bucket: LakeBucket; readonly prefix: string }[];
+  readonly objects?: readonly ObjectAccess[];
+  readonly userState?: readonly DynamoAction[];
+  readonly control?: readonly DynamoAction[];
+  /** Athena queries over these tables (`write`: Iceberg INSERT/DELETE); results go to the workgroup's bucket. */
+  readonly athena?: { readonly read: readonly GlueTable[]; readonly write: readonly GlueTable[] };
+}
+
+export interface TaskSpec {
+  readonly description: string;
+  readonly memoryMiB: number;
+  /** Below the ASL state's TimeoutSeconds (tests/cdk/orchestration.test.ts checks it). */
+  readonly timeoutSeconds: number;
+  readonly access: TaskAccess;
+}
+
+/** Where each Glue table's files are: Athena reads/writes them with the caller's permissions. */
+export const TABLE_LOCATIONS: Readonly<
+  Record<GlueTable, { readonly bucket: LakeBucket; readonly prefix: string }>
+> = {
+  events: { bucket: 'curated', prefix: LakePrefixes.curatedEvents },
+  classified: { bucket: 'staging', prefix: LakePrefixes.classified },
+  staged: { bucket: 'staging', prefix: LakePrefixes.staged },
+  quarantine: { bucket: 'quarantine', prefix: LakePrefixes.quarantine },
+};
+
+const BATCHES = 'staging/batches/';
+const RUN_TIME_ID = 'the batch id exists only at run time';
+
+export const TASK_SPECS: Readonly<Record<TaskName, TaskSpec>> = {
+  'acquire-lease': {
+    description: 'AcquireLease: take the run lease (conditional put) or report who holds it',
+    memoryMiB: 256,
+    timeoutSeconds: 30,
+    access: { control: ['PutItem', 'GetItem'] },
+  },
+  'plan-batch': {
+    description: 'PlanBatch: list new raw objects, freeze the batch manifest, mark it pending',
+    memoryMiB: 1024,
+    timeoutSeconds: 240,
+    access: {
+      list: [{ bucket: 'raw', prefix: LakePrefixes.raw }],
+      objects: [
+        {
+          bucket: 'staging',
+          prefix: BATCHES,
+          read: true,
+          write: true,
+          why: `PlanBatch writes the batch manifest under staging/batches/<batch_id>/ and reads it back on resume: ${RUN_TIME_ID}`,
+        },
+      ],
+      control: ['GetItem', 'BatchGetItem', 'PutItem'],
+    },
+  },
+  'validate-slice': {
+    description:
+      'ValidateSlice: parse and validate raw lines, quarantine bad ones, record user state, stage rows',
+    memoryMiB: 2048,
+    timeoutSeconds: 840,
+    access: {
+      objects: [
+        {
+          bucket: 'raw',
+          prefix: LakePrefixes.raw,
+          read: true,
+          why: 'ValidateSlice reads the raw objects its slice of the manifest names, anywhere under raw/',
+        },
+        {
+          bucket: 'staging',
+          prefix: BATCHES,
+          read: true,
+          write: true,
+          why: `ValidateSlice reads the batch manifest and writes its slice's lesson file under staging/batches/<batch_id>/: ${RUN_TIME_ID}`,
+        },
+        {
+          bucket: 'staging',
+          prefix: LakePrefixes.staged,
+          write: true,
+          why: 'ValidateSlice writes the staged rows of its slice under staging/staged/batch_id=<run-time id>/',
+        },
+        {
+          bucket: 'quarantine',
+          prefix: LakePrefixes.quarantine,
+          write: true,
+          why: 'ValidateSlice writes the quarantined lines of its slice under quarantine/batch_id=<run-time id>/',
+        },
+      ],
+      userState: ['UpdateItem'],
+    },
+  },
+  'enrich-slice': {
+    description: 'EnrichSlice: enrich staged lessons from user state as of their own time',
+    memoryMiB: 1024,
+    timeoutSeconds: 840,
+    access: {
+      objects: [
+        {
+          bucket: 'staging',
+          prefix: BATCHES,
+          read: true,
+          why: `EnrichSlice reads its slice's lesson file under staging/batches/<batch_id>/: ${RUN_TIME_ID}`,
+        },
+        {
+          bucket: 'staging',
+          prefix: LakePrefixes.staged,
+          write: true,
+          why: 'EnrichSlice writes the enriched lessons under staging/staged/batch_id=<run-time id>/',
+        },
+      ],
+      userState: ['BatchGetItem'],
+    },
+  },
+  'dedup-batch': {
+    description:
+      'DedupBatch: classify the staged batch in Athena (first wins, horizon lookup), quarantine conflicts',
+    memoryMiB: 512,
+    timeoutSeconds: 840,
+    access: {
+      objects: [
+        {
+          bucket: 'staging',
+          prefix: BATCHES,
+          read: true,
+          why: `DedupBatch reads the batch manifest under staging/batches/<batch_id>/: ${RUN_TIME_ID}`,
+        },
+        {
+          bucket: 'quarantine',
+          prefix: LakePrefixes.quarantine,
+          write: true,
+          delete: true,
+          why: 'DedupBatch writes (or removes an outdated) conflicts file under quarantine/batch_id=<run-time id>/',
+        },
+      ],
+      athena: {
+        read: [ATHENA_TABLES.staged, ATHENA_TABLES.events, ATHENA_TABLES.classified],
+        write: [ATHENA_TABLES.classified],
+      },
+    },
+  },
+  'verify-batch': {
+    description:
+      'VerifyBatch: prove lines_read = inserted + duplicates + quarantined + blank from what was written',
+    memoryMiB: 512,
+    timeoutSeconds: 240,
+    access: {
+      list: [{ bucket: 'quarantine', prefix: LakePrefixes.quarantine }],
+      objects: [
+        {
+          bucket: 'quarantine',
+          prefix: LakePrefixes.quarantine,
+          read: true,
+          why: 'VerifyBatch counts the records of every object under quarantine/batch_id=<run-time id>/',
+        },
+      ],
+      athena: { read: [ATHENA_TABLES.events], write: [] },
+    },
+  },
+  'commit-batch': {
+    description:
+      'CommitBatch: advance the checkpoint (compare-and-set) with the processed ledger, save the run summary',
+    memoryMiB: 512,
+    timeoutSeconds: 240,
+    access: {
+      // The core lists curated/_pending/<batch>/ (the local runtime's staging area); on AWS it is always empty.
+      list: [{ bucket: 'curated', prefix: 'curated/_pending/' }],
+      objects: [
+        {
+          bucket: 'staging',
+          prefix: BATCHES,
+          read: true,
+          why: `CommitBatch reads the batch manifest under staging/batches/<batch_id>/: ${RUN_TIME_ID}`,
+        },
+        {
+          bucket: 'staging',
+          prefix: LakePrefixes.runs,
+          write: true,
+          why: 'CommitBatch writes runs/<batch_id>.json, a name known only at run time',
+        },
+      ],
+      control: ['GetItem', 'PutItem', 'BatchWriteItem'],
+    },
+  },
+  'release-lease': {
+    description: 'ReleaseLease: delete the run lease if this execution still owns it',
+    memoryMiB: 256,
+    timeoutSeconds: 30,
+    access: { control: ['DeleteItem'] },
+  },
+};

@@ -1,0 +1,22 @@
+import { App, Validations, type AppProps } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { EventLakeStack } from './eventlake-stack';
+import { stageSettings } from './stage-settings';
+
+/**
+ * The CDK app: one EventLakeStack for the stage named by the `stage` context (`-c stage=dev|prod`,
+ * default from cdk.json), checked by cdk-nag's AwsSolutions pack as a policy-validation plugin, so
+ * synthesis fails on any finding that is not acknowledged (with a reason) on the construct it concerns.
+ */
+export function createEventLakeApp(props: AppProps = {}): { app: App; stack: EventLakeStack } {
+  const app = new App(props);
+  const stage: unknown = app.node.tryGetContext('stage') ?? 'dev';
+  const settings = stageSettings(String(stage));
+  const stack = new EventLakeStack(app, settings.prefix, {
+    settings,
+    description: `eventlake (${settings.stage}): Kinesis -> Firehose -> S3 -> Step Functions micro-batch -> Athena Iceberg`,
+    terminationProtection: settings.stage === 'prod',
+  });
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+  return { app, stack };
+}

@@ -1,0 +1,266 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Match } from 'aws-cdk-lib/assertions';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import {
+  CLASSIFIED_COLUMNS,
+  EVENTS_COLUMNS,
+  QUARANTINE_COLUMNS,
+  STAGED_COLUMNS,
+} from '../../cdk/constructs/catalog-schemas';
+import { ATHENA_TABLES } from '../../src/adapters/aws/athena-sources';
+import { toUtcTimestamp } from '../../src/contract/datetime';
+import { toQuarantineRecord } from '../../src/contract/quarantine-record';
+import type { StagedRow } from '../../src/pipeline/staged-row';
+import { logicalId, REPO_ROOT, synthStage, type SynthesizedStage } from './app-fixture';
+
+let dev: SynthesizedStage;
+
+beforeAll(() => {
+  dev = synthStage('dev');
+});
+
+type TableJson = {
+  Properties: {
+    TableInput: { Name: string } & Record<string, unknown>;
+    OpenTableFormatInput?: Record<string, unknown>;
+  };
+};
+
+function table(name: string): TableJson['Properties'] {
+  const found = Object.values(
+    dev.template.findResources('AWS::Glue::Table') as Record<string, TableJson>,
+  ).find((t) => t.Properties.TableInput.Name === name);
+  if (found === undefined) throw new Error(`no Glue table ${name}`);
+  return found.Properties;
+}
+
+function icebergInput(name: string): {
+  Schema: { Fields: { Name: string; Id: number; Type: string }[] };
+  PartitionSpec: { Fields: { Name: string; SourceId: number; Transform: string }[] };
+  Properties: Record<string, string>;
+} {
+  const input = table(name).OpenTableFormatInput as {
+    IcebergInput: { MetadataOperation: string; IcebergTableInput: never };
+  };
+  expect(input.IcebergInput.MetadataOperation).toBe('CREATE');
+  return input.IcebergInput.IcebergTableInput;
+}
+
+function sql(file: string): string {
+  return readFileSync(join(REPO_ROOT, 'sql', 'athena', file), 'utf8');
+}
+
+describe('Catalog', () => {
+  test('one Glue database with the stage name', () => {
+    dev.template.resourceCountIs('AWS::Glue::Database', 1);
+    dev.template.hasResourceProperties('AWS::Glue::Database', { DatabaseInput: { Name: 'eventlake_dev' } });
+  });
+
+  test('the Glue tables are exactly ATHENA_TABLES', () => {
+    const names = Object.values(
+      dev.template.findResources('AWS::Glue::Table') as Record<string, TableJson>,
+    ).map((t) => t.Properties.TableInput.Name);
+    expect(names.sort()).toEqual(Object.values(ATHENA_TABLES).sort());
+  });
+
+  test('events is an Iceberg v2 Parquet table partitioned by event_type and event_date', () => {
+    const input = icebergInput(ATHENA_TABLES.events);
+    const ids = new Map(input.Schema.Fields.map((f) => [f.Name, f.Id]));
+    expect(input.PartitionSpec.Fields).toEqual([
+      expect.objectContaining({ Name: 'event_type', SourceId: ids.get('event_type'), Transform: 'identity' }),
+      expect.objectContaining({ Name: 'event_date', SourceId: ids.get('event_date'), Transform: 'identity' }),
+    ]);
+    expect(input.Properties['write.format.default']).toBe('parquet');
+    expect(table(ATHENA_TABLES.events).OpenTableFormatInput).toMatchObject({
+      IcebergInput: { Version: '2' },
+    });
+  });
+
+  test('events has the curated row of PRODUCT.md, with event_date a date and created_datetime a timestamp', () => {
+    const fields = icebergInput(ATHENA_TABLES.events).Schema.Fields;
+    expect(fields.map((f) => f.Name)).toEqual([
+      'event_uuid',
+      'event_name',
+      'event_type',
+      'event_subtype',
+      'created_at',
+      'created_datetime',
+      'event_date',
+      'user_uuid',
+      'language',
+      'country',
+      'subscription_type',
+      'subscription_status',
+      'enrichment_status',
+      'payload',
+      'source_key',
+      'ingested_at',
+      'batch_id',
+    ]);
+    expect(fields.find((f) => f.Name === 'event_date')?.Type).toBe('date');
+    expect(fields.find((f) => f.Name === 'created_datetime')?.Type).toBe('timestamp');
+  });
+
+  test('merge_group.sql inserts exactly the events columns', () => {
+    const insert = /INSERT \(([^)]*)\)/.exec(sql('merge_group.sql'))?.[1] ?? '';
+    const columns = insert.split(',').map((c) => c.trim());
+    expect([...columns].sort()).toEqual(EVENTS_COLUMNS.map((c) => c.name).sort());
+  });
+
+  test('classified is an Iceberg table partitioned by batch_id', () => {
+    const input = icebergInput(ATHENA_TABLES.classified);
+    expect(input.PartitionSpec.Fields).toEqual([
+      expect.objectContaining({ Name: 'batch_id', Transform: 'identity' }),
+    ]);
+  });
+
+  test('classified columns are in the order classify_batch.sql inserts them (INSERT without a column list)', () => {
+    const text = sql('classify_batch.sql');
+    const classifiedSelect = /classified AS \(\s*SELECT([\s\S]*?)CASE/.exec(text)?.[1] ?? '';
+    const fromCte = [...classifiedSelect.matchAll(/r\.(\w+)/g)].map((m) => m[1]);
+    expect(text).toMatch(
+      /SELECT c\.\*, p\.merge_group, CAST\(\? AS VARCHAR\) AS batch_id, .* AS ingested_at/,
+    );
+    expect(CLASSIFIED_COLUMNS.map((c) => c.name)).toEqual([
+      ...fromCte,
+      'class',
+      'merge_group',
+      'batch_id',
+      'ingested_at',
+    ]);
+  });
+
+  test('staged columns are the fields of StagedRow, in order', () => {
+    const row: StagedRow = {
+      event_uuid: 'u',
+      event_name: 'a:b',
+      event_type: 'a',
+      event_subtype: 'b',
+      created_at: 1,
+      created_datetime: 'x',
+      event_date: 'd',
+      user_uuid: null,
+      language: null,
+      country: null,
+      subscription_type: null,
+      subscription_status: null,
+      enrichment_status: 'not_applicable',
+      payload: '{}',
+      source_key: 'k',
+      line_no: 1,
+    };
+    expect(STAGED_COLUMNS.map((c) => c.name)).toEqual(Object.keys(row));
+  });
+
+  test('quarantine columns are the fields of QuarantineRecord except the batch_id partition', () => {
+    const record = toQuarantineRecord({
+      batchId: 'b',
+      sourceKey: 'k',
+      lineNo: 1,
+      reason: 'not_json',
+      errors: [],
+      raw: Buffer.from('x'),
+      quarantinedAt: 't',
+    });
+    expect(QUARANTINE_COLUMNS.map((c) => c.name)).toEqual(
+      Object.keys(record).filter((k) => k !== 'batch_id'),
+    );
+  });
+
+  test.each([
+    [ATHENA_TABLES.staged, '/staging/staged/'],
+    [ATHENA_TABLES.quarantine, '/quarantine/'],
+  ])('%s is external NDJSON with injected partition projection on batch_id', (name, prefix) => {
+    const input = table(name).TableInput as Record<string, unknown>;
+    expect(input).toMatchObject({
+      TableType: 'EXTERNAL_TABLE',
+      PartitionKeys: [{ Name: 'batch_id', Type: 'string' }],
+      Parameters: {
+        classification: 'json',
+        'projection.enabled': 'true',
+        'projection.batch_id.type': 'injected',
+        'storage.location.template': {
+          'Fn::Join': ['', ['s3://', expect.anything(), `${prefix}batch_id=\${batch_id}/`]],
+        },
+      },
+      StorageDescriptor: { SerdeInfo: { SerializationLibrary: 'org.apache.hive.hcatalog.data.JsonSerDe' } },
+    });
+  });
+
+  test('the staged table parses created_datetime in the exact format the validator writes', () => {
+    const input = table(ATHENA_TABLES.staged).TableInput as unknown as {
+      StorageDescriptor: { SerdeInfo: { Parameters: Record<string, string> } };
+    };
+    expect(input.StorageDescriptor.SerdeInfo.Parameters['timestamp.formats']).toBe(
+      "yyyy-MM-dd'T'HH:mm:ss.SSSSSS'Z'",
+    );
+    for (const createdAt of [1712511721.022075, 1712511721, 946684800.5]) {
+      expect(toUtcTimestamp(createdAt).created_datetime).toMatch(
+        /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/,
+      );
+    }
+  });
+
+  test('the workgroup enforces its configuration', () => {
+    dev.template.hasResourceProperties('AWS::Athena::WorkGroup', {
+      Name: 'eventlake-dev',
+      WorkGroupConfiguration: Match.objectLike({ EnforceWorkGroupConfiguration: true }),
+    });
+  });
+
+  test('the workgroup writes results to the results bucket encrypted with SSE_KMS and the lake key', () => {
+    dev.template.hasResourceProperties('AWS::Athena::WorkGroup', {
+      WorkGroupConfiguration: Match.objectLike({
+        ResultConfiguration: Match.objectLike({
+          OutputLocation: {
+            'Fn::Join': [
+              '',
+              ['s3://', { Ref: logicalId(dev, dev.stack.lake.athenaResultsBucket) }, '/athena/'],
+            ],
+          },
+          EncryptionConfiguration: {
+            EncryptionOption: 'SSE_KMS',
+            KmsKey: { 'Fn::GetAtt': [logicalId(dev, dev.stack.lake.key), 'Arn'] },
+          },
+        }),
+      }),
+    });
+  });
+
+  test('the workgroup publishes CloudWatch metrics', () => {
+    dev.template.hasResourceProperties('AWS::Athena::WorkGroup', {
+      WorkGroupConfiguration: Match.objectLike({ PublishCloudWatchMetricsEnabled: true }),
+    });
+  });
+
+  test('the workgroup cancels queries scanning more than 100 GiB', () => {
+    dev.template.hasResourceProperties('AWS::Athena::WorkGroup', {
+      WorkGroupConfiguration: Match.objectLike({ BytesScannedCutoffPerQuery: 100 * 1024 ** 3 }),
+    });
+  });
+
+  test('the workgroup runs Athena engine version 3', () => {
+    dev.template.hasResourceProperties('AWS::Athena::WorkGroup', {
+      WorkGroupConfiguration: Match.objectLike({
+        EngineVersion: { SelectedEngineVersion: 'Athena engine version 3' },
+      }),
+    });
+  });
+
+  test('each sql/queries/*.sql file is one named query with its text', () => {
+    const files = readdirSync(join(REPO_ROOT, 'sql', 'queries')).filter((f) => f.endsWith('.sql'));
+    dev.template.resourceCountIs('AWS::Athena::NamedQuery', files.length);
+    for (const file of files) {
+      dev.template.hasResourceProperties('AWS::Athena::NamedQuery', {
+        Name: file.replace(/\.sql$/, ''),
+        Database: 'eventlake_dev',
+        QueryString: readFileSync(join(REPO_ROOT, 'sql', 'queries', file), 'utf8'),
+      });
+    }
+  });
+
+  test('cdk-nag AwsSolutions finds nothing unacknowledged in the catalog', () => {
+    expect(new AwsSolutionsChecks().validateScope(dev.stack.catalog).violations).toEqual([]);
+  });
+});
