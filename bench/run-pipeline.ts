@@ -25,7 +25,7 @@ async function main(): Promise<void> {
     },
   });
   const started = performance.now();
-  const result = await new LocalOrchestrator(lake, { workers: availableParallelism() }).execute({ name: 'bench', input: { mode: 'scheduled' } });
+  const result = await new LocalOrchestrator(lake, { workers: Number(process.env.EVENTLAKE_WORKERS ?? availableParallelism()) }).execute({ name: 'bench', input: { mode: 'scheduled' } });
   const seconds = (performance.now() - started) / 1000;
   phases[current] = (phases[current] ?? 0) + (performance.now() - since) / 1000;
   delete phases.start;

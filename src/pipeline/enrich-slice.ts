@@ -2,7 +2,7 @@ import type { EntityKey } from '../ports/state-store';
 import { Layout } from './config';
 import type { PipelineDeps } from './deps';
 import { accountKey, subscriptionKey } from './entity-key';
-import { parseStagedLines, serializeStagedRow, type StagedRow } from './staged-row';
+import { joinStagedLine, splitStagedLine, stagedLines, type Enrichment, type StagedHead } from './staged-row';
 import { EntityTimeline } from './user-state';
 import { LineBuffer } from './line-buffer';
 import type { SliceRef } from './validate-slice';
@@ -21,13 +21,15 @@ export interface SliceEnrichment {
  * every slice applied its state, so events of the same batch count, whatever their arrival order.
  */
 export async function enrichSlice(deps: PipelineDeps, ref: SliceRef): Promise<SliceEnrichment> {
-  const lessons = parseStagedLines((await deps.objects.get(Layout.stagedLessons(ref.batch_id, ref.slice))).toString('utf8'));
+  const lessons = stagedLines((await deps.objects.get(Layout.stagedLessons(ref.batch_id, ref.slice))).toString('utf8')).map(
+    splitStagedLine,
+  );
 
   const keys = new Set<EntityKey>();
-  for (const row of lessons) {
-    if (row.user_uuid === null) continue;
-    keys.add(accountKey(row.user_uuid));
-    if (row.language !== null) keys.add(subscriptionKey(row.user_uuid, row.language));
+  for (const { head } of lessons) {
+    if (head.user_uuid === null) continue;
+    keys.add(accountKey(head.user_uuid));
+    if (head.language !== null) keys.add(subscriptionKey(head.user_uuid, head.language));
   }
   const versions = await deps.state.getVersions([...keys]);
   const timelines = new Map<EntityKey, EntityTimeline>();
@@ -35,25 +37,27 @@ export async function enrichSlice(deps: PipelineDeps, ref: SliceRef): Promise<Sl
 
   const counts = { enriched: 0, no_account: 0, no_subscription: 0 };
   const out = new LineBuffer();
-  for (const row of lessons) {
-    enrichRow(row, timelines);
-    if (row.enrichment_status !== 'not_applicable') counts[row.enrichment_status]++;
-    out.push(serializeStagedRow(row));
+  for (const { head, prefix, suffix } of lessons) {
+    const enrichment = enrichmentOf(head, timelines);
+    if (enrichment.enrichment_status !== 'not_applicable') counts[enrichment.enrichment_status]++;
+    out.push(joinStagedLine(prefix, enrichment, suffix));
   }
   await deps.objects.put(Layout.stagedEnriched(ref.batch_id, ref.slice), out.toBuffer());
   deps.progress(`slice ${ref.slice}: ${lessons.length} lessons enriched as of their own time (${counts.enriched} fully)`);
   return { slice: ref.slice, lessons: lessons.length, ...counts };
 }
 
-function enrichRow(row: StagedRow, timelines: ReadonlyMap<EntityKey, EntityTimeline>): void {
-  const user = row.user_uuid;
-  const account = user === null ? undefined : timelines.get(accountKey(user))?.asOf(row.created_at);
+function enrichmentOf(head: StagedHead, timelines: ReadonlyMap<EntityKey, EntityTimeline>): Enrichment {
+  const user = head.user_uuid;
+  const account = user === null ? undefined : timelines.get(accountKey(user))?.asOf(head.created_at);
   const subscription =
-    user === null || row.language === null
+    user === null || head.language === null
       ? undefined
-      : timelines.get(subscriptionKey(user, row.language))?.asOf(row.created_at);
-  row.country = account?.country ?? null;
-  row.subscription_type = subscription?.subscription_type ?? null;
-  row.subscription_status = subscription?.subscription_status ?? null;
-  row.enrichment_status = account === undefined ? 'no_account' : subscription === undefined ? 'no_subscription' : 'enriched';
+      : timelines.get(subscriptionKey(user, head.language))?.asOf(head.created_at);
+  return {
+    country: account?.country ?? null,
+    subscription_type: subscription?.subscription_type ?? null,
+    subscription_status: subscription?.subscription_status ?? null,
+    enrichment_status: account === undefined ? 'no_account' : subscription === undefined ? 'no_subscription' : 'enriched',
+  };
 }

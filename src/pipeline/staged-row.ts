@@ -62,20 +62,49 @@ export function serializeStagedRow(row: StagedRow): string {
   );
 }
 
+/** The fields enrichment sets. */
+export interface Enrichment {
+  country: string | null;
+  subscription_type: string | null;
+  subscription_status: string | null;
+  enrichment_status: EnrichmentStatus;
+}
+
+/** What enrichment reads of a staged lesson: the fields before `country` in serializeStagedRow's order. */
+export type StagedHead = Pick<StagedRow, 'event_uuid' | 'created_at' | 'user_uuid' | 'language'>;
+
+const COUNTRY_FIELD = ',"country":';
+const PAYLOAD_FIELD = ',"payload":';
+
+/**
+ * Splits a line written by serializeStagedRow around its enrichment fields, so enrichment parses only the
+ * short head and never re-escapes the payload. The first `,"country":` is the field itself: inside a
+ * JSON string value a quote is always escaped, so the sequence cannot occur there.
+ */
+export function splitStagedLine(line: string): { head: StagedHead; prefix: string; suffix: string } {
+  const cut = line.indexOf(COUNTRY_FIELD);
+  const tail = line.indexOf(PAYLOAD_FIELD, cut);
+  if (cut === -1 || tail === -1) throw new Error(`not a staged row: ${line.slice(0, 120)}`);
+  const prefix = line.slice(0, cut);
+  return { head: JSON.parse(`${prefix}}`) as StagedHead, prefix, suffix: line.slice(tail) };
+}
+
+/** The staged line with its enrichment fields replaced; equal to serializeStagedRow of the enriched row. */
+export function joinStagedLine(prefix: string, enrichment: Enrichment, suffix: string): string {
+  return (
+    `${prefix},"country":${str(enrichment.country)},"subscription_type":${str(enrichment.subscription_type)},` +
+    `"subscription_status":${str(enrichment.subscription_status)},"enrichment_status":"${enrichment.enrichment_status}"${suffix}`
+  );
+}
+
 /** Lesson events are the ones enriched from user state (PRODUCT.md §4). */
 export function needsEnrichment(event: ValidEvent): boolean {
   return event.event_type === 'lesson';
 }
 
-/** Parses staged NDJSON back into rows (our own output: a parse failure is a bug, not bad input). */
-export function parseStagedLines(text: string): StagedRow[] {
-  const rows: StagedRow[] = [];
-  let start = 0;
-  while (start < text.length) {
-    let end = text.indexOf('\n', start);
-    if (end === -1) end = text.length;
-    if (end > start) rows.push(JSON.parse(text.slice(start, end)) as StagedRow);
-    start = end + 1;
-  }
-  return rows;
+/** The lines of a staged NDJSON object (our own output), without their newlines. */
+export function stagedLines(text: string): string[] {
+  const lines = text.split('\n');
+  if (lines[lines.length - 1] === '') lines.pop();
+  return lines;
 }

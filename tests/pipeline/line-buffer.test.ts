@@ -2,7 +2,7 @@ import { LineBuffer } from '../../src/pipeline/line-buffer';
 
 describe('LineBuffer', () => {
   it('joins lines, each ending in a newline, across chunk boundaries', () => {
-    const buffer = new LineBuffer(2);
+    const buffer = new LineBuffer(8);
     for (const line of ['a', 'b', 'c', 'é']) buffer.push(line);
 
     expect(buffer.toBuffer().toString('utf8')).toBe('a\nb\nc\né\n');
@@ -14,7 +14,7 @@ describe('LineBuffer', () => {
   });
 
   it('rolls back to a mark, dropping flushed and pending lines after it', () => {
-    const buffer = new LineBuffer(2);
+    const buffer = new LineBuffer(8);
     buffer.push('keep');
     const mark = buffer.mark();
     for (const line of ['x', 'y', 'z']) buffer.push(line);
@@ -23,6 +23,19 @@ describe('LineBuffer', () => {
     buffer.push('after');
 
     expect(buffer.toBuffer().toString('utf8')).toBe('keep\nafter\n');
+    expect(buffer.length).toBe(2);
+  });
+
+  it('rolls back across closed chunks, multi-byte text included', () => {
+    const buffer = new LineBuffer(4);
+    buffer.push('ä');
+    const mark = buffer.mark();
+    for (const line of ['ééééé', 'x', '€€€']) buffer.push(line);
+
+    buffer.rollback(mark);
+    buffer.push('ok');
+
+    expect(buffer.toBuffer().toString('utf8')).toBe('ä\nok\n');
     expect(buffer.length).toBe(2);
   });
 });
