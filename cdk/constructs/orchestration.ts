@@ -13,7 +13,7 @@ import {
   TASK_NAMES,
   type TaskName,
 } from '../../src/runtime/registry';
-import { renderSql } from '../../src/sql/render';
+import { athenaStateQuery } from '../../src/runtime/athena-state-query';
 import { acknowledge, acknowledgeWildcardResources, cfnResourceOf } from '../nag';
 import { AccessPolicyBuilder, type AccessResources } from './access-policy';
 import { REPO_ROOT, TaskFunction } from './task-function';
@@ -223,7 +223,7 @@ export class Orchestration extends Construct {
         value = this.functions[binding.task].function.functionArn;
       } else {
         const { identifiers } = nativeAthena(state, binding.sql);
-        value = jsonStringContent(renderSql('athena', binding.sql, identifiers(databaseName)).text);
+        value = jsonStringContent(athenaStateQuery(binding, identifiers(databaseName)));
       }
       const existing = subs[binding.placeholder];
       if (existing !== undefined && existing !== value)

@@ -1,6 +1,7 @@
 -- Insert-only, idempotent MERGE of one group of at most 80 (event_type, event_date) partitions into the
--- curated Iceberg table. Run natively by Step Functions (athena:startQueryExecution.sync) with
--- ExecutionParameters [batch_id, merge_group]; a retried statement inserts nothing twice.
+-- curated Iceberg table. Run natively by Step Functions (athena:startQueryExecution.sync). Athena takes
+-- no execution parameters in MERGE, so the state fills the two ? (batch_id, merge_group) with
+-- States.Format (src/runtime/athena-state-query.ts); a retried statement inserts nothing twice.
 MERGE INTO {{merge_target}} t
 USING (
   SELECT event_uuid, event_name, event_type, event_subtype, created_at,

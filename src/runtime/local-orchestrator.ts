@@ -5,8 +5,9 @@ import { ExecutionError, StateMachine, type StateMachineDefinition } from 'aws-l
 import type { ExecutionRequest, ExecutionResult, Orchestrator } from '../ports/orchestrator';
 import type { PipelineDeps } from '../pipeline/deps';
 import { mergeGroup } from '../pipeline/merge-group';
-import { renderSql } from '../sql/render';
 import { InvalidInputError } from '../errors';
+import { mergeGroupIdentifiers } from '../adapters/aws/athena-sources';
+import { athenaStateQuery, parseMergeToken } from './athena-state-query';
 import { loadAsl, type AslDefinition } from './asl';
 import { SETTING_PLACEHOLDERS, STATE_BINDINGS } from './registry';
 import { TASK_FACTORIES, type TaskHandler } from './task-factories';
@@ -33,7 +34,7 @@ export function localSubstitutions(): Record<string, string> {
     subs[binding.placeholder] =
       binding.kind === 'lambda'
         ? `arn:aws:lambda:us-east-1:000000000000:function:eventlake-local-${binding.task}`
-        : renderSql('athena', binding.sql, { classified_source: 'eventlake_classified', merge_target: 'eventlake_events' }).text;
+        : athenaStateQuery(binding, mergeGroupIdentifiers('eventlake_local'));
   }
   for (const name of SETTING_PLACEHOLDERS) subs[name] = `eventlake_local`;
   return subs;
@@ -110,14 +111,16 @@ export class LocalOrchestrator implements Orchestrator {
     }
   }
 
-  /** The MergeGroup Athena state: same Parameters as on AWS, run on DuckDB. */
+  /**
+   * The MergeGroup Athena state: the same Parameters as on AWS (QueryString formatted by the interpreter),
+   * run as the DuckDB counterpart; batch and group come from the deterministic ClientRequestToken.
+   */
   private async runAthenaState(event: unknown): Promise<unknown> {
-    const params = (event as { ExecutionParameters?: unknown }).ExecutionParameters;
-    if (!Array.isArray(params) || params.length !== 2) {
-      throw new InvalidInputError(`MergeGroup: ExecutionParameters must be [batch_id, group], got ${JSON.stringify(params)}`);
+    const { QueryString, ClientRequestToken } = event as { QueryString?: unknown; ClientRequestToken?: unknown };
+    const { batchId, group } = parseMergeToken(ClientRequestToken);
+    if (typeof QueryString !== 'string' || !QueryString.includes(`batch_id = '${batchId}'`)) {
+      throw new InvalidInputError(`MergeGroup: QueryString does not select batch ${batchId}`);
     }
-    const batchId = String(params[0]).replace(/^'|'$/g, '');
-    const group = Number(params[1]);
     await mergeGroup(this.deps, batchId, group);
     return { QueryExecution: { Status: { State: 'SUCCEEDED' } } };
   }

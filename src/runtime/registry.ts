@@ -5,9 +5,21 @@
  * entry and substitutes the same placeholders. tests/asl/placeholders.test.ts proves keys and
  * placeholders match both ways.
  */
-export type TaskBinding =
-  | { readonly kind: 'lambda'; readonly task: TaskName; readonly placeholder: string }
-  | { readonly kind: 'athena'; readonly sql: string; readonly placeholder: string };
+export interface LambdaBinding {
+  readonly kind: 'lambda';
+  readonly task: TaskName;
+  readonly placeholder: string;
+}
+
+/** A native Athena state: its SQL (sql/athena/<sql>.sql) and the kinds of its `?` values, in order. */
+export interface AthenaBinding {
+  readonly kind: 'athena';
+  readonly sql: string;
+  readonly placeholder: string;
+  readonly params: readonly ('string' | 'number')[];
+}
+
+export type TaskBinding = LambdaBinding | AthenaBinding;
 
 export const TASK_NAMES = [
   'acquire-lease',
@@ -27,7 +39,7 @@ export const STATE_BINDINGS: Readonly<Record<string, TaskBinding>> = {
   ValidateSlice: { kind: 'lambda', task: 'validate-slice', placeholder: 'ValidateSliceFunctionArn' },
   EnrichSlice: { kind: 'lambda', task: 'enrich-slice', placeholder: 'EnrichSliceFunctionArn' },
   DedupBatch: { kind: 'lambda', task: 'dedup-batch', placeholder: 'DedupBatchFunctionArn' },
-  MergeGroup: { kind: 'athena', sql: 'merge_group', placeholder: 'MergeGroupQuery' },
+  MergeGroup: { kind: 'athena', sql: 'merge_group', placeholder: 'MergeGroupQuery', params: ['string', 'number'] },
   VerifyBatch: { kind: 'lambda', task: 'verify-batch', placeholder: 'VerifyBatchFunctionArn' },
   CommitBatch: { kind: 'lambda', task: 'commit-batch', placeholder: 'CommitBatchFunctionArn' },
   ReleaseLease: { kind: 'lambda', task: 'release-lease', placeholder: 'ReleaseLeaseFunctionArn' },

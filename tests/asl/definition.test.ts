@@ -68,7 +68,11 @@ describe('state-machines/microbatch.asl.json', () => {
     expect(athena.map(([n]) => n)).toEqual(['MergeGroup']);
     for (const [, s] of athena) {
       expect(s.Resource).toBe('arn:aws:states:::athena:startQueryExecution.sync');
-      expect((s.Parameters as Record<string, string>)['ClientRequestToken.$']).toMatch(/States\.Format\(.*\$\.batch_id/);
+      const params = s.Parameters as Record<string, string>;
+      expect(params['ClientRequestToken.$']).toBe("States.Format('eventlake-merge-{}-{}', $.batch_id, $.group)");
+      // Athena takes no ExecutionParameters in MERGE: the values are formatted into the query text.
+      expect(params.ExecutionParameters).toBeUndefined();
+      expect(params['QueryString.$']).toBe("States.Format('${MergeGroupQuery}', $.batch_id, $.group)");
     }
   });
 

@@ -7,8 +7,8 @@ import { TASK_SPECS } from '../../cdk/constructs/task-specs';
 import { mergeGroupIdentifiers } from '../../src/adapters/aws/athena-sources';
 import { aslPlaceholders } from '../../src/runtime/asl';
 import { AWS_ENV_VARIABLE_NAMES } from '../../src/runtime/aws-env';
-import { ASL_FILE, STATE_BINDINGS, TASK_NAMES, type TaskName } from '../../src/runtime/registry';
-import { renderSql } from '../../src/sql/render';
+import { ASL_FILE, STATE_BINDINGS, TASK_NAMES, type AthenaBinding, type TaskName } from '../../src/runtime/registry';
+import { athenaStateQuery } from '../../src/runtime/athena-state-query';
 import {
   asArray,
   logicalId,
@@ -160,10 +160,9 @@ describe('Orchestration: state machine', () => {
 
   test("after CloudFormation's text substitution the definition is valid JSON and MergeGroup runs the rendered Athena MERGE", () => {
     const merge = taskStates(substitutedAsl().States).MergeGroup as { Parameters: Json };
-    expect(merge.Parameters.QueryString).toBe(
-      renderSql('athena', 'merge_group', mergeGroupIdentifiers('eventlake_dev')).text,
-    );
-    expect(merge.Parameters.QueryString).toContain('MERGE INTO "eventlake_dev"."events"');
+    const template = athenaStateQuery(STATE_BINDINGS.MergeGroup as AthenaBinding, mergeGroupIdentifiers('eventlake_dev'));
+    expect(merge.Parameters['QueryString.$']).toBe(`States.Format('${template}', $.batch_id, $.group)`);
+    expect(merge.Parameters['QueryString.$']).toContain('MERGE INTO "eventlake_dev"."events"');
     expect(merge.Parameters.WorkGroup).toBe('eventlake-dev');
     expect(merge.Parameters.QueryExecutionContext).toEqual({
       Database: 'eventlake_dev',
