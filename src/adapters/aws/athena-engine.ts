@@ -11,7 +11,7 @@ import { InvalidInputError, SqlError, TransientError } from '../../errors';
 import type { SqlEngine, SqlRow, SqlStatement, SqlValue } from '../../ports/sql-engine';
 import { AsyncMutex } from '../local/async-mutex';
 import { awsErrorName, isAwsError, isServerFault, messageOf } from './aws-errors';
-import { athenaLiteral, scanStatements } from './athena-sql-text';
+import { athenaLiteral, bindLiterals, scanStatements } from './athena-sql-text';
 import { athenaValue } from './athena-values';
 import { sleep } from './backoff';
 
@@ -67,8 +67,9 @@ const COMMIT_CONFLICT = /ICEBERG_COMMIT_ERROR|commit conflict/i;
  *
  * - Athena runs one statement per query: the text is split at top-level `;` (outside quotes and
  *   comments) and its parts run one by one; `query` answers the rows of the last part.
- * - `?` placeholders are bound through ExecutionParameters as Athena literals (athenaLiteral), never
- *   spliced into the text; the count must match.
+ * - `?` placeholders are bound client-side as escaped Athena literals (athenaLiteral, bindLiterals):
+ *   Athena's ExecutionParameters are refused outside the WHERE clause of SELECT / INSERT / CTAS / UNLOAD,
+ *   which rules out the classification INSERT and the DELETE. The count must match.
  * - Calls on one engine run in call order (a queue), as the port wants.
  * - Errors: TooManyRequestsException, 5xx and a FAILED query whose reason is an Iceberg commit conflict
  *   (or that Athena marks retryable) are `TransientError`; any other failure is `SqlError` naming the
@@ -154,9 +155,9 @@ export class AthenaEngine implements SqlEngine {
 
   private async start(request: AthenaRequest): Promise<string> {
     const { statement, text, params } = request;
-    let literals: string[];
+    let queryString: string;
     try {
-      literals = params.map(athenaLiteral);
+      queryString = bindLiterals(text, params.map(athenaLiteral));
     } catch (error) {
       throw new SqlError(statement.name, messageOf(error), { cause: error });
     }
@@ -167,10 +168,9 @@ export class AthenaEngine implements SqlEngine {
     const output = await this.call(statement, 'StartQueryExecution', () =>
       this.client.send(
         new StartQueryExecutionCommand({
-          QueryString: text,
+          QueryString: queryString,
           QueryExecutionContext: { Database: this.database, Catalog: this.catalog },
           WorkGroup: this.workGroup,
-          ...(literals.length > 0 ? { ExecutionParameters: literals } : {}),
           ...(token !== undefined ? { ClientRequestToken: token } : {}),
         }),
       ),

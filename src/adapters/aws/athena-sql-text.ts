@@ -12,12 +12,15 @@ interface Scan {
   readonly statements: string[];
   /** Top-level `?` placeholders per statement. */
   readonly placeholders: number[];
+  /** Index in `text` of every top-level `?`, in order. */
+  readonly positions: number[];
 }
 
 /** Splits `text` into statements (Athena runs one per query) and counts each one's placeholders. */
 export function scanStatements(text: string): Scan {
   const statements: string[] = [];
   const placeholders: number[] = [];
+  const positions: number[] = [];
   let mode: Mode = 'code';
   let start = 0;
   let count = 0;
@@ -49,7 +52,10 @@ export function scanStatements(text: string): Scan {
           if (c === "'") mode = 'single';
           else if (c === '"') mode = 'double';
           else if (c === '`') mode = 'backtick';
-          else if (c === '?') count += 1;
+          else if (c === '?') {
+            count += 1;
+            positions.push(i);
+          }
           if (c !== undefined && !/\s/.test(c)) hasCode = true;
         }
         break;
@@ -76,7 +82,27 @@ export function scanStatements(text: string): Scan {
     }
   }
   end(text.length);
-  return { statements, placeholders };
+  return { statements, placeholders, positions };
+}
+
+/**
+ * Binds values client-side: each top-level `?` of one statement becomes its Athena literal. Athena's own
+ * execution parameters work only in SELECT / INSERT INTO / CTAS / UNLOAD and only in a WHERE clause, so
+ * a DELETE, a MERGE or an INSERT with a value in its select list cannot use them. The values are escaped
+ * by athenaLiteral (the same rendering ExecutionParameters would take), never concatenated raw.
+ */
+export function bindLiterals(text: string, literals: readonly string[]): string {
+  const { positions } = scanStatements(text);
+  if (positions.length !== literals.length) {
+    throw new RangeError(`expects ${positions.length} parameter(s) for its ? placeholders, got ${literals.length}`);
+  }
+  let out = '';
+  let from = 0;
+  positions.forEach((at, i) => {
+    out += text.slice(from, at) + (literals[i] as string);
+    from = at + 1;
+  });
+  return out + text.slice(from);
 }
 
 /**

@@ -73,10 +73,9 @@ describe('AthenaEngine', () => {
 
       // Assess
       expect(athena.commandCalls(StartQueryExecutionCommand)[0]?.args[0].input).toEqual({
-        QueryString: 'DELETE FROM "eventlake"."classified" WHERE batch_id = ?',
+        QueryString: 'DELETE FROM "eventlake"."classified" WHERE batch_id = \'b1\'',
         QueryExecutionContext: context,
         WorkGroup: 'eventlake',
-        ExecutionParameters: ["'b1'"],
       });
       const polls = athena.commandCalls(GetQueryExecutionCommand);
       expect(polls).toHaveLength(3);
@@ -84,7 +83,7 @@ describe('AthenaEngine', () => {
       expect(athena.commandCalls(GetQueryResultsCommand)).toHaveLength(0);
     });
 
-    it('binds every kind of value as an Athena literal, doubling quotes, never splicing', async () => {
+    it('binds every kind of value client-side as an escaped Athena literal, doubling quotes', async () => {
       // Prepare
       athena.on(StartQueryExecutionCommand).resolves({ QueryExecutionId: 'q-1' });
       athena.on(GetQueryExecutionCommand).resolves(execution('SUCCEEDED'));
@@ -102,17 +101,9 @@ describe('AthenaEngine', () => {
 
       // Assess
       expect(athena.commandCalls(StartQueryExecutionCommand)[0]?.args[0].input).toEqual({
-        QueryString: text,
+        QueryString: "INSERT INTO t VALUES ('O''Brien''; DROP TABLE t; --', 7, 9007199254740991, 1.5, TRUE, NULL)",
         QueryExecutionContext: context,
         WorkGroup: 'eventlake',
-        ExecutionParameters: [
-          "'O''Brien''; DROP TABLE t; --'",
-          '7',
-          '9007199254740991',
-          '1.5',
-          'TRUE',
-          'NULL',
-        ],
       });
     });
 
@@ -179,8 +170,8 @@ describe('AthenaEngine', () => {
       await engine.run(sql('t/two', 'DELETE FROM t WHERE id = ?; INSERT INTO t VALUES (?, ?);'), [1, 2, 'b']);
 
       expect(
-        athena.commandCalls(StartQueryExecutionCommand).map((call) => call.args[0].input.ExecutionParameters),
-      ).toEqual([['1'], ['2', "'b'"]]);
+        athena.commandCalls(StartQueryExecutionCommand).map((call) => call.args[0].input.QueryString),
+      ).toEqual(['DELETE FROM t WHERE id = 1', "INSERT INTO t VALUES (2, 'b')"]);
     });
 
     it('passes a ClientRequestToken when the option derives one', async () => {
@@ -206,10 +197,9 @@ describe('AthenaEngine', () => {
 
       // Assess
       expect(athena.commandCalls(StartQueryExecutionCommand)[1]?.args[0].input).toEqual({
-        QueryString: 'SELECT ?',
+        QueryString: "SELECT 'b1'",
         QueryExecutionContext: { Database: 'db', Catalog: 'other_catalog' },
         WorkGroup: 'wg',
-        ExecutionParameters: ["'b1'"],
         ClientRequestToken: 'athena/merge_group:b1:0'.padEnd(32, '.'),
       });
     });

@@ -1,4 +1,4 @@
-import { athenaLiteral, scanStatements } from '../../../src/adapters/aws/athena-sql-text';
+import { athenaLiteral, bindLiterals, scanStatements } from '../../../src/adapters/aws/athena-sql-text';
 import { athenaValue, isoUtc } from '../../../src/adapters/aws/athena-values';
 
 describe('scanStatements', () => {
@@ -6,19 +6,25 @@ describe('scanStatements', () => {
     expect(scanStatements('SELECT 1; SELECT 2;\n')).toEqual({
       statements: ['SELECT 1', 'SELECT 2'],
       placeholders: [0, 0],
+      positions: [],
     });
   });
 
   it('ignores ";" and "?" inside quotes, identifiers and comments', () => {
     const text = `SELECT 'a;?''b', "c;?", \`d;?\`, ? -- e;?\nFROM t /* f;? */ WHERE x = ?`;
 
-    expect(scanStatements(text)).toEqual({ statements: [text], placeholders: [2] });
+    expect(scanStatements(text)).toEqual({
+      statements: [text],
+      placeholders: [2],
+      positions: [text.indexOf(', ? --') + 2, text.lastIndexOf('?')],
+    });
   });
 
   it('drops parts holding only comments and whitespace, keeps a leading comment with its statement', () => {
     expect(scanStatements('-- only a comment;\n;\n/* x */ ;\n-- header\nSELECT 1;')).toEqual({
       statements: ['-- header\nSELECT 1'],
       placeholders: [0],
+      positions: [],
     });
   });
 
@@ -84,5 +90,17 @@ describe('isoUtc', () => {
 
   it('refuses text that is not a timestamp', () => {
     expect(() => isoUtc('yesterday')).toThrow(/not an Athena timestamp/);
+  });
+});
+
+describe('bindLiterals', () => {
+  it('replaces only top-level ? and leaves ? inside quotes and comments alone', () => {
+    const text = "SELECT '?', \"a?\" FROM t -- why?\nWHERE a = ? AND b = ? /* ? */";
+
+    expect(bindLiterals(text, ["'x'", '2'])).toBe("SELECT '?', \"a?\" FROM t -- why?\nWHERE a = 'x' AND b = 2 /* ? */");
+  });
+
+  it('refuses a literal count that does not match the placeholders', () => {
+    expect(() => bindLiterals('SELECT ?', [])).toThrow(/expects 1 parameter/);
   });
 });
