@@ -1,3 +1,4 @@
+import { checkCheckpointWrite, checkLeaseRequest, checkName } from '../state-store-checks';
 import { randomUUID } from 'node:crypto';
 import {
   BatchGetItemCommand,
@@ -451,41 +452,3 @@ function checkVersionWrite(write: VersionWrite, index: number): void {
   }
 }
 
-function checkLeaseRequest(request: LeaseRequest): void {
-  checkName('lease name', request.name);
-  checkName('lease owner', request.owner);
-  if (typeof request.nowMs !== 'number' || !Number.isFinite(request.nowMs)) {
-    throw new InvalidInputError('acquireLease: nowMs must be a finite number');
-  }
-  if (typeof request.ttlMs !== 'number' || !Number.isFinite(request.ttlMs) || request.ttlMs <= 0) {
-    throw new InvalidInputError('acquireLease: ttlMs must be a positive number');
-  }
-}
-
-function checkCheckpointWrite(write: CheckpointWrite): void {
-  checkName('checkpoint name', write.name);
-  if (!Number.isSafeInteger(write.expectedVersion) || write.expectedVersion < 0) {
-    throw new InvalidInputError('putCheckpoint: expectedVersion must be a non-negative integer');
-  }
-  const pending = write.pending;
-  if (
-    pending !== undefined &&
-    (typeof pending.batchId !== 'string' || typeof pending.manifestKey !== 'string')
-  ) {
-    throw new InvalidInputError('putCheckpoint: pending must be {batchId: string, manifestKey: string}');
-  }
-  if (write.lastBatchId !== undefined && typeof write.lastBatchId !== 'string') {
-    throw new InvalidInputError('putCheckpoint: lastBatchId must be a string');
-  }
-  if (write.committedAt !== undefined && typeof write.committedAt !== 'string') {
-    throw new InvalidInputError('putCheckpoint: committedAt must be a string');
-  }
-  if (write.processedKeys?.some((key) => typeof key !== 'string' || key.length === 0)) {
-    throw new InvalidInputError('putCheckpoint: processedKeys must be non-empty strings');
-  }
-}
-
-function checkName(what: string, name: string): void {
-  if (typeof name !== 'string' || name.length === 0)
-    throw new InvalidInputError(`${what} must be a non-empty string`);
-}

@@ -1,3 +1,4 @@
+import { checkCheckpointWrite, checkLeaseRequest, checkName, isCount, isFiniteNumber, isPendingBatch } from '../state-store-checks';
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
@@ -9,7 +10,6 @@ import type {
   EntityKey,
   LeaseRequest,
   LeaseResult,
-  PendingBatch,
   StateStore,
   StateVersion,
   VersionWrite,
@@ -558,40 +558,6 @@ function checkVersionWrite(write: VersionWrite, index: number): void {
     throw new InvalidInputError(`${where}.version.fields must be an object of strings`);
 }
 
-function checkLeaseRequest(request: LeaseRequest): void {
-  checkName('lease name', request.name);
-  checkName('lease owner', request.owner);
-  if (!isFiniteNumber(request.nowMs))
-    throw new InvalidInputError('acquireLease: nowMs must be a finite number');
-  if (!isFiniteNumber(request.ttlMs) || request.ttlMs <= 0) {
-    throw new InvalidInputError('acquireLease: ttlMs must be a positive number');
-  }
-}
-
-function checkCheckpointWrite(write: CheckpointWrite): void {
-  checkName('checkpoint name', write.name);
-  if (!isCount(write.expectedVersion)) {
-    throw new InvalidInputError('putCheckpoint: expectedVersion must be a non-negative integer');
-  }
-  if (write.pending !== undefined && !isPendingBatch(write.pending)) {
-    throw new InvalidInputError('putCheckpoint: pending must be {batchId: string, manifestKey: string}');
-  }
-  if (write.lastBatchId !== undefined && typeof write.lastBatchId !== 'string') {
-    throw new InvalidInputError('putCheckpoint: lastBatchId must be a string');
-  }
-  if (write.committedAt !== undefined && typeof write.committedAt !== 'string') {
-    throw new InvalidInputError('putCheckpoint: committedAt must be a string');
-  }
-  if (write.processedKeys?.some((key) => typeof key !== 'string' || key.length === 0)) {
-    throw new InvalidInputError('putCheckpoint: processedKeys must be non-empty strings');
-  }
-}
-
-function checkName(what: string, name: string): void {
-  if (typeof name !== 'string' || name.length === 0)
-    throw new InvalidInputError(`${what} must be a non-empty string`);
-}
-
 /** A name as it appears in a file name: any string, encoded so it cannot hold `/` or be `.`/`..`. */
 function fileNamePart(name: string): string {
   const part = encodeURIComponent(name).replace(/\./g, '%2E');
@@ -608,18 +574,6 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 
 function isStringRecord(value: unknown): value is Record<string, string> {
   return isRecord(value) && Object.values(value).every((field) => typeof field === 'string');
-}
-
-function isFiniteNumber(value: unknown): value is number {
-  return typeof value === 'number' && Number.isFinite(value);
-}
-
-function isCount(value: unknown): value is number {
-  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
-}
-
-function isPendingBatch(value: unknown): value is PendingBatch {
-  return isRecord(value) && typeof value.batchId === 'string' && typeof value.manifestKey === 'string';
 }
 
 function corruptFile(filePath: string, problem: string): Error {
