@@ -1,1 +1,3 @@
-SELECT count(*) AS rows FROM {{batch_rows_source}} WHERE batch_id = ?;
+SELECT count(*) AS rows FROM {{batch_rows_source}} WHERE batch_id = ?
+  -- The batch's own event dates: partition pruning keeps this from scanning the whole table.
+  AND event_date BETWEEN CAST(? AS DATE) AND CAST(? AS DATE);

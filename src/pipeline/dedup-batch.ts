@@ -18,6 +18,9 @@ export interface DedupResult {
   readonly partitions: number;
   /** Merge group numbers for the MergeGroups Map state. */
   readonly groups: number[];
+  /** Event-date span of the staged rows (YYYY-MM-DD), null when nothing was staged: bounds later scans. */
+  readonly date_min: string | null;
+  readonly date_max: string | null;
 }
 
 type CountsRow = {
@@ -74,7 +77,7 @@ export async function dedupBatch(deps: PipelineDeps, batchId: string, manifestKe
     `dedup: ${counts.inserts} new, ${counts.duplicates_in_batch} duplicates in batch, ` +
       `${counts.duplicates_existing} already stored, ${counts.conflicts} conflicts, ${groups.length} merge groups`,
   );
-  return { ...counts, groups: groups.map((g) => g.merge_group) };
+  return { ...counts, groups: groups.map((g) => g.merge_group), date_min: span?.date_min ?? null, date_max: span?.date_max ?? null };
 }
 
 async function quarantineConflicts(deps: PipelineDeps, batchId: string, classified: string, at: string): Promise<void> {

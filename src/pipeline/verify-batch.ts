@@ -36,7 +36,7 @@ export async function verifyBatch(deps: PipelineDeps, input: VerifyInput): Promi
 
   const [written] = await deps.sql.query<{ rows: number }>(
     renderSql(deps.dialect, 'count_batch_rows', { batch_rows_source: await deps.sources.batchRowsSource(input.batchId) }),
-    [input.batchId],
+    [input.batchId, input.dedup.date_min ?? '1970-01-01', input.dedup.date_max ?? '1970-01-01'],
   );
   const rowsWritten = written?.rows ?? 0;
   if (rowsWritten !== summary.inserted) {

@@ -60,4 +60,6 @@ export const dedupSchema = object({
   no_subscription: number().integer().required(),
   partitions: number().integer().required(),
   groups: array(number().integer().min(0).required()).required(),
+  date_min: string().nullable().defined(),
+  date_max: string().nullable().defined(),
 });

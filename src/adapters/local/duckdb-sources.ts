@@ -24,7 +24,7 @@ const EMPTY_CURATED =
   '(SELECT CAST(NULL AS VARCHAR) AS event_uuid, CAST(NULL AS VARCHAR) AS payload, ' +
   'CAST(NULL AS VARCHAR) AS batch_id, CAST(NULL AS DATE) AS event_date WHERE false)';
 
-const EMPTY_BATCH_ROWS = '(SELECT CAST(NULL AS VARCHAR) AS batch_id WHERE false)';
+const EMPTY_BATCH_ROWS = '(SELECT CAST(NULL AS VARCHAR) AS batch_id, CAST(NULL AS DATE) AS event_date WHERE false)';
 
 /** DuckDB relations over the lake folder (PRODUCT.md §5 layout). */
 export class DuckDbSources implements SqlSources {
@@ -77,7 +77,7 @@ export class DuckDbSources implements SqlSources {
     if (await this.hasAny(Layout.curatedPending(batchId))) parts.push(this.parquetGlob(Layout.curatedPending(batchId)));
     if (await this.hasAny(Layout.curatedEvents)) parts.push(this.parquetGlob(Layout.curatedEvents));
     if (parts.length === 0) return EMPTY_BATCH_ROWS;
-    return `(${parts.map((p) => `SELECT batch_id FROM ${p}`).join(' UNION ALL ')})`;
+    return `(${parts.map((p) => `SELECT batch_id, event_date FROM ${p}`).join(' UNION ALL ')})`;
   }
 
   beforeClassify(): readonly SqlStatement[] {
