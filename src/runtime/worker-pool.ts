@@ -34,6 +34,7 @@ export class SlicePool {
   private readonly queue: { request: WorkerRequest; pending: Pending }[] = [];
   private readonly pending = new Map<number, Pending>();
   private nextId = 0;
+  private failure: Error | undefined;
 
   constructor(size: number, root: string, config: PipelineConfig, progress: Progress) {
     for (let i = 0; i < size; i++) {
@@ -50,16 +51,16 @@ export class SlicePool {
         else waiting?.resolve(reply.result);
         this.dispatch();
       });
-      worker.on('error', (error) => {
-        for (const waiting of this.pending.values()) waiting.reject(error);
-        this.pending.clear();
-      });
+      // A crashed worker fails everything in flight and queued at once (rather than leaving the run
+      // waiting for the Task timeout); the pool refuses further work.
+      worker.on('error', (error) => this.fail(error));
       worker.unref();
       this.workers.push(slot);
     }
   }
 
   run(task: SliceTaskName, event: unknown): Promise<unknown> {
+    if (this.failure) return Promise.reject(this.failure);
     return new Promise((resolve, reject) => {
       this.queue.push({ request: { id: this.nextId++, task, event }, pending: { resolve, reject } });
       this.dispatch();
@@ -68,6 +69,13 @@ export class SlicePool {
 
   async close(): Promise<void> {
     await Promise.all(this.workers.map((w) => w.worker.terminate()));
+  }
+
+  private fail(error: Error): void {
+    this.failure = error;
+    for (const waiting of this.pending.values()) waiting.reject(error);
+    this.pending.clear();
+    for (const queued of this.queue.splice(0)) queued.pending.reject(error);
   }
 
   private dispatch(): void {

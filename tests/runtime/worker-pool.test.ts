@@ -52,3 +52,23 @@ describe('slice worker threads', () => {
     }
   });
 });
+
+describe('a crashed slice worker', () => {
+  it('fails the requests in flight and queued at once, and refuses more', async () => {
+    const lake = await makeTestLake();
+    const pool = new SlicePool(1, lake.root, lake.config, () => undefined);
+    try {
+      const inFlight = pool.run('validate-slice', { input: { batch_id: 'b', manifest_key: 'm.json', slice: 0 } });
+      const queued = pool.run('enrich-slice', { input: { batch_id: 'b', manifest_key: 'm.json', slice: 0 } });
+      const crash = new Error('worker crashed');
+      (pool as unknown as { workers: { worker: { emit(e: string, err: Error): void } }[] }).workers[0]?.worker.emit('error', crash);
+
+      await expect(inFlight).rejects.toBe(crash);
+      await expect(queued).rejects.toBe(crash);
+      await expect(pool.run('validate-slice', {})).rejects.toBe(crash);
+    } finally {
+      await pool.close();
+      await lake.cleanup();
+    }
+  });
+});
