@@ -15,7 +15,6 @@ export const ErrorNames = {
   Transient: 'EventLake.Transient',
   ObjectNotFound: 'EventLake.ObjectNotFound',
   CheckpointConflict: 'EventLake.CheckpointConflict',
-  LeaseLost: 'EventLake.LeaseLost',
   ConservationViolated: 'EventLake.ConservationViolated',
   InvalidInput: 'EventLake.InvalidInput',
   Sql: 'EventLake.SqlError',
@@ -42,12 +41,6 @@ export class CheckpointConflictError extends EventLakeError {
       ErrorNames.CheckpointConflict,
       `checkpoint "${name}" is at version ${actual}, expected ${expected}: another run committed first`,
     );
-  }
-}
-
-export class LeaseLostError extends EventLakeError {
-  constructor(name: string, owner: string) {
-    super(ErrorNames.LeaseLost, `lease "${name}" is no longer held by ${owner}`);
   }
 }
 

@@ -1,3 +1,4 @@
+import { hasObject } from '../ports/object-store';
 import type { LocalLake } from '../runtime/local-lake';
 import { sqlPathLiteral } from '../sql/render';
 import { Layout } from '../pipeline/config';
@@ -20,18 +21,13 @@ const EMPTY_QUARANTINE =
   'CAST(NULL AS VARCHAR) AS raw_base64, CAST(NULL AS BIGINT) AS raw_size_bytes, CAST(NULL AS BOOLEAN) AS truncated, ' +
   'CAST(NULL AS VARCHAR) AS quarantined_at WHERE false';
 
-async function hasFile(lake: LocalLake, prefix: string, suffix: string): Promise<boolean> {
-  for await (const info of lake.objects.list(prefix)) if (info.key.endsWith(suffix)) return true;
-  return false;
-}
-
 /** Creates the analyst views `events` (published curated table) and `quarantine` in the lake's DuckDB. */
 export async function createLakeViews(lake: LocalLake): Promise<void> {
   const root = lake.objects.uri('').replace(/\/$/, '');
-  const events = (await hasFile(lake, Layout.curatedEvents, '.parquet'))
+  const events = (await hasObject(lake.objects, Layout.curatedEvents, '.parquet'))
     ? `SELECT * FROM read_parquet(${sqlPathLiteral(`${root}/curated/events/event_type=*/event_date=*/*.parquet`)}, hive_partitioning = true, hive_types = {'event_type': VARCHAR, 'event_date': DATE})`
     : EMPTY_EVENTS;
-  const quarantine = (await hasFile(lake, 'quarantine/', '.ndjson'))
+  const quarantine = (await hasObject(lake.objects, 'quarantine/', '.ndjson'))
     ? `SELECT * FROM read_json(${sqlPathLiteral(`${root}/quarantine/*/*.ndjson`)}, format = 'newline_delimited', columns = ${QUARANTINE_COLUMNS}, maximum_object_size = 1048576)`
     : EMPTY_QUARANTINE;
   await lake.sql.run({ name: 'create_view_events', text: `CREATE OR REPLACE VIEW events AS ${events}` });

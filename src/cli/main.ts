@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { generate, type GenerateOptions } from '../generator/generate';
+import { hasObject } from '../ports/object-store';
 import { openLocalLake, type LocalLake } from '../runtime/local-lake';
 import { parseUtcDate } from '../time/utc';
 import { ExitCode, processIo, UsageError, type CliIo } from './io';
@@ -101,12 +102,8 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
       }
       case 'run':
         return reportRun(io, await executeRun(lake, { mode: 'scheduled' }), values.json);
-      case 'backfill': {
-        if (!values.from || !values.to) throw new UsageError('backfill needs --from YYYY-MM-DD and --to YYYY-MM-DD');
-        parseDateOption('--from', values.from);
-        parseDateOption('--to', values.to);
-        return reportRun(io, await executeRun(lake, { mode: 'backfill', from: values.from, to: values.to }), values.json);
-      }
+      case 'backfill':
+        return reportRun(io, await executeRun(lake, { mode: 'backfill', ...backfillRange(values) }), values.json);
       case 'query': {
         const sql = rest.join(' ').trim();
         if (!sql) throw new UsageError('query needs SQL, e.g. eventlake query "SELECT count(*) FROM events"');
@@ -151,15 +148,11 @@ async function runAgainstAws(command: string, rest: string[], values: Values, io
     return ExitCode.ok;
   }
   if ((command === 'run' || command === 'backfill') && arn) {
-    if (command === 'backfill') {
-      if (!values.from || !values.to) throw new UsageError('backfill needs --from YYYY-MM-DD and --to YYYY-MM-DD');
-      parseDateOption('--from', values.from);
-      parseDateOption('--to', values.to);
-    }
+    const range = command === 'backfill' ? backfillRange(values) : undefined;
     const attempt = numberOption('attempt', values.attempt, 1, (n) => Number.isInteger(n) && n >= 1, 'expected a whole number >= 1');
     const mode = command === 'run' ? 'scheduled' : 'backfill';
-    const input: Record<string, unknown> = mode === 'backfill' ? { mode, from: values.from, to: values.to } : { mode };
-    const name = remoteExecutionName({ mode, from: values.from, to: values.to, at: new Date(), attempt });
+    const input: Record<string, unknown> = { mode, ...range };
+    const name = remoteExecutionName({ mode, ...range, at: new Date(), attempt });
     const orchestrator = new StepFunctionsOrchestrator({ client: new SFNClient(awsClientConfig(values)), stateMachineArn: arn, progress });
     return reportRun(io, await orchestrator.execute({ name, input }), values.json);
   }
@@ -189,6 +182,14 @@ function numberOption(name: string, text: string | undefined, fallback: number, 
   const n = Number(text);
   if (!Number.isFinite(n) || !check(n)) throw new UsageError(`--${name} ${text}: ${hint}`);
   return n;
+}
+
+/** --from and --to of a backfill, both required and both calendar dates. */
+function backfillRange(values: Values): { from: string; to: string } {
+  if (!values.from || !values.to) throw new UsageError('backfill needs --from YYYY-MM-DD and --to YYYY-MM-DD');
+  parseDateOption('--from', values.from);
+  parseDateOption('--to', values.to);
+  return { from: values.from, to: values.to };
 }
 
 function parseDateOption(name: string, text: string): void {
@@ -221,8 +222,7 @@ function generateOptions(values: Values, progress: (m: string) => void, defaultE
 }
 
 async function demo(lake: LocalLake, io: CliIo, values: Values, progress: (m: string) => void): Promise<number> {
-  const hasRaw = !(await lake.objects.list('raw/')[Symbol.asyncIterator]().next()).done;
-  if (hasRaw) {
+  if (await hasObject(lake.objects, 'raw/')) {
     progress(`${lake.root}/raw already has objects: running the schedule over what is new`);
   } else {
     const options = generateOptions(values, progress, DEMO_EVENTS);

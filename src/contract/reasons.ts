@@ -18,7 +18,3 @@ export const QUARANTINE_REASONS = [
 ] as const;
 
 export type QuarantineReason = (typeof QUARANTINE_REASONS)[number];
-
-export function isQuarantineReason(value: string): value is QuarantineReason {
-  return (QUARANTINE_REASONS as readonly string[]).includes(value);
-}

@@ -2,7 +2,7 @@ import { Layout } from './config';
 import type { PipelineDeps } from './deps';
 import { checkpointName } from './plan-batch';
 import type { RunSummary } from './run-summary';
-import { readManifest } from './validate-slice';
+import { readManifest } from './manifest';
 
 export interface CommitInput {
   readonly batchId: string;
@@ -19,7 +19,7 @@ export interface CommitInput {
  * already there (class already_inserted), so the table and the summary come out the same.
  */
 export async function commitBatch(deps: PipelineDeps, input: CommitInput): Promise<RunSummary> {
-  const manifest = await readManifest(deps, input.manifestKey);
+  const manifest = await readManifest(deps.objects, input.manifestKey);
   const pending = Layout.curatedPending(input.batchId);
   let published = 0;
   for await (const info of deps.objects.list(pending)) {

@@ -3,7 +3,8 @@ import { renderSql } from '../sql/render';
 import { shiftUtcDate } from '../time/utc';
 import { Layout } from './config';
 import type { PipelineDeps } from './deps';
-import { joinLines, readManifest } from './validate-slice';
+import { LineBuffer } from './line-buffer';
+import { readManifest } from './manifest';
 
 export interface DedupResult {
   readonly staged_rows: number;
@@ -42,7 +43,7 @@ type CountsRow = {
  * dates. Same uuid with different content goes to the quarantine as duplicate_conflict.
  */
 export async function dedupBatch(deps: PipelineDeps, batchId: string, manifestKey: string): Promise<DedupResult> {
-  const manifest = await readManifest(deps, manifestKey);
+  const manifest = await readManifest(deps.objects, manifestKey);
   const { sql, sources, dialect } = deps;
   const staged = await sources.stagedSource(batchId, manifest.slices.length);
 
@@ -85,8 +86,9 @@ async function quarantineConflicts(deps: PipelineDeps, batchId: string, classifi
     renderSql(deps.dialect, 'classified_conflicts', { classified_source: classified }),
     [batchId],
   );
-  const lines = rows.map((row) =>
-    JSON.stringify(
+  const out = new LineBuffer();
+  for (const row of rows) {
+    out.push(JSON.stringify(
       toQuarantineRecord({
         batchId,
         sourceKey: row.source_key,
@@ -100,9 +102,9 @@ async function quarantineConflicts(deps: PipelineDeps, batchId: string, classifi
         raw: Buffer.from(row.payload, 'utf8'),
         quarantinedAt: at,
       }),
-    ),
-  );
+    ));
+  }
   const key = Layout.quarantineConflicts(batchId);
-  if (lines.length > 0) await deps.objects.put(key, joinLines(lines));
+  if (out.length > 0) await deps.objects.put(key, out.toBuffer());
   else await deps.objects.delete(key);
 }

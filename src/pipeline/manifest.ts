@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { ObjectInfo } from '../ports/object-store';
+import type { ObjectInfo, ObjectStore } from '../ports/object-store';
 
 export type BatchMode = 'scheduled' | 'backfill';
 
@@ -52,4 +52,8 @@ export function arrivalHourMs(key: string): number | undefined {
   if (!match) return undefined;
   const [, y, m, d, h] = match;
   return Date.UTC(Number(y), Number(m) - 1, Number(d), Number(h));
+}
+
+export async function readManifest(objects: ObjectStore, key: string): Promise<BatchManifest> {
+  return JSON.parse((await objects.get(key)).toString('utf8')) as BatchManifest;
 }

@@ -4,7 +4,7 @@ import type { ObjectInfo } from '../ports/object-store';
 import { InvalidInputError } from '../errors';
 import { Layout } from './config';
 import type { PipelineDeps } from './deps';
-import { batchIdFor, sliceObjects, type BatchManifest, type BatchMode } from './manifest';
+import { batchIdFor, readManifest, sliceObjects, type BatchManifest, type BatchMode } from './manifest';
 import type { RunInput } from './run-input';
 
 /** What PlanBatch hands the state machine: pointers and counts only. */
@@ -37,7 +37,7 @@ export async function planBatch(deps: PipelineDeps, input: RunInput): Promise<Ba
   const checkpoint = await deps.state.getCheckpoint(name);
 
   if (mode === 'scheduled' && checkpoint.pending) {
-    const manifest = JSON.parse((await deps.objects.get(checkpoint.pending.manifestKey)).toString('utf8')) as BatchManifest;
+    const manifest = await readManifest(deps.objects, checkpoint.pending.manifestKey);
     deps.progress(`resuming uncommitted batch ${manifest.batch_id} (${manifest.objects.length} objects)`);
     return toPlan(manifest, checkpoint.pending.manifestKey, checkpoint.version, true);
   }

@@ -7,7 +7,7 @@ import type { VersionWrite } from '../ports/state-store';
 import { Layout } from './config';
 import type { PipelineDeps } from './deps';
 import { LineBuffer } from './line-buffer';
-import { arrivalHourMs, type BatchManifest } from './manifest';
+import { arrivalHourMs, readManifest } from './manifest';
 import { needsEnrichment, serializeStagedRow, stagedRow } from './staged-row';
 import { versionWriteFor } from './user-state';
 
@@ -33,10 +33,6 @@ const HOUR_MS = 3_600_000;
 /** How many bytes of an unreadable object the quarantine keeps. */
 const OBJECT_SAMPLE_BYTES = 64 * 1024;
 
-export async function readManifest(deps: PipelineDeps, key: string): Promise<BatchManifest> {
-  return JSON.parse((await deps.objects.get(key)).toString('utf8')) as BatchManifest;
-}
-
 /**
  * Pass 1 over one slice of raw objects: every line becomes a staged row, a quarantine record or a blank.
  * Account/subscription events go to the state store as point-in-time versions. An object that cannot be
@@ -44,7 +40,7 @@ export async function readManifest(deps: PipelineDeps, key: string): Promise<Bat
  * so a retried slice overwrites its own files.
  */
 export async function validateSlice(deps: PipelineDeps, ref: SliceRef): Promise<SliceValidation> {
-  const manifest = await readManifest(deps, ref.manifest_key);
+  const manifest = await readManifest(deps.objects, ref.manifest_key);
   const range = manifest.slices[ref.slice];
   if (!range) throw new RangeError(`batch ${ref.batch_id} has no slice ${ref.slice}`);
   const quarantinedAt = manifest.planned_at;
@@ -133,10 +129,6 @@ export async function validateSlice(deps: PipelineDeps, ref: SliceRef): Promise<
     staged_lessons: lessonLines.length,
     state_versions: sliceWrites.length,
   };
-}
-
-export function joinLines(lines: readonly string[]): string {
-  return lines.length === 0 ? '' : `${lines.join('\n')}\n`;
 }
 
 /** Reasons in the enum's order, so summaries read the same every run. */

@@ -31,3 +31,9 @@ export interface ObjectStore {
   move(fromKey: string, toKey: string): Promise<void>;
   uri(key: string): string;
 }
+
+/** Whether any object under `prefix` has a key ending in `suffix`; stops at the first one. */
+export async function hasObject(store: ObjectStore, prefix: string, suffix = ''): Promise<boolean> {
+  for await (const info of store.list(prefix)) if (info.key.endsWith(suffix)) return true;
+  return false;
+}

@@ -1,13 +1,10 @@
 import { mkdir } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { DuckDbEngine } from '../adapters/local/duckdb-engine';
-import { DuckDbSources } from '../adapters/local/duckdb-sources';
-import { FileStateStore } from '../adapters/local/file-state-store';
-import { FolderObjectStore } from '../adapters/local/folder-object-store';
-import { isDurableKey } from './durability';
 import { systemClock, type Clock } from '../ports/clock';
 import { DEFAULT_CONFIG, type PipelineConfig } from '../pipeline/config';
 import type { PipelineDeps, Progress } from '../pipeline/deps';
+import { openLocalStores } from './local-stores';
 
 export interface LocalLakeOptions {
   readonly clock?: Clock;
@@ -31,8 +28,7 @@ export interface LocalLake extends PipelineDeps {
 export async function openLocalLake(dir: string, options: LocalLakeOptions = {}): Promise<LocalLake> {
   const root = resolve(dir);
   await mkdir(root, { recursive: true });
-  const objects = new FolderObjectStore(root, { fsync: isDurableKey });
-  const state = await FileStateStore.open(join(root, 'state'));
+  const { objects, state, sources } = await openLocalStores(root);
   // DuckDB defaults to 80% of RAM; a bound keeps the whole run inside its memory budget (it spills to disk).
   const sql = await DuckDbEngine.create({
     memoryLimit: options.duckdbMemoryLimit ?? '1GB',
@@ -44,7 +40,7 @@ export async function openLocalLake(dir: string, options: LocalLakeOptions = {})
     state,
     sql,
     dialect: 'duckdb',
-    sources: new DuckDbSources(objects),
+    sources,
     clock: options.clock ?? systemClock,
     config: { ...DEFAULT_CONFIG, ...options.config },
     progress: options.progress ?? (() => undefined),

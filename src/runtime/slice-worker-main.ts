@@ -1,14 +1,10 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import { DuckDbSources } from '../adapters/local/duckdb-sources';
-import { FileStateStore } from '../adapters/local/file-state-store';
-import { FolderObjectStore } from '../adapters/local/folder-object-store';
 import { ConfigError } from '../errors';
 import { systemClock } from '../ports/clock';
 import type { SqlEngine } from '../ports/sql-engine';
 import type { PipelineConfig } from '../pipeline/config';
 import type { PipelineDeps } from '../pipeline/deps';
-import { isDurableKey } from './durability';
-import { join } from 'node:path';
+import { openLocalStores } from './local-stores';
 import { TASK_FACTORIES, type TaskHandler } from './task-factories';
 import type { SliceTaskName, WorkerReply, WorkerRequest } from './worker-pool';
 
@@ -23,15 +19,14 @@ async function start(): Promise<void> {
   const port = parentPort;
   if (!port) throw new Error('slice-worker-main must run in a worker thread');
   const { root, config } = workerData as { root: string; config: PipelineConfig };
-  const objects = new FolderObjectStore(root, { fsync: isDurableKey });
-  // Its own handle on the same state folder: the store catches up from the shared log on every call.
-  const state = await FileStateStore.open(join(root, 'state'));
+  // Its own handles on the lake folder: the state store catches up from the shared log on every call.
+  const { objects, state, sources } = await openLocalStores(root);
   const deps: PipelineDeps = {
     objects,
     state,
     sql: noSql,
     dialect: 'duckdb',
-    sources: new DuckDbSources(objects),
+    sources,
     clock: systemClock,
     config,
     progress: (message) => port.postMessage({ progress: message } satisfies WorkerReply),

@@ -1,5 +1,5 @@
 import { mkdirSync } from 'node:fs';
-import type { ObjectStore } from '../../ports/object-store';
+import { hasObject, type ObjectStore } from '../../ports/object-store';
 import type { SqlStatement } from '../../ports/sql-engine';
 import { Layout } from '../../pipeline/config';
 import type { SqlSources } from '../../pipeline/sql-sources';
@@ -48,7 +48,7 @@ export class DuckDbSources implements SqlSources {
   }
 
   async curatedSource(): Promise<string> {
-    if (!(await this.hasAny(Layout.curatedEvents))) return EMPTY_CURATED;
+    if (!(await hasObject(this.objects, Layout.curatedEvents, '.parquet'))) return EMPTY_CURATED;
     return this.parquetGlob(Layout.curatedEvents);
   }
 
@@ -74,8 +74,8 @@ export class DuckDbSources implements SqlSources {
 
   async batchRowsSource(batchId: string): Promise<string> {
     const parts: string[] = [];
-    if (await this.hasAny(Layout.curatedPending(batchId))) parts.push(this.parquetGlob(Layout.curatedPending(batchId)));
-    if (await this.hasAny(Layout.curatedEvents)) parts.push(this.parquetGlob(Layout.curatedEvents));
+    if (await hasObject(this.objects, Layout.curatedPending(batchId), '.parquet')) parts.push(this.parquetGlob(Layout.curatedPending(batchId)));
+    if (await hasObject(this.objects, Layout.curatedEvents, '.parquet')) parts.push(this.parquetGlob(Layout.curatedEvents));
     if (parts.length === 0) return EMPTY_BATCH_ROWS;
     return `(${parts.map((p) => `SELECT batch_id, event_date FROM ${p}`).join(' UNION ALL ')})`;
   }
@@ -89,10 +89,4 @@ export class DuckDbSources implements SqlSources {
     return `read_parquet(${sqlPathLiteral(glob)}, hive_partitioning = true, hive_types = {'event_type': VARCHAR, 'event_date': DATE})`;
   }
 
-  private async hasAny(prefix: string): Promise<boolean> {
-    for await (const info of this.objects.list(prefix)) {
-      if (info.key.endsWith('.parquet')) return true;
-    }
-    return false;
-  }
 }
