@@ -5,7 +5,7 @@ import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { CfnSchedule } from 'aws-cdk-lib/aws-scheduler';
 import { DefinitionBody, LogLevel, StateMachine, StateMachineType } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import { ATHENA_TABLES, mergeGroupIdentifiers } from '../../src/adapters/aws/athena-sources';
+import { ATHENA_TABLES } from '../../src/adapters/aws/athena-sources';
 import {
   ASL_FILE,
   SETTING_PLACEHOLDERS,
@@ -24,17 +24,20 @@ export const SCHEDULED_INPUT = { mode: 'scheduled' } as const;
 
 /**
  * Each Athena statement the ASL runs natively (registry `athena` bindings), by SQL name (sql/manifest.json):
- * the identifiers rendered into it and the tables it reads and commits (for the state machine's IAM).
+ * the tables it reads and commits (for the state machine's IAM).
  */
 interface NativeAthenaStatement {
-  readonly identifiers: (database: string) => Readonly<Record<string, string>>;
   readonly read: readonly GlueTable[];
   readonly write: readonly GlueTable[];
 }
 
 const NATIVE_ATHENA: Readonly<Record<string, NativeAthenaStatement>> = {
+  clear_classified: { read: [ATHENA_TABLES.classified], write: [ATHENA_TABLES.classified] },
+  classify_batch: {
+    read: [ATHENA_TABLES.staged, ATHENA_TABLES.events, ATHENA_TABLES.classified],
+    write: [ATHENA_TABLES.classified],
+  },
   merge_group: {
-    identifiers: mergeGroupIdentifiers,
     read: [ATHENA_TABLES.classified, ATHENA_TABLES.events],
     write: [ATHENA_TABLES.events],
   },
@@ -74,7 +77,7 @@ export interface OrchestrationProps extends AccessResources {
  * The micro-batch: one TaskFunction per registry `lambda` task, the Step Functions state machine built
  * from the same ASL file the local runtime runs (DefinitionBody.fromFile) with its placeholders
  * substituted from the registry, and an EventBridge Scheduler schedule starting it. Every role is
- * written by hand: the state machine may invoke exactly these functions and run the MERGE in Athena;
+ * written by hand: the state machine may invoke exactly these functions and run the classification and the MERGE in Athena;
  * the schedule may start exactly this state machine.
  */
 export class Orchestration extends Construct {
@@ -222,8 +225,8 @@ export class Orchestration extends Construct {
       if (binding.kind === 'lambda') {
         value = this.functions[binding.task].function.functionArn;
       } else {
-        const { identifiers } = nativeAthena(state, binding.sql);
-        value = jsonStringContent(athenaStateQuery(binding, identifiers(databaseName)));
+        nativeAthena(state, binding.sql);
+        value = jsonStringContent(athenaStateQuery(binding, databaseName));
       }
       const existing = subs[binding.placeholder];
       if (existing !== undefined && existing !== value)

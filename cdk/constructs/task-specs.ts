@@ -139,11 +139,26 @@ export const TASK_SPECS: Readonly<Record<TaskName, TaskSpec>> = {
       userState: ['BatchGetItem'],
     },
   },
+  'summarize-slices': {
+    description: "SummarizeSlices: add up the slices' result objects into batch totals and the dedup horizon",
+    memoryMiB: 256,
+    timeoutSeconds: 240,
+    access: {
+      objects: [
+        {
+          bucket: 'staging',
+          prefix: BATCHES,
+          read: true,
+          why: `SummarizeSlices reads the batch manifest and its slices' result objects under staging/batches/<batch_id>/: ${RUN_TIME_ID}`,
+        },
+      ],
+    },
+  },
   'dedup-batch': {
     description:
-      'DedupBatch: classify the staged batch in Athena (first wins, horizon lookup), quarantine conflicts',
+      'DedupBatch: read the classification Athena wrote (counts, merge groups), quarantine conflicts',
     memoryMiB: 512,
-    timeoutSeconds: 840,
+    timeoutSeconds: 240,
     access: {
       objects: [
         {
@@ -160,10 +175,7 @@ export const TASK_SPECS: Readonly<Record<TaskName, TaskSpec>> = {
           why: 'DedupBatch writes (or removes an outdated) conflicts file under quarantine/batch_id=<run-time id>/',
         },
       ],
-      athena: {
-        read: [ATHENA_TABLES.staged, ATHENA_TABLES.events, ATHENA_TABLES.classified],
-        write: [ATHENA_TABLES.classified],
-      },
+      athena: { read: [ATHENA_TABLES.classified], write: [] },
     },
   },
   'verify-batch': {

@@ -8,5 +8,7 @@ COPY (
     payload, source_key, ingested_at, batch_id
   FROM {{classified_source}}
   WHERE batch_id = ? AND merge_group = CAST(? AS INTEGER) AND class = 'insert'
+    -- The group's partition bounds (the Athena MERGE bounds its target with them); always true here.
+    AND event_type BETWEEN ? AND ? AND event_date BETWEEN CAST(? AS DATE) AND CAST(? AS DATE)
   ORDER BY event_type, event_date, created_at, event_uuid
 ) TO {{merge_target}};

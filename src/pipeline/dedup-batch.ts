@@ -1,10 +1,18 @@
 import { toQuarantineRecord } from '../contract/quarantine-record';
 import { renderSql } from '../sql/render';
-import { shiftUtcDate } from '../time/utc';
 import { Layout } from './config';
 import type { PipelineDeps } from './deps';
 import { LineBuffer } from './line-buffer';
 import { readManifest } from './manifest';
+
+/** One MERGE: its group number and the bounds of its partitions, which bound the MERGE's target scan. */
+export interface MergeGroupRef {
+  readonly group: number;
+  readonly type_min: string;
+  readonly type_max: string;
+  readonly date_min: string;
+  readonly date_max: string;
+}
 
 export interface DedupResult {
   readonly staged_rows: number;
@@ -17,58 +25,25 @@ export interface DedupResult {
   readonly no_account: number;
   readonly no_subscription: number;
   readonly partitions: number;
-  /** Merge group numbers for the MergeGroups Map state. */
-  readonly groups: number[];
-  /** Event-date span of the staged rows (YYYY-MM-DD), null when nothing was staged: bounds later scans. */
-  readonly date_min: string | null;
-  readonly date_max: string | null;
+  /** Merge groups for the MergeGroups Map state, in order. */
+  readonly groups: MergeGroupRef[];
 }
 
-type CountsRow = {
-  staged_rows: number;
-  inserts: number;
-  already_inserted: number;
-  duplicates_in_batch: number;
-  duplicates_existing: number;
-  conflicts: number;
-  enriched: number;
-  no_account: number;
-  no_subscription: number;
-  partitions: number;
-};
+type CountsRow = Omit<DedupResult, 'groups'>;
 
 /**
- * Dedups the staged batch in SQL: first occurrence (object key, line) wins within the batch; a curated
- * row already there wins across batches, looked up only within the dedup horizon of the batch's event
- * dates. Same uuid with different content goes to the quarantine as duplicate_conflict.
+ * Reads the batch's classification (written by the native ClearClassified + ClassifyBatch statements):
+ * the class counts, the merge groups with their partition bounds, and the conflicts, which go to the
+ * quarantine as duplicate_conflict. Classification itself: first occurrence (object key, line) wins within
+ * the batch; a curated row already there wins across batches, looked up only within the dedup horizon.
  */
-export async function dedupBatch(deps: PipelineDeps, batchId: string, manifestKey: string): Promise<DedupResult> {
-  const manifest = await readManifest(deps.objects, manifestKey);
+export async function dedupBatch(deps: PipelineDeps, batchId: string): Promise<DedupResult> {
   const { sql, sources, dialect } = deps;
-  const staged = await sources.stagedSource(batchId, manifest.slices.length);
-
-  const [span] = await sql.query<{ date_min: string | null; date_max: string | null }>(
-    renderSql(dialect, 'batch_date_range', { staged_source: staged }),
-    [batchId],
-  );
-  const horizon = deps.config.dedupHorizonDays;
-  const from = span?.date_min ? shiftUtcDate(span.date_min, -horizon) : '1970-01-01';
-  const to = span?.date_max ? shiftUtcDate(span.date_max, horizon) : '1970-01-01';
-
-  for (const statement of sources.beforeClassify(batchId)) await sql.run(statement, [batchId]);
-  await sql.run(
-    renderSql(dialect, 'classify_batch', {
-      staged_source: staged,
-      curated_source: await sources.curatedSource(),
-      classified_target: sources.classifiedTarget(batchId),
-    }),
-    [batchId, from, to, batchId, deps.config.maxPartitionsPerMerge, batchId, manifest.planned_at],
-  );
-
+  const manifest = await readManifest(deps.objects, Layout.manifest(batchId));
   const classified = sources.classifiedSource(batchId);
   const [counts] = await sql.query<CountsRow>(renderSql(dialect, 'classified_counts', { classified_source: classified }), [batchId]);
   if (!counts) throw new Error(`classified_counts returned no row for batch ${batchId}`);
-  const groups = await sql.query<{ merge_group: number }>(
+  const groups = await sql.query<{ merge_group: number; type_min: string; type_max: string; date_min: string; date_max: string }>(
     renderSql(dialect, 'classified_groups', { classified_source: classified }),
     [batchId],
   );
@@ -78,7 +53,30 @@ export async function dedupBatch(deps: PipelineDeps, batchId: string, manifestKe
     `dedup: ${counts.inserts} new, ${counts.duplicates_in_batch} duplicates in batch, ` +
       `${counts.duplicates_existing} already stored, ${counts.conflicts} conflicts, ${groups.length} merge groups`,
   );
-  return { ...counts, groups: groups.map((g) => g.merge_group), date_min: span?.date_min ?? null, date_max: span?.date_max ?? null };
+  return {
+    ...counts,
+    groups: groups.map((g) => ({ group: g.merge_group, type_min: g.type_min, type_max: g.type_max, date_min: g.date_min, date_max: g.date_max })),
+  };
+}
+
+/**
+ * The local counterpart of the ClassifyBatch Athena state (sql/duckdb/classify_batch.sql), with the same
+ * values the state formats into the Athena text.
+ */
+export async function classifyBatch(
+  deps: PipelineDeps,
+  values: { batchId: string; horizonFrom: string; horizonTo: string; maxPartitionsPerMerge: number; plannedAt: string },
+): Promise<void> {
+  const manifest = await readManifest(deps.objects, Layout.manifest(values.batchId));
+  const { batchId } = values;
+  await deps.sql.run(
+    renderSql(deps.dialect, 'classify_batch', {
+      staged_source: await deps.sources.stagedSource(batchId, manifest.slices.length),
+      curated_source: await deps.sources.curatedSource(),
+      classified_target: deps.sources.classifiedTarget(batchId),
+    }),
+    [batchId, values.horizonFrom, values.horizonTo, batchId, values.maxPartitionsPerMerge, batchId, values.plannedAt],
+  );
 }
 
 async function quarantineConflicts(deps: PipelineDeps, batchId: string, classified: string, at: string): Promise<void> {

@@ -20,7 +20,22 @@ export interface BatchPlan {
   readonly checkpoint_version: number;
   /** True when this run resumes a batch an earlier run planned but did not commit. */
   readonly resumed: boolean;
+  /** ISO plan time (the rows' ingested_at), for the native ClassifyBatch statement. */
+  readonly planned_at: string;
+  /** Partitions per MERGE group, for the native ClassifyBatch statement. */
+  readonly max_partitions_per_merge: number;
+  /** Raw objects listed but left for a later batch by the batch caps (0 when the listing was drained). */
+  readonly backlog_objects: number;
+  /** Backfill: the last key of this batch, where the next batch of the same range starts (`after`); else null. */
+  readonly next_after: string | null;
 }
+
+/**
+ * Step Functions Standard executions keep at most 25,000 history events
+ * (https://docs.aws.amazon.com/step-functions/latest/dg/service-quotas.html); each slice costs about 16
+ * (two Map iterations of a Task), so a batch never has more slices than this.
+ */
+export const MAX_SLICES_PER_BATCH = 1000;
 
 export function checkpointName(deps: PipelineDeps, mode: BatchMode): string {
   return mode === 'scheduled' ? deps.config.pipelineName : `${deps.config.pipelineName}-backfill`;
@@ -39,16 +54,26 @@ export async function planBatch(deps: PipelineDeps, input: RunInput): Promise<Ba
   if (mode === 'scheduled' && checkpoint.pending) {
     const manifest = await readManifest(deps.objects, checkpoint.pending.manifestKey);
     deps.progress(`resuming uncommitted batch ${manifest.batch_id} (${manifest.objects.length} objects)`);
-    return toPlan(manifest, checkpoint.pending.manifestKey, checkpoint.version, true);
+    return toPlan(deps, manifest, checkpoint.pending.manifestKey, checkpoint.version, true);
   }
 
   const listed = mode === 'scheduled' ? await listScheduled(deps) : await listBackfill(deps, input);
   const processed = mode === 'scheduled' ? await deps.state.filterProcessed(listed.map((o) => o.key)) : new Set<string>();
-  const objects = listed.filter((o) => !processed.has(o.key)).sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-  if (objects.length === 0) {
+  const after = mode === 'backfill' ? input.after : undefined;
+  const candidates = listed
+    .filter((o) => !processed.has(o.key) && (after === undefined || o.key > after))
+    .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  if (candidates.length === 0) {
     deps.progress('no new raw objects');
-    return { batch_id: '', mode, manifest_key: '', object_count: 0, raw_bytes: 0, slices: [], checkpoint_version: checkpoint.version, resumed: false };
+    return {
+      batch_id: '', mode, manifest_key: '', object_count: 0, raw_bytes: 0, slices: [], checkpoint_version: checkpoint.version,
+      resumed: false, planned_at: deps.clock.now().toISOString(), max_partitions_per_merge: deps.config.maxPartitionsPerMerge,
+      backlog_objects: 0, next_after: null,
+    };
   }
+  const objects = capBatch(candidates, deps.config);
+  const backlog = candidates.length - objects.length;
+  if (backlog > 0) deps.progress(`batch capped at ${objects.length} objects: ${backlog} left for the next batch`);
 
   const batchId = batchIdFor(mode, objects.map((o) => o.key));
   const manifestKey = Layout.manifest(batchId);
@@ -74,10 +99,31 @@ export async function planBatch(deps: PipelineDeps, input: RunInput): Promise<Ba
     version = written.version;
   }
   deps.progress(`planned batch ${batchId}: ${objects.length} objects, ${manifest.slices.length} slices`);
-  return toPlan(manifest, manifestKey, version, false);
+  return toPlan(deps, manifest, manifestKey, version, false, backlog);
 }
 
-function toPlan(manifest: BatchManifest, manifestKey: string, version: number, resumed: boolean): BatchPlan {
+/**
+ * The longest prefix of the sorted candidates within the caps: objects, stored bytes (an object larger
+ * than the byte cap still makes a batch alone, so nothing is ever stuck) and slices.
+ */
+export function capBatch(candidates: readonly ObjectInfo[], config: PipelineDeps['config']): ObjectInfo[] {
+  let bytes = 0;
+  let end = 0;
+  while (end < candidates.length && end < config.maxBatchObjects) {
+    const next = (candidates[end] as ObjectInfo).sizeBytes;
+    if (end > 0 && bytes + next > config.maxBatchBytes) break;
+    bytes += next;
+    end++;
+  }
+  let objects = candidates.slice(0, end);
+  while (objects.length > 1 && sliceObjects(objects, config.sliceMaxBytes).length > MAX_SLICES_PER_BATCH) {
+    objects = objects.slice(0, Math.max(1, Math.floor(objects.length * 0.9)));
+  }
+  return objects;
+}
+
+function toPlan(deps: PipelineDeps, manifest: BatchManifest, manifestKey: string, version: number, resumed: boolean, backlog = 0): BatchPlan {
+  const last = manifest.objects[manifest.objects.length - 1]?.key ?? null;
   return {
     batch_id: manifest.batch_id,
     mode: manifest.mode,
@@ -87,6 +133,10 @@ function toPlan(manifest: BatchManifest, manifestKey: string, version: number, r
     slices: manifest.slices.map((_s, index) => index),
     checkpoint_version: version,
     resumed,
+    planned_at: manifest.planned_at,
+    max_partitions_per_merge: deps.config.maxPartitionsPerMerge,
+    backlog_objects: backlog,
+    next_after: manifest.mode === 'backfill' && backlog > 0 ? last : null,
   };
 }
 

@@ -12,6 +12,8 @@ export const runInputSchema = object({
   to: string()
     .matches(DATE, 'to must be YYYY-MM-DD')
     .when('mode', { is: 'backfill', then: (s) => s.required('backfill needs to (YYYY-MM-DD)') }),
+  /** Backfill only: continue the range after this raw key (the `next_after` of the previous batch). */
+  after: string().min(1),
 }).noUnknown(false);
 
 export type RunInput = InferType<typeof runInputSchema>;

@@ -1,6 +1,6 @@
 import type { DedupResult } from './dedup-batch';
 import type { BatchMode } from './manifest';
-import type { SliceValidation } from './validate-slice';
+import type { BatchTotals } from './summarize-slices';
 import { sortedReasons } from './validate-slice';
 
 /** The summary `run --json` / `backfill --json` print (PRODUCT.md §5), also saved as runs/<batch_id>.json. */
@@ -22,6 +22,10 @@ export interface RunSummary {
   no_subscription: number;
   partitions: number;
   merge_groups: number;
+  /** Raw objects left for a later batch by the batch caps (run again, or let the schedule, to drain them). */
+  backlog_objects: number;
+  /** Backfill: where the next batch of the range starts (`--after`), null when the range is done. */
+  next_after: string | null;
   committed_at: string | null;
 }
 
@@ -44,49 +48,44 @@ export function emptySummary(status: RunSummary['status'], mode: BatchMode): Run
     no_subscription: 0,
     partitions: 0,
     merge_groups: 0,
+    backlog_objects: 0,
+    next_after: null,
     committed_at: null,
   };
 }
 
-/** Adds up the slices and the dedup counts. Conflicts are quarantined lines (reason duplicate_conflict). */
+/** The batch totals and the dedup counts. Conflicts are quarantined lines (reason duplicate_conflict). */
 export function summarize(args: {
   batchId: string;
   mode: BatchMode;
   resumed: boolean;
-  slices: readonly SliceValidation[];
+  backlogObjects: number;
+  nextAfter: string | null;
+  totals: BatchTotals;
   dedup: DedupResult;
 }): RunSummary {
-  const byReason: Record<string, number> = {};
-  let objects = 0;
-  let lines = 0;
-  let blank = 0;
-  let quarantined = 0;
-  for (const s of args.slices) {
-    objects += s.objects;
-    lines += s.lines_read;
-    blank += s.blank_lines;
-    quarantined += s.quarantined;
-    for (const [reason, n] of Object.entries(s.quarantined_by_reason)) byReason[reason] = (byReason[reason] ?? 0) + n;
-  }
+  const byReason: Record<string, number> = { ...args.totals.quarantined_by_reason };
   if (args.dedup.conflicts > 0) byReason.duplicate_conflict = (byReason.duplicate_conflict ?? 0) + args.dedup.conflicts;
   return {
     status: 'committed',
     batch_id: args.batchId,
     mode: args.mode,
     resumed: args.resumed,
-    objects_read: objects,
-    lines_read: lines,
-    blank_lines: blank,
+    objects_read: args.totals.objects,
+    lines_read: args.totals.lines_read,
+    blank_lines: args.totals.blank_lines,
     inserted: args.dedup.inserts + args.dedup.already_inserted,
     duplicates_in_batch: args.dedup.duplicates_in_batch,
     duplicates_existing: args.dedup.duplicates_existing,
-    quarantined: quarantined + args.dedup.conflicts,
+    quarantined: args.totals.quarantined + args.dedup.conflicts,
     quarantined_by_reason: sortedReasons(byReason),
     enriched: args.dedup.enriched,
     no_account: args.dedup.no_account,
     no_subscription: args.dedup.no_subscription,
     partitions: args.dedup.partitions,
     merge_groups: args.dedup.groups.length,
+    backlog_objects: args.backlogObjects,
+    next_after: args.nextAfter,
     committed_at: null,
   };
 }

@@ -12,6 +12,4 @@ export interface SqlSources {
   mergeTarget(batchId: string, group: number): string;
   /** Rows of this batch already written, pending or published. */
   batchRowsSource(batchId: string): Promise<string>;
-  /** Statements to run before classification so a retry replaces rather than appends (Athena: DELETE). */
-  beforeClassify(batchId: string): readonly import('../ports/sql-engine').SqlStatement[];
 }

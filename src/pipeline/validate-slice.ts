@@ -27,6 +27,9 @@ export interface SliceValidation {
   readonly staged_final: number;
   readonly staged_lessons: number;
   readonly state_versions: number;
+  /** Event-date span (YYYY-MM-DD) of the rows this slice staged; null when it staged none. */
+  readonly date_min: string | null;
+  readonly date_max: string | null;
 }
 
 const HOUR_MS = 3_600_000;
@@ -52,6 +55,8 @@ export async function validateSlice(deps: PipelineDeps, ref: SliceRef): Promise<
   const byReason: Record<string, number> = {};
   let linesRead = 0;
   let blank = 0;
+  let dateMin = null as string | null;
+  let dateMax = null as string | null;
   // Written once per slice (one lock and fsync), after every object of it was read whole.
   const sliceWrites: VersionWrite[] = [];
 
@@ -68,7 +73,7 @@ export async function validateSlice(deps: PipelineDeps, ref: SliceRef): Promise<
     const hour = arrivalHourMs(object.key);
     // Arrival is known to the hour from the Firehose prefix; otherwise the plan time stands in.
     const arrivalMs = hour !== undefined ? hour + HOUR_MS : plannedMs;
-    const mark = { final: finalLines.mark(), lessons: lessonLines.mark(), quarantine: quarantineLines.mark(), lines: linesRead, blank, reasons: { ...byReason } };
+    const mark = { final: finalLines.mark(), lessons: lessonLines.mark(), quarantine: quarantineLines.mark(), lines: linesRead, blank, reasons: { ...byReason }, dateMin, dateMax };
     const writes: VersionWrite[] = [];
     let lineNo = 0;
     try {
@@ -82,6 +87,8 @@ export async function validateSlice(deps: PipelineDeps, ref: SliceRef): Promise<
             quarantine(result.reason, result.errors, line.bytes, object.key, lineNo, line.sizeBytes);
           } else {
             const event = result.event;
+            if (dateMin === null || event.event_date < dateMin) dateMin = event.event_date;
+            if (dateMax === null || event.event_date > dateMax) dateMax = event.event_date;
             const row = serializeStagedRow(stagedRow(event, object.key, lineNo));
             if (needsEnrichment(event)) lessonLines.push(row);
             else finalLines.push(row);
@@ -97,6 +104,8 @@ export async function validateSlice(deps: PipelineDeps, ref: SliceRef): Promise<
       lessonLines.rollback(mark.lessons);
       quarantineLines.rollback(mark.quarantine);
       blank = mark.blank;
+      dateMin = mark.dateMin;
+      dateMax = mark.dateMax;
       for (const reason of Object.keys(byReason)) delete byReason[reason];
       Object.assign(byReason, mark.reasons);
       writes.length = 0;
@@ -118,7 +127,7 @@ export async function validateSlice(deps: PipelineDeps, ref: SliceRef): Promise<
   deps.progress(
     `slice ${ref.slice}: ${linesRead} lines, ${finalLines.length + lessonLines.length} valid, ${quarantined} quarantined, ${blank} blank`,
   );
-  return {
+  const result: SliceValidation = {
     slice: ref.slice,
     objects: range.end - range.first,
     lines_read: linesRead,
@@ -128,7 +137,12 @@ export async function validateSlice(deps: PipelineDeps, ref: SliceRef): Promise<
     staged_final: finalLines.length,
     staged_lessons: lessonLines.length,
     state_versions: sliceWrites.length,
+    date_min: dateMin,
+    date_max: dateMax,
   };
+  // The counts go to an object, not into the state: a state payload must not grow with the slice count.
+  await deps.objects.put(Layout.sliceResult(ref.batch_id, ref.slice), JSON.stringify(result));
+  return result;
 }
 
 /** Reasons in the enum's order, so summaries read the same every run. */

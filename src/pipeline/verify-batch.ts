@@ -4,13 +4,16 @@ import { Layout } from './config';
 import type { DedupResult } from './dedup-batch';
 import type { PipelineDeps } from './deps';
 import { summarize, type RunSummary } from './run-summary';
-import type { SliceValidation } from './validate-slice';
+import type { BatchMode } from './manifest';
+import type { BatchTotals } from './summarize-slices';
 
 export interface VerifyInput {
   readonly batchId: string;
-  readonly mode: 'scheduled' | 'backfill';
+  readonly mode: BatchMode;
   readonly resumed: boolean;
-  readonly slices: readonly SliceValidation[];
+  readonly backlogObjects: number;
+  readonly nextAfter: string | null;
+  readonly totals: BatchTotals;
   readonly dedup: DedupResult;
 }
 
@@ -20,10 +23,10 @@ export interface VerifyInput {
  * not only from counters. Any gap fails the run before the checkpoint moves.
  */
 export async function verifyBatch(deps: PipelineDeps, input: VerifyInput): Promise<RunSummary> {
-  const summary = summarize({ batchId: input.batchId, mode: input.mode, resumed: input.resumed, slices: input.slices, dedup: input.dedup });
+  const summary = summarize(input);
   const problems: string[] = [];
 
-  const staged = input.slices.reduce((sum, s) => sum + s.staged_final + s.staged_lessons, 0);
+  const staged = input.totals.staged_rows;
   if (staged !== input.dedup.staged_rows) {
     problems.push(`validation staged ${staged} rows but the SQL engine read ${input.dedup.staged_rows}`);
   }
@@ -36,7 +39,7 @@ export async function verifyBatch(deps: PipelineDeps, input: VerifyInput): Promi
 
   const [written] = await deps.sql.query<{ rows: number }>(
     renderSql(deps.dialect, 'count_batch_rows', { batch_rows_source: await deps.sources.batchRowsSource(input.batchId) }),
-    [input.batchId, input.dedup.date_min ?? '1970-01-01', input.dedup.date_max ?? '1970-01-01'],
+    [input.batchId, input.totals.date_min ?? '1970-01-01', input.totals.date_max ?? '1970-01-01'],
   );
   const rowsWritten = written?.rows ?? 0;
   if (rowsWritten !== summary.inserted) {

@@ -4,10 +4,9 @@ installPromiseWithResolvers();
 import { ExecutionError, StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
 import type { ExecutionRequest, ExecutionResult, Orchestrator } from '../ports/orchestrator';
 import type { PipelineDeps } from '../pipeline/deps';
-import { mergeGroup } from '../pipeline/merge-group';
 import { InvalidInputError } from '../errors';
-import { mergeGroupIdentifiers } from '../adapters/aws/athena-sources';
-import { athenaStateQuery, parseMergeToken } from './athena-state-query';
+import { athenaStateQuery, recognizeAthenaStatement } from './athena-state-query';
+import { runAthenaTwin } from './athena-twin';
 import { loadAsl, type AslDefinition } from './asl';
 import { SETTING_PLACEHOLDERS, STATE_BINDINGS } from './registry';
 import { TASK_FACTORIES, type TaskHandler } from './task-factories';
@@ -27,16 +26,19 @@ export interface LocalOrchestratorOptions {
   readonly workers?: number;
 }
 
-/** Substitutions for running the ASL in-process: local ARNs and names, the Athena text for reference. */
+/** The Glue database name the local runtime gives its Athena states (their text is recognised back). */
+export const LOCAL_DATABASE = 'eventlake_local';
+
+/** Substitutions for running the ASL in-process: local ARNs and names, the Athena states' real text. */
 export function localSubstitutions(): Record<string, string> {
   const subs: Record<string, string> = {};
   for (const binding of Object.values(STATE_BINDINGS)) {
     subs[binding.placeholder] =
       binding.kind === 'lambda'
         ? `arn:aws:lambda:us-east-1:000000000000:function:eventlake-local-${binding.task}`
-        : athenaStateQuery(binding, mergeGroupIdentifiers('eventlake_local'));
+        : athenaStateQuery(binding, LOCAL_DATABASE);
   }
-  for (const name of SETTING_PLACEHOLDERS) subs[name] = `eventlake_local`;
+  for (const name of SETTING_PLACEHOLDERS) subs[name] = LOCAL_DATABASE;
   return subs;
 }
 
@@ -112,16 +114,24 @@ export class LocalOrchestrator implements Orchestrator {
   }
 
   /**
-   * The MergeGroup Athena state: the same Parameters as on AWS (QueryString formatted by the interpreter),
-   * run as the DuckDB counterpart; batch and group come from the deterministic ClientRequestToken.
+   * A native Athena state (athena:startQueryExecution.sync): the same Parameters as on AWS, the QueryString
+   * formatted by the interpreter; recognised as one of sql/athena/*.sql and run as its DuckDB counterpart.
+   * Like Athena, it refuses ExecutionParameters on statements that cannot take them (ours never send any)
+   * and a ClientRequestToken outside 32-128 characters
+   * (https://docs.aws.amazon.com/athena/latest/APIReference/API_StartQueryExecution.html).
    */
   private async runAthenaState(event: unknown): Promise<unknown> {
-    const { QueryString, ClientRequestToken } = event as { QueryString?: unknown; ClientRequestToken?: unknown };
-    const { batchId, group } = parseMergeToken(ClientRequestToken);
-    if (typeof QueryString !== 'string' || !QueryString.includes(`batch_id = '${batchId}'`)) {
-      throw new InvalidInputError(`MergeGroup: QueryString does not select batch ${batchId}`);
+    const { QueryString, ClientRequestToken, ExecutionParameters } = event as Record<string, unknown>;
+    if (typeof QueryString !== 'string') throw new InvalidInputError('Athena state: QueryString must be a string');
+    const statement = recognizeAthenaStatement(QueryString, LOCAL_DATABASE);
+    if (statement === undefined) throw new InvalidInputError(`Athena state: not one of sql/athena/*.sql: ${QueryString.slice(0, 200)}`);
+    if (ExecutionParameters !== undefined) {
+      throw new InvalidInputError(`Athena state ${statement.name}: ExecutionParameters are not accepted for this statement`);
     }
-    await mergeGroup(this.deps, batchId, group);
+    if (ClientRequestToken !== undefined && (typeof ClientRequestToken !== 'string' || ClientRequestToken.length < 32 || ClientRequestToken.length > 128)) {
+      throw new InvalidInputError(`Athena state ${statement.name}: ClientRequestToken must be 32-128 characters`);
+    }
+    await runAthenaTwin(this.deps, statement);
     return { QueryExecution: { Status: { State: 'SUCCEEDED' } } };
   }
 

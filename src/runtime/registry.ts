@@ -1,9 +1,9 @@
 /**
  * The one map from each Task state of state-machines/microbatch.asl.json to what runs it.
  * The local runtime binds `lambda` entries to the handlers in tasks/<task>/handler.ts and `athena`
- * entries to the DuckDB counterpart of the SQL; CDK (issue 3) builds one NodejsFunction per `lambda`
- * entry and substitutes the same placeholders. tests/asl/placeholders.test.ts proves keys and
- * placeholders match both ways.
+ * entries to the DuckDB counterpart of the SQL (src/runtime/athena-twin.ts); CDK builds one
+ * NodejsFunction per `lambda` entry and substitutes the same placeholders. tests/asl/definition.test.ts
+ * proves keys and placeholders match both ways.
  */
 export interface LambdaBinding {
   readonly kind: 'lambda';
@@ -11,7 +11,10 @@ export interface LambdaBinding {
   readonly placeholder: string;
 }
 
-/** A native Athena state: its SQL (sql/athena/<sql>.sql) and the kinds of its `?` values, in order. */
+/**
+ * A native Athena state: its SQL (sql/athena/<sql>.sql) and the kinds of its `?` values, in order. The
+ * ASL's `States.Format('${placeholder}', ...)` passes exactly that many values (tests/asl/definition.test.ts).
+ */
 export interface AthenaBinding {
   readonly kind: 'athena';
   readonly sql: string;
@@ -26,6 +29,7 @@ export const TASK_NAMES = [
   'plan-batch',
   'validate-slice',
   'enrich-slice',
+  'summarize-slices',
   'dedup-batch',
   'verify-batch',
   'commit-batch',
@@ -38,8 +42,21 @@ export const STATE_BINDINGS: Readonly<Record<string, TaskBinding>> = {
   PlanBatch: { kind: 'lambda', task: 'plan-batch', placeholder: 'PlanBatchFunctionArn' },
   ValidateSlice: { kind: 'lambda', task: 'validate-slice', placeholder: 'ValidateSliceFunctionArn' },
   EnrichSlice: { kind: 'lambda', task: 'enrich-slice', placeholder: 'EnrichSliceFunctionArn' },
+  SummarizeSlices: { kind: 'lambda', task: 'summarize-slices', placeholder: 'SummarizeSlicesFunctionArn' },
+  ClearClassified: { kind: 'athena', sql: 'clear_classified', placeholder: 'ClearClassifiedQuery', params: ['string'] },
+  ClassifyBatch: {
+    kind: 'athena',
+    sql: 'classify_batch',
+    placeholder: 'ClassifyBatchQuery',
+    params: ['string', 'string', 'string', 'string', 'number', 'string', 'string'],
+  },
   DedupBatch: { kind: 'lambda', task: 'dedup-batch', placeholder: 'DedupBatchFunctionArn' },
-  MergeGroup: { kind: 'athena', sql: 'merge_group', placeholder: 'MergeGroupQuery', params: ['string', 'number'] },
+  MergeGroup: {
+    kind: 'athena',
+    sql: 'merge_group',
+    placeholder: 'MergeGroupQuery',
+    params: ['string', 'number', 'string', 'string', 'string', 'string'],
+  },
   VerifyBatch: { kind: 'lambda', task: 'verify-batch', placeholder: 'VerifyBatchFunctionArn' },
   CommitBatch: { kind: 'lambda', task: 'commit-batch', placeholder: 'CommitBatchFunctionArn' },
   ReleaseLease: { kind: 'lambda', task: 'release-lease', placeholder: 'ReleaseLeaseFunctionArn' },

@@ -5,6 +5,7 @@ import { createHandler as dedupBatch } from '../../tasks/dedup-batch/handler';
 import { createHandler as enrichSlice } from '../../tasks/enrich-slice/handler';
 import { createHandler as planBatch } from '../../tasks/plan-batch/handler';
 import { createHandler as releaseLease } from '../../tasks/release-lease/handler';
+import { createHandler as summarizeSlices } from '../../tasks/summarize-slices/handler';
 import { createHandler as validateSlice } from '../../tasks/validate-slice/handler';
 import { createHandler as verifyBatch } from '../../tasks/verify-batch/handler';
 import type { TaskName } from './registry';
@@ -17,6 +18,7 @@ export const TASK_FACTORIES: Readonly<Record<TaskName, (deps: PipelineDeps) => T
   'plan-batch': planBatch,
   'validate-slice': validateSlice,
   'enrich-slice': enrichSlice,
+  'summarize-slices': summarizeSlices,
   'dedup-batch': dedupBatch,
   'verify-batch': verifyBatch,
   'commit-batch': commitBatch,

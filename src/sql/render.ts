@@ -8,6 +8,14 @@ export type SqlDialect = 'duckdb' | 'athena';
 interface ManifestEntry {
   readonly identifiers: readonly string[];
   readonly params: readonly string[];
+  /** The dialects that have this statement (default: all). */
+  readonly dialects?: readonly SqlDialect[];
+}
+
+/** Whether sql/<dialect>/<name>.sql exists by the manifest. */
+export function hasStatement(dialect: SqlDialect, name: string): boolean {
+  const entry = sqlManifest()[name];
+  return entry !== undefined && (entry.dialects === undefined || entry.dialects.includes(dialect));
 }
 
 /**
@@ -53,6 +61,7 @@ export function sqlTemplate(dialect: SqlDialect, name: string): string {
 export function renderSql(dialect: SqlDialect, name: string, identifiers: Readonly<Record<string, string>>): SqlStatement {
   const entry = sqlManifest()[name];
   if (!entry) throw new ConfigError(`sql/manifest.json has no statement "${name}"`);
+  if (!hasStatement(dialect, name)) throw new ConfigError(`sql statement "${name}" has no ${dialect} form`);
   const expected = [...entry.identifiers].sort();
   const given = Object.keys(identifiers).sort();
   if (expected.join(',') !== given.join(',')) {

@@ -21,6 +21,10 @@ export const batchSchema = object({
   checkpoint_version: number().integer().min(0).required(),
   resumed: boolean().required(),
   slices: array(number().integer().min(0).required()).required(),
+  planned_at: string().required(),
+  max_partitions_per_merge: number().integer().min(1).required(),
+  backlog_objects: number().integer().min(0).required(),
+  next_after: string().nullable().defined(),
 });
 
 export const sliceRefSchema = object({
@@ -31,21 +35,26 @@ export const sliceRefSchema = object({
   }).required(),
 });
 
+/** A lambda state that names its batch only (`"batch_id.$": "$.batch.batch_id"`). */
+export const batchRefSchema = object({ batch_id: string().required() });
+
 const countsRecord = mixed<Record<string, number>>(
   (value: unknown): value is Record<string, number> =>
     typeof value === 'object' && value !== null && Object.values(value).every((n) => typeof n === 'number'),
 );
 
-export const sliceValidationSchema = object({
-  slice: number().integer().required(),
+export const totalsSchema = object({
+  slices: number().integer().required(),
   objects: number().integer().required(),
   lines_read: number().integer().required(),
   blank_lines: number().integer().required(),
   quarantined: number().integer().required(),
   quarantined_by_reason: countsRecord.required(),
-  staged_final: number().integer().required(),
-  staged_lessons: number().integer().required(),
-  state_versions: number().integer().required(),
+  staged_rows: number().integer().required(),
+  date_min: string().nullable().defined(),
+  date_max: string().nullable().defined(),
+  horizon_from: string().required(),
+  horizon_to: string().required(),
 });
 
 export const dedupSchema = object({
@@ -59,7 +68,13 @@ export const dedupSchema = object({
   no_account: number().integer().required(),
   no_subscription: number().integer().required(),
   partitions: number().integer().required(),
-  groups: array(number().integer().min(0).required()).required(),
-  date_min: string().nullable().defined(),
-  date_max: string().nullable().defined(),
+  groups: array(
+    object({
+      group: number().integer().min(0).required(),
+      type_min: string().required(),
+      type_max: string().required(),
+      date_min: string().required(),
+      date_max: string().required(),
+    }).required(),
+  ).required(),
 });

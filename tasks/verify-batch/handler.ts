@@ -1,13 +1,13 @@
-import { array, object } from 'yup';
+import { object } from 'yup';
 import type { PipelineDeps } from '../../src/pipeline/deps';
 import type { RunSummary } from '../../src/pipeline/run-summary';
 import { verifyBatch } from '../../src/pipeline/verify-batch';
-import { batchSchema, dedupSchema, parseTaskInput, sliceValidationSchema } from '../_shared/input';
+import { batchSchema, dedupSchema, parseTaskInput, totalsSchema } from '../_shared/input';
 
 const schema = object({
   state: object({
     batch: batchSchema.required(),
-    validation: object({ slices: array(sliceValidationSchema.required()).required() }).required(),
+    totals: totalsSchema.required(),
     dedup: dedupSchema.required(),
   }).required(),
 });
@@ -15,7 +15,7 @@ const schema = object({
 /** VerifyBatch: the conservation law, from what was written; fails the run when it does not hold. */
 export function createHandler(deps: PipelineDeps) {
   return async (event: unknown): Promise<RunSummary> => {
-    const { batch, validation, dedup } = parseTaskInput('VerifyBatch', schema, event).state;
-    return verifyBatch(deps, { batchId: batch.batch_id, mode: batch.mode, resumed: batch.resumed, slices: validation.slices, dedup });
+    const { batch, totals, dedup } = parseTaskInput('VerifyBatch', schema, event).state;
+    return verifyBatch(deps, { batchId: batch.batch_id, mode: batch.mode, resumed: batch.resumed, backlogObjects: batch.backlog_objects, nextAfter: batch.next_after, totals, dedup });
   };
 }

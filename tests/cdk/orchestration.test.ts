@@ -4,7 +4,6 @@ import { Runtime } from 'aws-cdk-lib/aws-lambda';
 import { Match } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { TASK_SPECS } from '../../cdk/constructs/task-specs';
-import { mergeGroupIdentifiers } from '../../src/adapters/aws/athena-sources';
 import { aslPlaceholders } from '../../src/runtime/asl';
 import { AWS_ENV_VARIABLE_NAMES } from '../../src/runtime/aws-env';
 import { ASL_FILE, STATE_BINDINGS, TASK_NAMES, type AthenaBinding, type TaskName } from '../../src/runtime/registry';
@@ -160,8 +159,10 @@ describe('Orchestration: state machine', () => {
 
   test("after CloudFormation's text substitution the definition is valid JSON and MergeGroup runs the rendered Athena MERGE", () => {
     const merge = taskStates(substitutedAsl().States).MergeGroup as { Parameters: Json };
-    const template = athenaStateQuery(STATE_BINDINGS.MergeGroup as AthenaBinding, mergeGroupIdentifiers('eventlake_dev'));
-    expect(merge.Parameters['QueryString.$']).toBe(`States.Format('${template}', $.batch_id, $.group)`);
+    const template = athenaStateQuery(STATE_BINDINGS.MergeGroup as AthenaBinding, 'eventlake_dev');
+    expect(merge.Parameters['QueryString.$']).toBe(
+      `States.Format('${template}', $.batch_id, $.group.group, $.group.type_min, $.group.type_max, $.group.date_min, $.group.date_max)`,
+    );
     expect(merge.Parameters['QueryString.$']).toContain('MERGE INTO "eventlake_dev"."events"');
     expect(merge.Parameters.WorkGroup).toBe('eventlake-dev');
     expect(merge.Parameters.QueryExecutionContext).toEqual({
@@ -202,7 +203,7 @@ describe('Orchestration: state machine', () => {
     expect(asArray(invoke[0]!.Resource as unknown[])).toHaveLength(TASK_NAMES.length);
   });
 
-  test('the state machine role runs Athena queries only in the workgroup and commits only the events table', () => {
+  test('the state machine role runs Athena queries only in the workgroup and commits only the classified and events tables', () => {
     const statements = roleStatements(dev.template, logicalId(dev, dev.stack.orchestration.stateMachineRole));
     const athena = statements.filter((s) => asArray(s.Action).some((a) => a.startsWith('athena:')));
     expect(athena).toHaveLength(1);
@@ -211,7 +212,8 @@ describe('Orchestration: state machine', () => {
     expect(update).toHaveLength(1);
     const tables = JSON.stringify(update[0]!.Resource);
     expect(tables).toContain(':table/eventlake_dev/events');
-    expect(tables).not.toContain(':table/eventlake_dev/classified');
+    expect(tables).toContain(':table/eventlake_dev/classified');
+    expect(tables).not.toContain(':table/eventlake_dev/staged');
   });
 });
 

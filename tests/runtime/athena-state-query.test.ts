@@ -1,57 +1,73 @@
 import { installPromiseWithResolvers } from '../../src/runtime/polyfill';
 import { StateMachine } from 'aws-local-stepfunctions';
-import { mergeGroupIdentifiers } from '../../src/adapters/aws/athena-sources';
-import { athenaStateQuery, parseMergeToken, statesFormatTemplate } from '../../src/runtime/athena-state-query';
+import { bindLiterals } from '../../src/adapters/aws/athena-sql-text';
+import { athenaIdentifiers } from '../../src/adapters/aws/athena-sources';
+import { athenaStateQuery, recognizeAthenaStatement, statesFormatTemplate } from '../../src/runtime/athena-state-query';
 import { STATE_BINDINGS, type AthenaBinding } from '../../src/runtime/registry';
 import { renderSql } from '../../src/sql/render';
 
 installPromiseWithResolvers();
 
-/** Runs States.Format(template, batch, group) on the real ASL interpreter. */
-async function format(template: string, batch: string, group: number): Promise<string> {
+/** Runs States.Format(template, ...values) on the real ASL interpreter. */
+async function format(template: string, values: readonly (string | number)[]): Promise<string> {
+  const args = values.map((_v, i) => `$.v[${i}]`).join(', ');
   const machine = new StateMachine({
     StartAt: 'F',
-    States: { F: { Type: 'Pass', Parameters: { 'q.$': `States.Format('${template}', $.b, $.g)` }, End: true } },
+    States: { F: { Type: 'Pass', Parameters: { 'q.$': `States.Format('${template}', ${args})` }, End: true } },
   });
-  const out = (await machine.run({ b: batch, g: group }).result) as { q: string };
+  const out = (await machine.run({ v: [...values] }).result) as { q: string };
   return out.q;
 }
 
+const BATCH = '0123456789abcdef0123456789abcdef';
+
 describe('statesFormatTemplate', () => {
   it('turns ? into {} or quoted {} by kind, escapes quote, braces and backslash, drops comments', () => {
-    const sql = "-- a comment with a ? in it\nSELECT '{x}\\' AS s FROM t WHERE a = ? AND b = ?";
+    const sql = "-- a comment with a ? in it\nSELECT '{x}\\' AS s FROM t WHERE a = ? AND b = ?;";
 
     expect(statesFormatTemplate(sql, ['string', 'number'])).toBe("SELECT \\'\\{x\\}\\\\\\' AS s FROM t WHERE a = \\'{}\\' AND b = {}");
   });
 
   it('refuses a template whose ? count differs from its declared params', () => {
-    expect(() => statesFormatTemplate('SELECT 1 WHERE a = ?', [])).toThrow(/more \? than the 0 declared params/);
+    expect(() => statesFormatTemplate('SELECT 1 WHERE a = ?', [])).toThrow(/1 \? but 0 declared params/);
     expect(() => statesFormatTemplate('SELECT 1', ['number'])).toThrow(/0 \? but 1 declared params/);
   });
 
-  it('gives, through the real interpreter, the Athena MERGE with the batch and group as literals', async () => {
+  it('gives, through the real interpreter, the Athena MERGE with its values as literals', async () => {
     const binding = STATE_BINDINGS.MergeGroup as AthenaBinding;
-    const batch = '0123456789abcdef0123456789abcdef';
+    const query = await format(athenaStateQuery(binding, 'eventlake_dev'), [BATCH, 3, 'app', 'lesson', '2026-11-30', '2026-12-01']);
 
-    const query = await format(athenaStateQuery(binding, mergeGroupIdentifiers('eventlake_dev')), batch, 3);
-
-    const expected = renderSql('athena', 'merge_group', mergeGroupIdentifiers('eventlake_dev'))
-      .text.replace(/--[^\n]*/g, '')
-      .replace('batch_id = ?', `batch_id = '${batch}'`)
-      .replace('CAST(? AS INTEGER)', 'CAST(3 AS INTEGER)')
-      .replace(/\n{2,}/g, '\n')
-      .trim();
-    expect(query).toBe(expected);
-    expect(query).toContain(`WHERE batch_id = '${batch}' AND merge_group = CAST(3 AS INTEGER) AND class = 'insert'`);
+    expect(query).toContain(`WHERE batch_id = '${BATCH}' AND merge_group = CAST(3 AS INTEGER) AND class = 'insert'`);
+    expect(query).toContain("AND t.event_type BETWEEN 'app' AND 'lesson' AND t.event_date BETWEEN CAST('2026-11-30' AS DATE) AND CAST('2026-12-01' AS DATE)");
+    expect(query).not.toMatch(/--|\?/);
   });
 });
 
-describe('parseMergeToken', () => {
-  it('reads batch and group back from the deterministic ClientRequestToken', () => {
-    expect(parseMergeToken('eventlake-merge-0123456789abcdef0123456789abcdef-12')).toEqual({ batchId: '0123456789abcdef0123456789abcdef', group: 12 });
+describe('recognizeAthenaStatement', () => {
+  it.each(Object.entries(STATE_BINDINGS).filter(([, b]) => b.kind === 'athena'))(
+    'reads the values of the %s state back from its formatted text',
+    async (_state, binding) => {
+      const athena = binding as AthenaBinding;
+      const values = athena.params.map((kind, i) => (kind === 'number' ? i + 1 : `v${i}`));
+      const query = await format(athenaStateQuery(athena, 'eventlake_dev'), values);
+
+      expect(recognizeAthenaStatement(query, 'eventlake_dev')).toEqual({ name: athena.sql, params: values });
+    },
+  );
+
+  it('reads the values AthenaEngine binds as literals (quotes doubled)', () => {
+    const text = renderSql('athena', 'count_batch_rows', { batch_rows_source: athenaIdentifiers('db').batch_rows_source as string }).text;
+    const bound = bindLiterals(text, ["'it''s'", "'2026-01-01'", "'2026-01-02'"]);
+
+    expect(recognizeAthenaStatement(bound, 'db')).toEqual({ name: 'count_batch_rows', params: ["it's", '2026-01-01', '2026-01-02'] });
   });
 
-  it('refuses anything else', () => {
-    expect(() => parseMergeToken("eventlake-merge-x'; DROP TABLE events; --")).toThrow(/unexpected ClientRequestToken/);
+  it('recognises only our own statements over the given database', async () => {
+    const binding = STATE_BINDINGS.ClearClassified as AthenaBinding;
+    const query = await format(athenaStateQuery(binding, 'eventlake_dev'), [BATCH]);
+
+    expect(recognizeAthenaStatement(query, 'other_db')).toBeUndefined();
+    expect(recognizeAthenaStatement(`${query} OR 1=1`, 'eventlake_dev')).toBeUndefined();
+    expect(recognizeAthenaStatement('SELECT 1', 'eventlake_dev')).toBeUndefined();
   });
 });

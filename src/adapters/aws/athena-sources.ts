@@ -1,4 +1,3 @@
-import type { SqlStatement } from '../../ports/sql-engine';
 import type { SqlSources } from '../../pipeline/sql-sources';
 
 /** Glue table names inside the pipeline's database; the CDK catalog construct creates exactly these. */
@@ -24,49 +23,51 @@ export function athenaTable(database: string, table: string): string {
 }
 
 /**
- * Athena relations: all static table names (the batch is always a bound `batch_id = ?`), so the same
- * rendered text serves every batch and CDK can substitute MergeGroupQuery at deploy time.
+ * Every identifier slot of sql/athena/*.sql, as Athena names it: all static table names (the batch is always
+ * a value, `batch_id = ?`), so the same rendered text serves every batch and CDK can substitute the native
+ * states' SQL at deploy time.
  */
+export function athenaIdentifiers(database: string): Readonly<Record<string, string>> {
+  const table = (name: string) => athenaTable(database, name);
+  return {
+    staged_source: table(ATHENA_TABLES.staged),
+    curated_source: table(ATHENA_TABLES.events),
+    classified_target: table(ATHENA_TABLES.classified),
+    classified_source: table(ATHENA_TABLES.classified),
+    merge_target: table(ATHENA_TABLES.events),
+    batch_rows_source: table(ATHENA_TABLES.events),
+  };
+}
+
+/** Athena relations (see athenaIdentifiers). */
 export class AthenaSources implements SqlSources {
-  constructor(private readonly database: string) {}
+  private readonly ids: Readonly<Record<string, string>>;
+
+  constructor(database: string) {
+    this.ids = athenaIdentifiers(database);
+  }
 
   stagedSource(): Promise<string> {
-    return Promise.resolve(athenaTable(this.database, ATHENA_TABLES.staged));
+    return Promise.resolve(this.ids.staged_source as string);
   }
 
   curatedSource(): Promise<string> {
-    return Promise.resolve(athenaTable(this.database, ATHENA_TABLES.events));
+    return Promise.resolve(this.ids.curated_source as string);
   }
 
   classifiedTarget(): string {
-    return athenaTable(this.database, ATHENA_TABLES.classified);
+    return this.ids.classified_target as string;
   }
 
   classifiedSource(): string {
-    return athenaTable(this.database, ATHENA_TABLES.classified);
+    return this.ids.classified_source as string;
   }
 
   mergeTarget(): string {
-    return athenaTable(this.database, ATHENA_TABLES.events);
+    return this.ids.merge_target as string;
   }
 
   batchRowsSource(): Promise<string> {
-    return Promise.resolve(athenaTable(this.database, ATHENA_TABLES.events));
+    return Promise.resolve(this.ids.batch_rows_source as string);
   }
-
-  /** Classification is retried as a whole: clear the batch's earlier rows first (Iceberg DELETE). */
-  beforeClassify(): readonly SqlStatement[] {
-    return [
-      {
-        name: 'athena/clear_classified',
-        text: `DELETE FROM ${athenaTable(this.database, ATHENA_TABLES.classified)} WHERE batch_id = ?`,
-      },
-    ];
-  }
-}
-
-/** The identifiers CDK substitutes into the ASL's MergeGroupQuery. */
-export function mergeGroupIdentifiers(database: string): { classified_source: string; merge_target: string } {
-  const sources = new AthenaSources(database);
-  return { classified_source: sources.classifiedSource(), merge_target: sources.mergeTarget() };
 }

@@ -1,6 +1,5 @@
 import { mkdirSync } from 'node:fs';
 import { hasObject, type ObjectStore } from '../../ports/object-store';
-import type { SqlStatement } from '../../ports/sql-engine';
 import { Layout } from '../../pipeline/config';
 import type { SqlSources } from '../../pipeline/sql-sources';
 import { sqlPathLiteral } from '../../sql/render';
@@ -78,10 +77,6 @@ export class DuckDbSources implements SqlSources {
     if (await hasObject(this.objects, Layout.curatedEvents, '.parquet')) parts.push(this.parquetGlob(Layout.curatedEvents));
     if (parts.length === 0) return EMPTY_BATCH_ROWS;
     return `(${parts.map((p) => `SELECT batch_id, event_date FROM ${p}`).join(' UNION ALL ')})`;
-  }
-
-  beforeClassify(): readonly SqlStatement[] {
-    return [];
   }
 
   private parquetGlob(prefix: string): string {

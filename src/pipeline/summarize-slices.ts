@@ -1,0 +1,71 @@
+import { shiftUtcDate } from '../time/utc';
+import { Layout } from './config';
+import type { PipelineDeps } from './deps';
+import { readManifest } from './manifest';
+import { sortedReasons, type SliceValidation } from './validate-slice';
+
+/** The batch's validation counts, added up once: a fixed-size record whatever the slice count. */
+export interface BatchTotals {
+  readonly slices: number;
+  readonly objects: number;
+  readonly lines_read: number;
+  readonly blank_lines: number;
+  readonly quarantined: number;
+  readonly quarantined_by_reason: Record<string, number>;
+  /** Rows validation staged (final + lessons): what the SQL engine must read back. */
+  readonly staged_rows: number;
+  /** Event-date span of the staged rows (YYYY-MM-DD); null when nothing was staged. */
+  readonly date_min: string | null;
+  readonly date_max: string | null;
+  /** The dedup horizon around that span: the curated partitions ClassifyBatch may read. */
+  readonly horizon_from: string;
+  readonly horizon_to: string;
+}
+
+const NO_DATE = '1970-01-01';
+
+/**
+ * Reads every slice's result object (written by ValidateSlice) and adds them up. A missing result means a
+ * slice did not finish: that fails the run rather than undercounting.
+ */
+export async function summarizeSlices(deps: PipelineDeps, batchId: string): Promise<BatchTotals> {
+  const manifest = await readManifest(deps.objects, Layout.manifest(batchId));
+  const results = await Promise.all(
+    manifest.slices.map(async (_range, slice) => JSON.parse((await deps.objects.get(Layout.sliceResult(batchId, slice))).toString('utf8')) as SliceValidation),
+  );
+  return addUp(results, deps.config.dedupHorizonDays);
+}
+
+export function addUp(results: readonly SliceValidation[], horizonDays: number): BatchTotals {
+  const byReason: Record<string, number> = {};
+  let objects = 0;
+  let lines = 0;
+  let blank = 0;
+  let quarantined = 0;
+  let staged = 0;
+  let dateMin: string | null = null;
+  let dateMax: string | null = null;
+  for (const r of results) {
+    objects += r.objects;
+    lines += r.lines_read;
+    blank += r.blank_lines;
+    quarantined += r.quarantined;
+    staged += r.staged_final + r.staged_lessons;
+    for (const [reason, n] of Object.entries(r.quarantined_by_reason)) byReason[reason] = (byReason[reason] ?? 0) + n;
+    if (r.date_min !== null && (dateMin === null || r.date_min < dateMin)) dateMin = r.date_min;
+    if (r.date_max !== null && (dateMax === null || r.date_max > dateMax)) dateMax = r.date_max;
+  }
+  return {
+    slices: results.length,
+    objects,
+    lines_read: lines,
+    blank_lines: blank,
+    quarantined,
+    quarantined_by_reason: sortedReasons(byReason),
+    staged_rows: staged,
+    date_min: dateMin,
+    date_max: dateMax,
+    horizon_from: dateMin === null ? NO_DATE : shiftUtcDate(dateMin, -horizonDays),
+    horizon_to: dateMax === null ? NO_DATE : shiftUtcDate(dateMax, horizonDays),
+  };
+}

@@ -1,0 +1,59 @@
+import { InvalidInputError } from '../errors';
+import type { SqlRow } from '../ports/sql-engine';
+import { classifyBatch } from '../pipeline/dedup-batch';
+import { Layout } from '../pipeline/config';
+import type { PipelineDeps } from '../pipeline/deps';
+import { mergeGroup } from '../pipeline/merge-group';
+import { renderSql } from '../sql/render';
+import type { RecognizedStatement } from './athena-state-query';
+
+const text = (value: unknown, what: string): string => {
+  if (typeof value !== 'string') throw new InvalidInputError(`${what} must be a string, got ${JSON.stringify(value)}`);
+  return value;
+};
+const int = (value: unknown, what: string): number => {
+  if (typeof value !== 'number' || !Number.isInteger(value)) throw new InvalidInputError(`${what} must be an integer, got ${JSON.stringify(value)}`);
+  return value;
+};
+
+/**
+ * Runs one of our Athena statements (recognised from its text) as its DuckDB counterpart over `deps`
+ * (a DuckDB PipelineDeps): what the local runtime does for the native Athena states, and what the offline
+ * AWS proof's Athena fake does for every query. Each statement keeps its Athena meaning: ClearClassified
+ * empties the batch's classification, MERGE writes the group's new rows to `deps.sources.mergeTarget`.
+ */
+export async function runAthenaTwin(deps: PipelineDeps, statement: RecognizedStatement): Promise<SqlRow[]> {
+  const p = statement.params;
+  const batchId = text(p[0], `${statement.name}: batch_id`);
+  switch (statement.name) {
+    case 'clear_classified':
+      await deps.objects.delete(Layout.classified(batchId));
+      return [];
+    case 'classify_batch':
+      await classifyBatch(deps, {
+        batchId,
+        horizonFrom: text(p[1], 'classify_batch: date_from'),
+        horizonTo: text(p[2], 'classify_batch: date_to'),
+        maxPartitionsPerMerge: int(p[4], 'classify_batch: max_partitions_per_merge'),
+        plannedAt: text(p[6], 'classify_batch: ingested_at'),
+      });
+      return [];
+    case 'merge_group':
+      await mergeGroup(deps, batchId, {
+        group: int(p[1], 'merge_group: group'),
+        type_min: text(p[2], 'merge_group: type_min'),
+        type_max: text(p[3], 'merge_group: type_max'),
+        date_min: text(p[4], 'merge_group: date_min'),
+        date_max: text(p[5], 'merge_group: date_max'),
+      });
+      return [];
+    case 'classified_counts':
+    case 'classified_groups':
+    case 'classified_conflicts':
+      return deps.sql.query(renderSql(deps.dialect, statement.name, { classified_source: deps.sources.classifiedSource(batchId) }), p);
+    case 'count_batch_rows':
+      return deps.sql.query(renderSql(deps.dialect, statement.name, { batch_rows_source: await deps.sources.batchRowsSource(batchId) }), p);
+    default:
+      throw new InvalidInputError(`no DuckDB counterpart for Athena statement ${statement.name}`);
+  }
+}
