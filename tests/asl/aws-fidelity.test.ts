@@ -49,7 +49,7 @@ describe('AWS fidelity of the definition (issue 6)', () => {
       } as never);
       const input = { batch_id: '0123456789abcdef0123456789abcdef', group: 1, batch: { batch_id: '0123456789abcdef0123456789abcdef' } };
       const run = async (execution: string) =>
-        ((await probe.run(input, { context: { Execution: { Name: execution } } } as never).result) as { token: string }).token;
+        ((await probe.run(input, { context: { Execution: { Name: execution } } }).result) as { token: string }).token;
       const first = await run('exec-1');
       const again = await run('exec-1');
       const other = await run('exec-2');
