@@ -71,6 +71,8 @@ export class EventLakeStack extends Stack {
       pipelineName: s.pipelineName,
       lookbackHours: String(s.lookbackHours),
       sliceMaxBytes: String(s.sliceMaxBytes),
+      maxBatchObjects: String(s.maxBatchObjects),
+      maxBatchBytes: String(s.maxBatchBytes),
       dedupHorizonDays: String(s.dedupHorizonDays),
     };
     const environment = Object.fromEntries(

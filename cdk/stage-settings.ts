@@ -30,6 +30,9 @@ export interface StageSettings {
   readonly lookbackHours: number;
   /** Raw bytes per slice (one Lambda invocation). */
   readonly sliceMaxBytes: number;
+  /** A batch takes at most this many raw objects and bytes; a backlog drains over successive schedules. */
+  readonly maxBatchObjects: number;
+  readonly maxBatchBytes: number;
   /** Cross-batch dedup window in days of event_date around the batch. */
   readonly dedupHorizonDays: number;
   /** Athena refuses queries that would scan more than this. */
@@ -46,6 +49,8 @@ const COMMON = {
   // recover from a long weekend without a backfill (the processed ledger skips what was already merged).
   lookbackHours: AWS_ENV_DEFAULTS.lookbackHours,
   sliceMaxBytes: AWS_ENV_DEFAULTS.sliceMaxBytes,
+  maxBatchObjects: AWS_ENV_DEFAULTS.maxBatchObjects,
+  maxBatchBytes: AWS_ENV_DEFAULTS.maxBatchBytes,
   dedupHorizonDays: AWS_ENV_DEFAULTS.dedupHorizonDays,
   athenaBytesScannedCutoffPerQuery: 100 * GIB,
 } as const;

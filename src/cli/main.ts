@@ -7,7 +7,7 @@ import { openLocalLake, type LocalLake } from '../runtime/local-lake';
 import { parseUtcDate } from '../time/utc';
 import { ExitCode, processIo, UsageError, type CliIo } from './io';
 import { formatRows, type OutputFormat } from './format';
-import { executeRun, reportRun } from './commands/run';
+import { reportRun, runUntilDrained } from './commands/run';
 import { queryCommand, queryLake } from './commands/query';
 import { lakeStatus } from './commands/status';
 import type { RunSummary } from '../pipeline/run-summary';
@@ -101,9 +101,9 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
         return ExitCode.ok;
       }
       case 'run':
-        return reportRun(io, await executeRun(lake, { mode: 'scheduled' }), values.json);
+        return (await runUntilDrained(io, lake, { mode: 'scheduled' }, values.json)).code;
       case 'backfill':
-        return reportRun(io, await executeRun(lake, { mode: 'backfill', ...backfillRange(values) }), values.json);
+        return (await runUntilDrained(io, lake, { mode: 'backfill', ...backfillRange(values) }, values.json)).code;
       case 'query': {
         const sql = rest.join(' ').trim();
         if (!sql) throw new UsageError('query needs SQL, e.g. eventlake query "SELECT count(*) FROM events"');
@@ -230,10 +230,9 @@ async function demo(lake: LocalLake, io: CliIo, values: Values, progress: (m: st
     await generate(lake.objects, options);
   }
   const started = Date.now();
-  const result = await executeRun(lake, { mode: 'scheduled' });
-  const code = reportRun(io, result, false);
-  if (code !== ExitCode.ok) return code;
-  const summary = result.output as unknown as RunSummary;
+  const { code, last } = await runUntilDrained(io, lake, { mode: 'scheduled' }, false);
+  if (code !== ExitCode.ok || last === undefined) return code;
+  const summary = last.output as unknown as RunSummary;
   const seconds = (Date.now() - started) / 1000;
   if (summary.lines_read > 0) progress(`${summary.lines_read} lines in ${seconds.toFixed(1)} s (${Math.round(summary.lines_read / seconds)} lines/s)`);
   for (const name of ['events_per_type_per_day', 'lessons_by_subscription']) {

@@ -54,7 +54,11 @@ export async function planBatch(deps: PipelineDeps, input: RunInput): Promise<Ba
   if (mode === 'scheduled' && checkpoint.pending) {
     const manifest = await readManifest(deps.objects, checkpoint.pending.manifestKey);
     deps.progress(`resuming uncommitted batch ${manifest.batch_id} (${manifest.objects.length} objects)`);
-    return toPlan(deps, manifest, checkpoint.pending.manifestKey, checkpoint.version, true);
+    const inBatch = new Set(manifest.objects.map((o) => o.key));
+    const listed = (await listScheduled(deps)).filter((o) => !inBatch.has(o.key));
+    const processed = await deps.state.filterProcessed(listed.map((o) => o.key));
+    const backlog = listed.filter((o) => !processed.has(o.key)).length;
+    return toPlan(deps, manifest, checkpoint.pending.manifestKey, checkpoint.version, true, backlog);
   }
 
   const listed = mode === 'scheduled' ? await listScheduled(deps) : await listBackfill(deps, input);

@@ -35,6 +35,8 @@ export function awsPipelineConfig(env: AwsEnv): PipelineConfig {
     pipelineName: env.pipelineName,
     lookbackHours: env.lookbackHours,
     sliceMaxBytes: env.sliceMaxBytes,
+    maxBatchObjects: env.maxBatchObjects,
+    maxBatchBytes: env.maxBatchBytes,
     dedupHorizonDays: env.dedupHorizonDays,
   };
 }

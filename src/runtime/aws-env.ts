@@ -14,6 +14,8 @@ export interface AwsEnv {
   readonly pipelineName: string;
   readonly lookbackHours: number;
   readonly sliceMaxBytes: number;
+  readonly maxBatchObjects: number;
+  readonly maxBatchBytes: number;
   readonly dedupHorizonDays: number;
 }
 
@@ -30,6 +32,8 @@ export const AWS_ENV_VARIABLES = {
   pipelineName: 'EVENTLAKE_PIPELINE_NAME',
   lookbackHours: 'EVENTLAKE_LOOKBACK_HOURS',
   sliceMaxBytes: 'EVENTLAKE_SLICE_MAX_BYTES',
+  maxBatchObjects: 'EVENTLAKE_MAX_BATCH_OBJECTS',
+  maxBatchBytes: 'EVENTLAKE_MAX_BATCH_BYTES',
   dedupHorizonDays: 'EVENTLAKE_DEDUP_HORIZON_DAYS',
 } as const satisfies Record<keyof AwsEnv, string>;
 
@@ -42,6 +46,8 @@ export const AWS_ENV_DEFAULTS = {
   pipelineName: DEFAULT_CONFIG.pipelineName,
   lookbackHours: 72,
   sliceMaxBytes: DEFAULT_CONFIG.sliceMaxBytes,
+  maxBatchObjects: DEFAULT_CONFIG.maxBatchObjects,
+  maxBatchBytes: DEFAULT_CONFIG.maxBatchBytes,
   dedupHorizonDays: DEFAULT_CONFIG.dedupHorizonDays,
 } as const;
 
@@ -123,6 +129,8 @@ export function readAwsEnv(env: Env = process.env): AwsEnv {
       integer(1024, 1024 * 1024 * 1024, 'bytes'),
       AWS_ENV_DEFAULTS.sliceMaxBytes,
     ),
+    maxBatchObjects: read('maxBatchObjects', integer(1, 1_000_000, 'objects'), AWS_ENV_DEFAULTS.maxBatchObjects),
+    maxBatchBytes: read('maxBatchBytes', integer(1024, 10 * 1024 ** 4, 'bytes'), AWS_ENV_DEFAULTS.maxBatchBytes),
     dedupHorizonDays: read('dedupHorizonDays', integer(0, 3660, 'days'), AWS_ENV_DEFAULTS.dedupHorizonDays),
   };
   if (problems.length > 0) throw new ConfigError(`eventlake AWS environment: ${problems.join('; ')}`);

@@ -35,6 +35,8 @@ describe('readAwsEnv', () => {
       pipelineName: 'microbatch',
       lookbackHours: 72,
       sliceMaxBytes: 8 * 1024 * 1024,
+      maxBatchObjects: 500,
+      maxBatchBytes: 2 * 1024 ** 3,
       dedupHorizonDays: 7,
     });
   });
@@ -45,6 +47,8 @@ describe('readAwsEnv', () => {
       EVENTLAKE_PIPELINE_NAME: 'hourly',
       EVENTLAKE_LOOKBACK_HOURS: '24',
       EVENTLAKE_SLICE_MAX_BYTES: '1048576',
+      EVENTLAKE_MAX_BATCH_OBJECTS: '50',
+      EVENTLAKE_MAX_BATCH_BYTES: '1073741824',
       EVENTLAKE_DEDUP_HORIZON_DAYS: '0',
     };
 
@@ -52,6 +56,8 @@ describe('readAwsEnv', () => {
       pipelineName: 'hourly',
       lookbackHours: 24,
       sliceMaxBytes: 1048576,
+      maxBatchObjects: 50,
+      maxBatchBytes: 1073741824,
       dedupHorizonDays: 0,
     });
   });
@@ -97,6 +103,8 @@ describe('readAwsEnv', () => {
         'EVENTLAKE_PIPELINE_NAME',
         'EVENTLAKE_LOOKBACK_HOURS',
         'EVENTLAKE_SLICE_MAX_BYTES',
+        'EVENTLAKE_MAX_BATCH_OBJECTS',
+        'EVENTLAKE_MAX_BATCH_BYTES',
         'EVENTLAKE_DEDUP_HORIZON_DAYS',
       ].sort(),
     );

@@ -10,6 +10,8 @@ export interface RunRequest {
   readonly mode: 'scheduled' | 'backfill';
   readonly from?: string;
   readonly to?: string;
+  /** Backfill: continue the range after this raw key. */
+  readonly after?: string;
   /** Worker threads for the slice states (default: one per core). */
   readonly workers?: number;
 }
@@ -25,8 +27,26 @@ export async function executeRun(lake: LocalLake, request: RunRequest): Promise<
   const input: Record<string, unknown> = { mode: request.mode };
   if (request.from !== undefined) input.from = request.from;
   if (request.to !== undefined) input.to = request.to;
+  if (request.after !== undefined) input.after = request.after;
   const workers = request.workers ?? availableParallelism();
   return new LocalOrchestrator(lake, { workers }).execute({ name: executionName(lake, request.mode), input });
+}
+
+/**
+ * Runs executions until the backlog is drained: each execution commits one capped batch (exactly once),
+ * the next plans the rest (a backfill continues after the last key of the previous batch). Prints each
+ * batch's summary (one JSON line per batch with --json); stops at the first run that is not committed.
+ */
+export async function runUntilDrained(io: CliIo, lake: LocalLake, request: RunRequest, json: boolean): Promise<{ code: number; last?: ExecutionResult }> {
+  let next: RunRequest = request;
+  for (;;) {
+    const result = await executeRun(lake, next);
+    const code = reportRun(io, result, json);
+    const summary = result.output as Partial<RunSummary> | undefined;
+    if (code !== ExitCode.ok || summary?.status !== 'committed' || !summary.backlog_objects) return { code, last: result };
+    lake.progress(`${summary.backlog_objects} raw objects left: next batch`);
+    next = summary.next_after ? { ...request, after: summary.next_after } : request;
+  }
 }
 
 /** Prints the summary (stdout) and returns the exit code: 0 committed or nothing to do, 3 skipped, 1 failed. */
@@ -63,5 +83,6 @@ export function humanSummary(s: RunSummary): string {
     `  quarantined          ${s.quarantined}${reasons ? `  (${reasons})` : ''}`,
     `  blank lines          ${s.blank_lines}`,
     `  lessons enriched     ${s.enriched}  (no account ${s.no_account}, no subscription ${s.no_subscription})`,
+    ...(s.backlog_objects > 0 ? [`  left for next batch  ${s.backlog_objects} raw objects (batch cap)`] : []),
   ].join('\n');
 }
