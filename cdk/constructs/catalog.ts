@@ -79,17 +79,17 @@ export class Catalog extends Construct {
 
     const s3 = (bucket: IBucket, prefix: string): string => `s3://${bucket.bucketName}/${prefix}`;
 
+    // Curated, deduplicated, enriched events (one row per event_uuid).
     this.eventsTable = this.icebergTable('EventsTable', {
       name: ATHENA_TABLES.events,
-      description: 'Curated, deduplicated, enriched events (one row per event_uuid)',
       location: s3(props.curatedBucket, LakePrefixes.curatedEvents),
       columns: EVENTS_COLUMNS,
       partitionColumns: ['event_type', 'event_date'],
       removalPolicy,
     });
+    // Staged rows of a batch with their dedup class and merge group (rewritten per batch).
     this.classifiedTable = this.icebergTable('ClassifiedTable', {
       name: ATHENA_TABLES.classified,
-      description: 'Staged rows of a batch with their dedup class and merge group (rewritten per batch)',
       location: s3(props.stagingBucket, LakePrefixes.classified),
       columns: CLASSIFIED_COLUMNS,
       partitionColumns: ['batch_id'],
@@ -166,11 +166,31 @@ export class Catalog extends Construct {
     ];
   }
 
+  /**
+   * An Iceberg v2 Parquet table in the form AWS documents for creating (and later updating) Iceberg
+   * tables with CloudFormation: the table `Name` at the top level and the whole table (location, schema,
+   * partition spec, properties) in `OpenTableFormatInput.IcebergInput.IcebergTableInput`, with no
+   * `TableInput`. A `TableInput` beside `OpenTableFormatInput` (this construct's earlier form) creates
+   * the table, but the next stack update sends that `TableInput` to Glue UpdateTable, which replaces the
+   * table input wholesale and drops the `table_type=ICEBERG` / `metadata_location` parameters Glue set at
+   * creation: Athena then fails with HIVE_UNSUPPORTED_FORMAT.
+   * - AWS Big Data Blog, "Create and update Apache Iceberg tables with partitions in the AWS Glue Data
+   *   Catalog using the AWS SDK and AWS CloudFormation" (the CloudFormation template: Name +
+   *   OpenTableFormatInput.IcebergInput{MetadataOperation, Version, IcebergTableInput}):
+   *   https://aws.amazon.com/blogs/big-data/create-and-update-apache-iceberg-tables-with-partitions-in-the-aws-glue-data-catalog-using-the-aws-sdk-and-aws-cloudformation/
+   * - AWS::Glue::Table (Name; TableInput not required): https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-table.html
+   * - IcebergInput (MetadataOperation can only be CREATE; Version defaults to 2): https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-table-iceberginput.html
+   * - IcebergTableInput (Location, Schema, PartitionSpec, WriteOrder, Properties): https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-table-icebergtableinput.html
+   * - Glue CreateIcebergTableInput (what it maps to): https://docs.aws.amazon.com/glue/latest/webapi/API_CreateIcebergTableInput.html
+   * - Reports of the update stripping table_type with TableInput + OpenTableFormatInput:
+   *   https://github.com/aws-cloudformation/cloudformation-coverage-roadmap/issues/1919,
+   *   https://github.com/aws-cloudformation/cloudformation-coverage-roadmap/issues/2495
+   * Iceberg field ids are positions in the column list (stable as long as columns are only appended).
+   */
   private icebergTable(
     id: string,
     spec: {
       name: string;
-      description: string;
       location: string;
       columns: readonly ColumnSpec[];
       partitionColumns: readonly string[];
@@ -192,12 +212,7 @@ export class Catalog extends Construct {
     const table = new CfnTable(this, id, {
       catalogId: Aws.ACCOUNT_ID,
       databaseName: this.databaseName,
-      tableInput: {
-        name: spec.name,
-        description: spec.description,
-        tableType: 'EXTERNAL_TABLE',
-        storageDescriptor: { location: spec.location },
-      },
+      name: spec.name,
       openTableFormatInput: {
         icebergInput: {
           metadataOperation: 'CREATE',
@@ -273,8 +288,9 @@ export class Catalog extends Construct {
   }
 }
 
+/** The table's name: `Name` (Iceberg tables) or `TableInput.Name` (external tables). */
 function tableName(table: CfnTable): string {
-  const input = table.tableInput as CfnTable.TableInputProperty;
-  if (typeof input.name !== 'string') throw new Error(`${table.node.path}: table name must be a literal`);
-  return input.name;
+  const name = table.name ?? (table.tableInput as CfnTable.TableInputProperty | undefined)?.name;
+  if (typeof name !== 'string') throw new Error(`${table.node.path}: table name must be a literal`);
+  return name;
 }

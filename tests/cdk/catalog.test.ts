@@ -22,17 +22,43 @@ beforeAll(() => {
 
 type TableJson = {
   Properties: {
-    TableInput: { Name: string } & Record<string, unknown>;
+    Name?: string;
+    TableInput?: { Name: string } & Record<string, unknown>;
     OpenTableFormatInput?: Record<string, unknown>;
   };
 };
 
+/** A Glue table's name: `Name` (Iceberg tables) or `TableInput.Name` (external tables). */
+function nameOf(t: TableJson): string | undefined {
+  return t.Properties.Name ?? t.Properties.TableInput?.Name;
+}
+
+function tables(): TableJson[] {
+  return Object.values(dev.template.findResources('AWS::Glue::Table') as Record<string, TableJson>);
+}
+
 function table(name: string): TableJson['Properties'] {
-  const found = Object.values(
-    dev.template.findResources('AWS::Glue::Table') as Record<string, TableJson>,
-  ).find((t) => t.Properties.TableInput.Name === name);
+  const found = tables().find((t) => nameOf(t) === name);
   if (found === undefined) throw new Error(`no Glue table ${name}`);
   return found.Properties;
+}
+
+/**
+ * The Iceberg table form AWS documents for CloudFormation (cdk/constructs/catalog.ts icebergTable):
+ * `Name` + OpenTableFormatInput.IcebergInput.IcebergTableInput and no TableInput, which a later stack
+ * update would send to Glue UpdateTable, dropping table_type=ICEBERG. Returns why `t` is not in it.
+ */
+function icebergFormProblems(t: TableJson['Properties']): string[] {
+  const iceberg = (t.OpenTableFormatInput as { IcebergInput?: Record<string, unknown> } | undefined)
+    ?.IcebergInput;
+  const input = iceberg?.IcebergTableInput as Record<string, unknown> | undefined;
+  return [
+    ...(t.TableInput !== undefined ? ['has a TableInput'] : []),
+    ...(typeof t.Name !== 'string' ? ['has no top-level Name'] : []),
+    ...(iceberg?.MetadataOperation !== 'CREATE' ? ['IcebergInput.MetadataOperation is not CREATE'] : []),
+    ...(input?.Location === undefined ? ['IcebergTableInput has no Location'] : []),
+    ...(input?.Schema === undefined ? ['IcebergTableInput has no Schema'] : []),
+  ];
 }
 
 function icebergInput(name: string): {
@@ -58,10 +84,36 @@ describe('Catalog', () => {
   });
 
   test('the Glue tables are exactly ATHENA_TABLES', () => {
-    const names = Object.values(
-      dev.template.findResources('AWS::Glue::Table') as Record<string, TableJson>,
-    ).map((t) => t.Properties.TableInput.Name);
+    const names = tables().map(nameOf);
     expect(names.sort()).toEqual(Object.values(ATHENA_TABLES).sort());
+  });
+
+  test.each([ATHENA_TABLES.events, ATHENA_TABLES.classified])(
+    '%s is declared in the Iceberg form that survives stack updates (Name + IcebergTableInput, no TableInput)',
+    (name) => {
+      expect(icebergFormProblems(table(name))).toEqual([]);
+    },
+  );
+
+  test('the Iceberg form check rejects the old TableInput + OpenTableFormatInput form', () => {
+    const current = table(ATHENA_TABLES.events);
+    const { Name, ...rest } = current;
+    const oldForm = {
+      ...rest,
+      TableInput: {
+        Name: Name ?? ATHENA_TABLES.events,
+        TableType: 'EXTERNAL_TABLE',
+        StorageDescriptor: { Location: 's3://bucket/curated/events/' },
+      },
+    };
+    expect(icebergFormProblems(oldForm)).toEqual(['has a TableInput', 'has no top-level Name']);
+  });
+
+  test('only the external NDJSON tables have a TableInput', () => {
+    const withTableInput = tables()
+      .filter((t) => t.Properties.TableInput !== undefined)
+      .map(nameOf);
+    expect(withTableInput.sort()).toEqual([ATHENA_TABLES.quarantine, ATHENA_TABLES.staged].sort());
   });
 
   test('events is an Iceberg v2 Parquet table partitioned by event_type and event_date', () => {
