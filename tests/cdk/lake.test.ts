@@ -117,7 +117,7 @@ describe('Lake', () => {
 
   test('the classified Iceberg table lives outside the expiring staging/ prefix', () => {
     dev.template.hasResourceProperties('AWS::Glue::Table', {
-      TableInput: { Name: 'classified' },
+      Name: 'classified',
       OpenTableFormatInput: {
         IcebergInput: {
           IcebergTableInput: {
