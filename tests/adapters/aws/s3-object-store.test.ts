@@ -1,3 +1,6 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import {
   CopyObjectCommand,
@@ -13,7 +16,8 @@ import { S3ObjectStore } from '../../../src/adapters/aws/s3-object-store';
 import { ErrorNames } from '../../../src/errors';
 import type { ObjectInfo } from '../../../src/ports/object-store';
 import { objectStoreContract } from '../../ports/object-store.contract';
-import { fakeS3, noSuchKey, notFound, s3Error, sdkBody } from './s3-fake';
+import { S3Fake } from '../../../verify/fakes/s3-fake';
+import { bindS3Fake, fakeS3, noSuchKey, notFound, s3Error, sdkBody } from './s3-fake';
 
 // Pages of 3 keys, so the contract's listings cross ListObjectsV2 pages.
 objectStoreContract('S3ObjectStore (in-memory S3 fake)', () => {
@@ -23,6 +27,21 @@ objectStoreContract('S3ObjectStore (in-memory S3 fake)', () => {
     store: new S3ObjectStore({ client, bucket: 'lake-bucket' }),
     cleanup: () => Promise.resolve(fake.mock.restore()),
   });
+});
+
+// The same fake with its folder backend (objects as files, as the offline proof's DuckDB reads them).
+objectStoreContract('S3ObjectStore (S3 fake, folder backend)', async () => {
+  const root = await mkdtemp(join(tmpdir(), 's3-fake-'));
+  const s3 = new S3Fake({ buckets: ['lake-bucket'], root, maxKeysPerPage: 3 });
+  const client = new S3Client({ region: 'eu-west-1' });
+  const mock = bindS3Fake(client, s3);
+  return {
+    store: new S3ObjectStore({ client, bucket: 'lake-bucket', keyPrefix: 'lake/' }),
+    cleanup: async () => {
+      mock.restore();
+      await rm(root, { recursive: true, force: true });
+    },
+  };
 });
 
 const BUCKET = 'raw-bucket';
