@@ -1,5 +1,17 @@
 import { InvalidInputError } from '../errors';
-import type { CheckpointWrite, LeaseRequest, PendingBatch } from '../ports/state-store';
+import {
+  FOLDED_BASE_UUID,
+  type CheckpointWrite,
+  type LeaseRequest,
+  type PendingBatch,
+  type VersionWrite,
+} from '../ports/state-store';
+import {
+  MAX_EVENT_UUID_BYTES,
+  MAX_FIELD_NAME_BYTES,
+  MAX_FIELDS_PER_VERSION,
+  utf8Bytes,
+} from './version-fold';
 
 /** Argument checks every StateStore adapter applies before touching its store, with the same messages. */
 
@@ -49,5 +61,50 @@ export function checkCheckpointWrite(write: CheckpointWrite): void {
   }
   if (write.processedKeys?.some((key) => typeof key !== 'string' || key.length === 0)) {
     throw new InvalidInputError('putCheckpoint: processedKeys must be non-empty strings');
+  }
+}
+
+/**
+ * A version write both stores accept. Field names and the uuid's length are the caller's (the pipeline's
+ * constants and validated event uuids), so limits on them are programming errors; field values come from
+ * events and are cut, not refused (src/adapters/version-fold.ts).
+ */
+export function checkVersionWrite(write: VersionWrite, index: number): void {
+  const where = `putVersions: writes[${index}]`;
+  if (typeof write.entity !== 'string' || write.entity.length === 0) {
+    throw new InvalidInputError(`${where}.entity must be a non-empty string`);
+  }
+  const { eventUuid, createdAt, fields } = write.version;
+  if (typeof eventUuid !== 'string' || eventUuid.length === 0) {
+    throw new InvalidInputError(`${where}.version.eventUuid must be a non-empty string`);
+  }
+  if (eventUuid === FOLDED_BASE_UUID) {
+    throw new InvalidInputError(
+      `${where}.version.eventUuid ${FOLDED_BASE_UUID} is reserved for folded history`,
+    );
+  }
+  if (utf8Bytes(eventUuid) > MAX_EVENT_UUID_BYTES) {
+    throw new InvalidInputError(`${where}.version.eventUuid is longer than ${MAX_EVENT_UUID_BYTES} bytes`);
+  }
+  if (!isFiniteNumber(createdAt)) {
+    throw new InvalidInputError(`${where}.version.createdAt must be a finite number`);
+  }
+  if (
+    typeof fields !== 'object' ||
+    fields === null ||
+    Array.isArray(fields) ||
+    Object.values(fields as Record<string, unknown>).some((value) => typeof value !== 'string')
+  ) {
+    throw new InvalidInputError(`${where}.version.fields must be an object of strings`);
+  }
+  const names = Object.keys(fields);
+  if (names.length > MAX_FIELDS_PER_VERSION) {
+    throw new InvalidInputError(`${where}.version.fields has more than ${MAX_FIELDS_PER_VERSION} fields`);
+  }
+  const badName = names.find((name) => name.length === 0 || utf8Bytes(name) > MAX_FIELD_NAME_BYTES);
+  if (badName !== undefined) {
+    throw new InvalidInputError(
+      `${where}.version.fields: a field name must be 1 to ${MAX_FIELD_NAME_BYTES} bytes, got ${JSON.stringify(badName.slice(0, 80))}`,
+    );
   }
 }

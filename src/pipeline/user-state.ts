@@ -32,6 +32,11 @@ function versionOf(event: ValidEvent, names: readonly string[]): StateVersion {
 /**
  * Point-in-time view of one entity: the fold of every version with createdAt <= t, in event-time order
  * (ties broken by event uuid so the answer never depends on arrival order).
+ *
+ * The stores fold history older than their horizon into one base version (src/ports/state-store.ts,
+ * "Bounded history"), always older than every other version. Its state holds from its `foldedSince` (the
+ * oldest folded version's time) on: exact from its createdAt, the base state before that, nothing before
+ * `foldedSince`.
  */
 export class EntityTimeline {
   private readonly times: number[];
@@ -41,7 +46,10 @@ export class EntityTimeline {
     const sorted = [...versions].sort((a, b) =>
       a.createdAt !== b.createdAt ? a.createdAt - b.createdAt : a.eventUuid < b.eventUuid ? -1 : 1,
     );
-    this.times = sorted.map((v) => v.createdAt);
+    // Only the first version may start earlier than its createdAt: the times stay sorted.
+    this.times = sorted.map((v, i) =>
+      i === 0 && v.foldedSince !== undefined && v.foldedSince < v.createdAt ? v.foldedSince : v.createdAt,
+    );
     let state: Record<string, string> = {};
     this.states = sorted.map((v) => (state = { ...state, ...v.fields }));
   }

@@ -12,7 +12,19 @@ export interface StateVersion {
   /** Event time, Unix seconds (may carry a fraction). */
   readonly createdAt: number;
   readonly fields: Readonly<Record<string, string>>;
+  /**
+   * Only on the folded base (`eventUuid` = `FOLDED_BASE_UUID`): the createdAt of the oldest version folded
+   * into it. The base's `fields` are the entity's state as of its `createdAt` (the newest folded version);
+   * a reader applies them from `foldedSince` on (see "Bounded history" below).
+   */
+  readonly foldedSince?: number;
 }
+
+/**
+ * The eventUuid of an entity's folded base version. Not a UUID (it has a `~`), so no event's uuid can be it;
+ * the stores refuse writes that use it.
+ */
+export const FOLDED_BASE_UUID = '~folded-base';
 
 export interface VersionWrite {
   readonly entity: EntityKey;
@@ -60,13 +72,32 @@ export interface CheckpointWrite {
   readonly processedKeys?: readonly string[];
 }
 
+/**
+ * Bounded history (one rule for every store: src/adapters/version-fold.ts; why: docs/aws-adapters.md,
+ * "User-state items stay bounded"). An entity's state must fit one DynamoDB item (400 KB), so each write
+ * ends with a fold:
+ * - versions older than the entity's newest version by more than the horizon (default 7 days, the
+ *   pipeline's `dedupHorizonDays`) are folded into ONE base version (`FOLDED_BASE_UUID`): its fields are the
+ *   event-time fold of everything folded, its createdAt the newest folded version's, its `foldedSince` the
+ *   oldest's;
+ * - beyond 2,000 kept versions, or 300 KB (DynamoDB's item-size count), the oldest are folded too;
+ * - a field value is stored cut to its first 1 KiB of UTF-8 (at a character boundary).
+ * Folding always takes whole runs of equal createdAt, so every kept version is newer than the base.
+ * A lesson at or after the base's createdAt gets the exact point-in-time answer; one between `foldedSince`
+ * and the base's createdAt gets the base state; one before `foldedSince` none.
+ */
 export interface StateStore {
   /**
    * Adds versions; put-if-absent by (entity, eventUuid): writing the same event twice changes nothing,
-   * and a later event with the same uuid never overwrites the first (first wins, as in the curated table).
+   * and a later event with the same uuid never overwrites the first (first wins, as in the curated table),
+   * as long as the first is not folded. A version whose createdAt is at or before the entity's base is
+   * dropped: it is folded history already, or too old to change it. Then the entity is folded (above).
    */
   putVersions(writes: readonly VersionWrite[]): Promise<void>;
-  /** Every version of each entity asked for (missing entities are absent from the map), any order. */
+  /**
+   * Every version of each entity asked for, its folded base included (missing entities are absent from the
+   * map), any order.
+   */
   getVersions(entities: readonly EntityKey[]): Promise<Map<EntityKey, StateVersion[]>>;
 
   /**

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { FileStateStore } from '../../src/adapters/local/file-state-store';
 import { ErrorNames } from '../../src/errors';
-import type { StateVersion } from '../../src/ports/state-store';
+import { FOLDED_BASE_UUID, type StateVersion } from '../../src/ports/state-store';
 import { stateStoreContract } from './state-store.contract';
 
 async function makeTempDir(): Promise<string> {
@@ -69,6 +69,68 @@ describe('FileStateStore', () => {
         v('e1', 'FR'),
       ]);
       expect((await fs.readFile(path.join(dir, 'versions.ndjson'), 'utf8')).split('\n')).toHaveLength(2);
+    });
+
+    it('rebuilds the folded state from the log: the kept versions and the base, not the folded ones', async () => {
+      const day = 86_400;
+      const first = await FileStateStore.open(dir);
+      for (let batch = 0; batch < 30; batch += 1) {
+        await first.putVersions(
+          Array.from({ length: 100 }, (_, i) => ({
+            entity: account,
+            version: {
+              eventUuid: `e${batch * 100 + i}`,
+              createdAt: 1_700_000_000 + (batch * 100 + i) * (day / 50),
+              fields: { country: `C${i % 7}`, ...(i === 0 ? { plan: `P${batch}` } : {}) },
+            },
+          })),
+        );
+      }
+      const before = (await first.getVersions([account])).get(account) ?? [];
+      expect(before.find((version) => version.eventUuid === FOLDED_BASE_UUID)).toMatchObject({
+        foldedSince: 1_700_000_000,
+      });
+
+      const reopened = await FileStateStore.open(dir);
+
+      const byUuid = (versions: readonly StateVersion[] = []) =>
+        [...versions].sort((a, b) => a.eventUuid.localeCompare(b.eventUuid));
+      expect(byUuid((await reopened.getVersions([account])).get(account))).toEqual(byUuid(before));
+      const lines = (await fs.readFile(path.join(dir, 'versions.ndjson'), 'utf8'))
+        .split('\n')
+        .filter(Boolean);
+      expect(lines.some((line) => line.includes(FOLDED_BASE_UUID))).toBe(true);
+    });
+
+    it('folds a log written before folding existed at the next write to the entity, and replays that', async () => {
+      const day = 86_400;
+      const legacy = Array.from({ length: 50 }, (_, i) => ({
+        entity: account,
+        eventUuid: `e${i}`,
+        createdAt: 1_700_000_000 + i * day,
+        fields: { country: `C${i}` },
+      }));
+      await fs.writeFile(
+        path.join(dir, 'versions.ndjson'),
+        legacy.map((line) => `${JSON.stringify(line)}\n`).join(''),
+      );
+      const store = await FileStateStore.open(dir);
+      expect((await store.getVersions([account])).get(account)).toHaveLength(50);
+
+      await store.putVersions([
+        {
+          entity: account,
+          version: { eventUuid: 'e-new', createdAt: 1_700_000_000 + 49 * day + 1, fields: {} },
+        },
+      ]);
+
+      const folded = (await store.getVersions([account])).get(account) ?? [];
+      expect(folded.map((version) => version.eventUuid).sort()).toEqual(
+        [FOLDED_BASE_UUID, 'e43', 'e44', 'e45', 'e46', 'e47', 'e48', 'e49', 'e-new'].sort(),
+      );
+      const replayed = (await (await FileStateStore.open(dir)).getVersions([account])).get(account) ?? [];
+      expect(new Set(replayed)).toEqual(new Set(folded));
+      expect(replayed).toHaveLength(folded.length);
     });
 
     it('keeps the checkpoint and the ledger', async () => {

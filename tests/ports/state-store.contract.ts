@@ -1,10 +1,16 @@
+import { versionValue } from '../../src/adapters/aws/dynamodb-items';
+import { MAX_KEPT_VERSIONS, VERSIONS_BUDGET_BYTES, versionsMapBytes } from '../../src/adapters/version-fold';
 import { ErrorNames } from '../../src/errors';
+import { EntityTimeline } from '../../src/pipeline/user-state';
 import type { StateStore, StateVersion, VersionWrite } from '../../src/ports/state-store';
+import { awsItemBytes, MAX_ITEM_BYTES } from '../adapters/aws/dynalite-fixture';
 
 /** A fresh, empty store for one test, and how to throw it away. */
 export interface StateStoreFixture {
   readonly store: StateStore;
   cleanup(): Promise<void>;
+  /** Size of the largest user-state item as the backing store counts it (DynamoDB's item size); DynamoDB only. */
+  storedItemBytes?(): Promise<number>;
 }
 
 const T0 = Date.parse('2024-04-07T17:00:00Z');
@@ -20,6 +26,45 @@ function write(entity: string, v: StateVersion): VersionWrite {
 
 function byUuid(versions: readonly StateVersion[] | undefined): StateVersion[] {
   return [...(versions ?? [])].sort((a, b) => a.eventUuid.localeCompare(b.eventUuid));
+}
+
+const DAY = 86_400;
+/** The stores' default horizon: src/pipeline/config.ts `dedupHorizonDays`. */
+const HORIZON = 7 * DAY;
+/** What the stores keep of one field value (UTF-8 bytes). */
+const MAX_FIELD_BYTES = 1024;
+
+/** A realistic event uuid (36 characters), distinct per `i`. */
+function uuid(i: number): string {
+  return `9f1c0a52-2b4e-4a8e-9a57-${String(i).padStart(12, '0')}`;
+}
+
+/**
+ * Size of the DynamoDB item an entity's versions make (the user-state table's layout, counted as DynamoDB
+ * counts item size): the bound every store keeps, so both hold the same, DynamoDB-sized state.
+ */
+function itemBytesOf(entity: string, versions: readonly StateVersion[]): number {
+  return awsItemBytes({
+    entity: { S: entity },
+    rev: { N: '1000000' },
+    versions: { M: Object.fromEntries(versions.map((v) => [v.eventUuid, versionValue(v)])) },
+  });
+}
+
+/** The first `MAX_FIELD_BYTES` UTF-8 bytes of `text`, cut at a character boundary. */
+function cut(text: string): string {
+  let out = '';
+  let bytes = 0;
+  for (const char of text) {
+    bytes += Buffer.byteLength(char, 'utf8');
+    if (bytes > MAX_FIELD_BYTES) break;
+    out += char;
+  }
+  return out;
+}
+
+async function putInBatches(store: StateStore, writes: readonly VersionWrite[], size: number): Promise<void> {
+  for (let i = 0; i < writes.length; i += size) await store.putVersions(writes.slice(i, i + size));
 }
 
 /**
@@ -162,6 +207,156 @@ export function stateStoreContract(name: string, makeStore: () => Promise<StateS
           'e507',
           'e7',
         ]);
+      });
+    });
+
+    describe("bounded history (a user-state item stays under DynamoDB's 400 KB)", () => {
+      const account = 'account#9f1c0a52-2b4e-4a8e-9a57-0d6d5c1f2a01';
+      const start = 1_700_000_000;
+
+      /** Under DynamoDB's 400 KB as stored (DynamoDB) and as the same state would be (both), and in budget. */
+      async function expectBounded(entity: string, versions: readonly StateVersion[]): Promise<void> {
+        expect(itemBytesOf(entity, versions)).toBeLessThan(MAX_ITEM_BYTES);
+        expect(versionsMapBytes(versions)).toBeLessThanOrEqual(VERSIONS_BUDGET_BYTES);
+        expect(versions.length).toBeLessThanOrEqual(MAX_KEPT_VERSIONS + 1);
+        if (fixture.storedItemBytes !== undefined) {
+          expect(await fixture.storedItemBytes()).toBeLessThan(MAX_ITEM_BYTES);
+        }
+      }
+
+      it('keeps 10,000 versions over 60 days under the item limit, exact for lessons within the horizon', async () => {
+        // Every version sets the country; every 7th also the plan, so a fold must keep partial updates.
+        const all = Array.from({ length: 10_000 }, (_, i) =>
+          version(uuid(i), start + (i * 60 * DAY) / 10_000 + 0.25, {
+            country: `C${i % 97}`,
+            ...(i % 7 === 0 ? { plan: `P${i}` } : {}),
+          }),
+        );
+        // In event-time order, 200 per call, shuffled within a call.
+        const writes = all.map((v) => write(account, v));
+        for (let i = 0; i < writes.length; i += 200) {
+          const batch = writes.slice(i, i + 200);
+          await store.putVersions([...batch.slice(100), ...batch.slice(0, 100)]);
+        }
+
+        const stored = (await store.getVersions([account])).get(account) ?? [];
+
+        await expectBounded(account, stored);
+        expect(stored.length).toBeLessThan(all.length);
+        const exact = new EntityTimeline(all);
+        const timeline = new EntityTimeline(stored);
+        const newest = all[all.length - 1]?.createdAt ?? 0;
+        const lessons = all
+          .filter((v) => v.createdAt >= newest - HORIZON)
+          .flatMap((v) => [v.createdAt, v.createdAt - 0.1]);
+        lessons.push(newest - HORIZON, newest + DAY);
+        expect(lessons.length).toBeGreaterThan(2000);
+        expect(lessons.map((t) => timeline.asOf(t))).toEqual(lessons.map((t) => exact.asOf(t)));
+      });
+
+      it('cuts a 200 KB field value to 1 KiB at a character boundary, and such values keep the bound', async () => {
+        const huge = '\u20ac'.repeat(70_000); // 210,000 UTF-8 bytes
+        const writes = Array.from({ length: 1000 }, (_, i) =>
+          write(account, version(uuid(i), start + i * 60, { country: `${i}:${huge}` })),
+        );
+
+        await putInBatches(store, writes, 100);
+
+        const stored = (await store.getVersions([account])).get(account) ?? [];
+        await expectBounded(account, stored);
+        for (const v of stored) {
+          for (const value of Object.values(v.fields)) {
+            expect(Buffer.byteLength(value, 'utf8')).toBeLessThanOrEqual(MAX_FIELD_BYTES);
+          }
+        }
+        // The newest version is kept, its value cut as late as a whole character allows.
+        const newest = new EntityTimeline(stored).asOf(start + 999 * 60);
+        expect(newest).toEqual({ country: cut(`999:${huge}`) });
+        expect(Buffer.byteLength(newest?.country ?? '', 'utf8')).toBeGreaterThan(MAX_FIELD_BYTES - 3);
+      });
+
+      it('keeps first-wins within the horizon once older versions were folded', async () => {
+        const all = Array.from({ length: 3000 }, (_, i) =>
+          version(uuid(i), start + i * ((60 * DAY) / 3000), { country: `C${i}` }),
+        );
+        await putInBatches(
+          store,
+          all.map((v) => write(account, v)),
+          500,
+        );
+        const before = (await store.getVersions([account])).get(account) ?? [];
+
+        // Rewrites of kept versions with other content, and re-sent folded events.
+        await store.putVersions([
+          write(account, version(uuid(2999), start + 61 * DAY, { country: 'XX' })),
+          write(account, version(uuid(2990), start + 60 * DAY, { country: 'YY' })),
+          write(account, all[0] as StateVersion),
+          write(account, all[1500] as StateVersion),
+        ]);
+
+        const after = (await store.getVersions([account])).get(account) ?? [];
+        expect(byUuid(after)).toEqual(byUuid(before));
+        const kept = new Set(after.map((v) => v.eventUuid));
+        expect(kept.has(uuid(2999))).toBe(true);
+        expect(kept.has(uuid(0))).toBe(false);
+        expect(kept.has(uuid(1500))).toBe(false);
+        await expectBounded(account, after);
+      });
+
+      it('folds history past the horizon into one base: later lessons exact, older ones see the base state', async () => {
+        await store.putVersions([
+          write(account, version(uuid(1), start, { country: 'FR', plan: 'free' })),
+          write(account, version(uuid(2), start + DAY, { country: 'DE' })),
+          write(account, version(uuid(3), start + 20 * DAY, { country: 'ES' })),
+        ]);
+        // Older than the base: folded history is not rewritten.
+        await store.putVersions([
+          write(account, version(uuid(4), start + DAY / 2, { country: 'IT', city: 'Rome' })),
+        ]);
+
+        const stored = (await store.getVersions([account])).get(account) ?? [];
+        expect(stored).toHaveLength(2);
+        expect(stored.map((v) => v.eventUuid)).not.toContain(uuid(4));
+        const timeline = new EntityTimeline(stored);
+        expect(timeline.asOf(start + 20 * DAY)).toEqual({ country: 'ES', plan: 'free' });
+        expect(timeline.asOf(start + 19 * DAY)).toEqual({ country: 'DE', plan: 'free' });
+        expect(timeline.asOf(start + DAY)).toEqual({ country: 'DE', plan: 'free' });
+        // Between the first and the last folded version: the base state (exactly: FR).
+        expect(timeline.asOf(start + DAY / 2)).toEqual({ country: 'DE', plan: 'free' });
+        // Before anything folded: no state, as before.
+        expect(timeline.asOf(start - 1)).toBeUndefined();
+      });
+
+      it('loses no version when several writers add to one entity at once', async () => {
+        const writers = Array.from({ length: 6 }, (_, w) =>
+          Array.from({ length: 40 }, (_, i) =>
+            write(account, version(uuid(w * 100 + i), start + w * 100 + i, { country: `W${w}` })),
+          ).concat([write(account, version('shared', start, { country: `W${w}` }))]),
+        );
+
+        await Promise.all(writers.map((writes) => store.putVersions(writes)));
+
+        const stored = (await store.getVersions([account])).get(account) ?? [];
+        expect(stored).toHaveLength(6 * 40 + 1);
+        expect(writers.map((writes) => writes.at(-1)?.version)).toContainEqual(
+          stored.find((v) => v.eventUuid === 'shared'),
+        );
+      });
+
+      it('stores an entity whose key is longer than a DynamoDB partition key may be (2048 bytes)', async () => {
+        const long = `subscription#9f1c0a52-2b4e-4a8e-9a57-0d6d5c1f2a01#${'x'.repeat(3000)}`;
+        const other = `${long}y`;
+        const v = version(uuid(1), start, { subscription_type: 'monthly' });
+        const w = version(uuid(2), start, { subscription_type: 'yearly' });
+
+        await store.putVersions([write(long, v), write(other, w)]);
+
+        expect(await store.getVersions([long, other, `${long}z`])).toEqual(
+          new Map([
+            [long, [v]],
+            [other, [w]],
+          ]),
+        );
       });
     });
 
@@ -481,6 +676,25 @@ export function stateStoreContract(name: string, makeStore: () => Promise<StateS
             'raw/2024/04/07/17/a.gz.1',
           ]),
         ).toEqual(new Set());
+      });
+
+      it.each([99, 100, 1000, 5000])('commits %i processed keys with the checkpoint', async (count) => {
+        const many = Array.from(
+          { length: count },
+          (_, i) =>
+            `raw/2024/04/07/${String(i % 24).padStart(2, '0')}/firehose-1-2024-04-07-${'0'.repeat(120)}-${i}.gz`,
+        );
+
+        const written = await store.putCheckpoint({
+          name: cp,
+          expectedVersion: 0,
+          lastBatchId: 'b1',
+          processedKeys: many,
+        });
+
+        expect(written).toEqual({ version: 1, lastBatchId: 'b1' });
+        expect(await store.getCheckpoint(cp)).toEqual({ version: 1, lastBatchId: 'b1' });
+        expect((await store.filterProcessed([...many, 'raw/never'])).size).toBe(count);
       });
 
       it('holds thousands of keys', async () => {

@@ -1,4 +1,5 @@
-import { checkCheckpointWrite, checkLeaseRequest, checkName } from '../state-store-checks';
+import { checkCheckpointWrite, checkLeaseRequest, checkName, checkVersionWrite } from '../state-store-checks';
+import { applyVersions, foldLimits, groupByEntity, storedVersion, type FoldLimits } from '../version-fold';
 import { randomUUID } from 'node:crypto';
 import {
   BatchGetItemCommand,
@@ -7,8 +8,6 @@ import {
   GetItemCommand,
   PutItemCommand,
   TransactWriteItemsCommand,
-  UpdateItemCommand,
-  type AttributeValue,
   type DynamoDBClient,
   type TransactWriteItem,
   type WriteRequest,
@@ -34,7 +33,9 @@ import {
   ledgerItem,
   ledgerKey,
   leaseKey,
-  versionValue,
+  revisionOf,
+  stateItem,
+  stateItemKey,
   versionsOf,
   type Item,
 } from './dynamodb-items';
@@ -50,18 +51,35 @@ export interface DynamoDbStateStoreOptions {
   readonly backoff?: Partial<BackoffOptions>;
   /** Entities `putVersions` writes at once. @default 16 */
   readonly writeConcurrency?: number;
+  /**
+   * Versions older than an entity's newest by more than this many days are folded into its base
+   * (src/adapters/version-fold.ts). Give the pipeline's `dedupHorizonDays`. @default 7
+   */
+  readonly horizonDays?: number;
 }
 
-/** DynamoDB limits. */
+/**
+ * DynamoDB limits: TransactWriteItems "groups up to 100 action requests" whose items "cannot exceed 4 MB"
+ * together (https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_TransactWriteItems.html);
+ * BatchGetItem "up to 100 items" (https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_BatchGetItem.html);
+ * BatchWriteItem "up to 25 item put or delete operations"
+ * (https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_BatchWriteItem.html).
+ * tests/adapters/aws/dynalite-fixture.ts enforces the transaction limits; dynalite itself the batch ones.
+ */
 const MAX_TRANSACT_ITEMS = 100;
 const MAX_BATCH_GET_KEYS = 100;
 const MAX_BATCH_WRITE_ITEMS = 25;
-/** Keeps an UpdateExpression well under DynamoDB's 4 KB expression limit (~55 bytes per version). */
-const VERSIONS_PER_UPDATE = 50;
 /** Chunks of one BatchGet/BatchWrite loop in flight at once. */
 const BATCH_CONCURRENCY = 4;
-/** Rounds of "item appeared / vanished between two conditional calls" before giving up as transient. */
+/** Rounds of "lease released between the failed put and the read" before giving up as transient. */
 const RACE_ROUNDS = 4;
+/**
+ * Read-modify-write rounds of one entity before giving up as transient. A round is lost only when another
+ * writer's write of that entity landed between its read and its write, and each writer lands once, so N
+ * writers at once all land within N rounds. Writers of one entity at once: one putVersions per
+ * ValidateSlice, at most MaxConcurrency 4 of them (state-machines/microbatch.asl.json), so 8 is twice that.
+ */
+const VERSION_WRITE_ROUNDS = 8;
 
 const THROTTLING = ['ProvisionedThroughputExceededException', 'ThrottlingException', 'RequestLimitExceeded'];
 const CONTENTION = ['TransactionConflictException', 'TransactionInProgressException'];
@@ -69,8 +87,10 @@ const CONTENTION = ['TransactionConflictException', 'TransactionInProgressExcept
 /**
  * The StateStore on DynamoDB (tests/ports/state-store.contract.ts; key design in dynamodb-items.ts).
  *
- * - Versions: put-if-absent per (entity, eventUuid) with `if_not_exists` on the map entry, so the first
- *   write wins and a repeat changes nothing; reads are strongly consistent BatchGetItem.
+ * - Versions: read-modify-write of the entity's one item, conditional on its revision: the new versions
+ *   are added put-if-absent (the first write wins, a repeat changes nothing) and the entity folded
+ *   (src/adapters/version-fold.ts), so the item stays under DynamoDB's 400 KB item limit; reads are
+ *   strongly consistent BatchGetItem.
  * - Lease: one conditional PutItem (free, expired, or already ours); release a DeleteItem on `owner`.
  * - Checkpoint: compare-and-set on `version` in a TransactWriteItems that also adds the processed-ledger
  *   entries (all-or-nothing), except for more than 99 keys: see `putCheckpoint`.
@@ -83,6 +103,7 @@ export class DynamoDbStateStore implements StateStore {
   private readonly controlTable: string;
   private readonly backoff: BackoffOptions;
   private readonly writeConcurrency: number;
+  private readonly limits: FoldLimits;
 
   constructor(options: DynamoDbStateStoreOptions) {
     for (const [what, table] of [
@@ -100,81 +121,75 @@ export class DynamoDbStateStore implements StateStore {
     this.controlTable = options.controlTable;
     this.backoff = backoffOptions(options.backoff);
     this.writeConcurrency = options.writeConcurrency ?? 16;
+    this.limits = foldLimits(options.horizonDays);
   }
 
   // ---------------------------------------------------------------- versions
 
   async putVersions(writes: readonly VersionWrite[]): Promise<void> {
     writes.forEach(checkVersionWrite);
-    // Group per entity, keeping the first version of each uuid (first wins within the batch, too).
-    const byEntity = new Map<EntityKey, Map<string, StateVersion>>();
-    for (const { entity, version } of writes) {
-      let versions = byEntity.get(entity);
-      if (versions === undefined) byEntity.set(entity, (versions = new Map<string, StateVersion>()));
-      if (!versions.has(version.eventUuid)) versions.set(version.eventUuid, version);
-    }
-    await forEachLimit([...byEntity], this.writeConcurrency, async ([entity, versions]) => {
-      for (const chunk of chunks([...versions.values()], VERSIONS_PER_UPDATE))
-        await this.addVersions(entity, chunk);
-    });
+    const byEntity = groupByEntity(
+      writes.map(({ entity, version }) => ({ entity, version: storedVersion(version) })),
+    );
+    await forEachLimit([...byEntity], this.writeConcurrency, ([entity, versions]) =>
+      this.addVersions(entity, versions),
+    );
   }
 
   /**
-   * Adds versions to one entity's map without overwriting any. DynamoDB cannot SET `versions.#u` while
-   * `versions` does not exist, and `if_not_exists(versions, :empty)` cannot be combined with a nested SET
-   * of the same attribute in one expression. So: (1) nested put-if-absent, conditional on the map
-   * existing; if it does not, (2) create the map with these versions, conditional on it still not
-   * existing; if another writer created it in between, go back to (1). Each step is one atomic UpdateItem,
-   * so first-wins holds under any interleaving.
+   * Adds versions to one entity by read-modify-write: a strongly consistent GetItem, the fold
+   * (`applyVersions`: put-if-absent, first wins, then bounded), and a PutItem of the whole item conditional
+   * on the revision read (`attribute_not_exists` for a new item; for an item from before revisions, that it
+   * still has none). A write that changes nothing is not sent. If another writer landed in between, the
+   * condition fails and the round starts over from a fresh read, so first-wins holds under any interleaving
+   * and no version is lost. The whole item is written, but an UpdateItem is charged for the larger of the
+   * item before and after as well ("DynamoDB considers the size of the item as it appears before and after
+   * the update", https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/read-write-operations.html#write-operation-consumption),
+   * so the price over the old nested-SET update is the read (1 RCU per 4 KB).
    */
   private async addVersions(entity: EntityKey, versions: readonly StateVersion[]): Promise<void> {
-    const names: Record<string, string> = {};
-    const values: Record<string, AttributeValue> = {};
-    const sets: string[] = [];
-    const all: Item = {};
-    versions.forEach((version, i) => {
-      names[`#v${i}`] = version.eventUuid;
-      values[`:v${i}`] = versionValue(version);
-      sets.push(`versions.#v${i} = if_not_exists(versions.#v${i}, :v${i})`);
-      all[version.eventUuid] = versionValue(version);
-    });
-    for (let round = 0; round < RACE_ROUNDS; round += 1) {
-      const added = await this.conditional(() =>
+    const key = { entity: { S: stateItemKey(entity) } };
+    for (let round = 0; round < VERSION_WRITE_ROUNDS; round += 1) {
+      const item = await this.getItem(this.stateTable, key);
+      const applied = applyVersions(versionsOf(item), versions, this.limits);
+      if (!applied.changed) return;
+      const rev = revisionOf(item);
+      const written = await this.conditional(() =>
         this.client.send(
-          new UpdateItemCommand({
+          new PutItemCommand({
             TableName: this.stateTable,
-            Key: { entity: { S: entity } },
-            UpdateExpression: `SET ${sets.join(', ')}`,
-            ConditionExpression: 'attribute_exists(versions)',
-            ExpressionAttributeNames: names,
-            ExpressionAttributeValues: values,
+            Item: stateItem(entity, applied.versions, (rev ?? 0) + 1),
+            ...(rev === undefined
+              ? {
+                  ConditionExpression: 'attribute_not_exists(#entity)',
+                  ExpressionAttributeNames: { '#entity': 'entity' },
+                }
+              : rev === 0
+                ? {
+                    ConditionExpression: 'attribute_exists(#entity) AND attribute_not_exists(#rev)',
+                    ExpressionAttributeNames: { '#entity': 'entity', '#rev': 'rev' },
+                  }
+                : {
+                    ConditionExpression: '#rev = :rev',
+                    ExpressionAttributeNames: { '#rev': 'rev' },
+                    ExpressionAttributeValues: { ':rev': { N: String(rev) } },
+                  }),
           }),
         ),
       );
-      if (added) return;
-      const created = await this.conditional(() =>
-        this.client.send(
-          new UpdateItemCommand({
-            TableName: this.stateTable,
-            Key: { entity: { S: entity } },
-            UpdateExpression: 'SET versions = :versions',
-            ConditionExpression: 'attribute_not_exists(versions)',
-            ExpressionAttributeValues: { ':versions': { M: all } },
-          }),
-        ),
-      );
-      if (created) return;
+      if (written) return;
     }
     throw new TransientError(
-      `DynamoDB: versions of ${entity} kept changing under ${RACE_ROUNDS} write rounds`,
+      `DynamoDB: versions of ${entity.slice(0, 200)} kept changing under ${VERSION_WRITE_ROUNDS} write rounds`,
     );
   }
 
   async getVersions(entities: readonly EntityKey[]): Promise<Map<EntityKey, StateVersion[]>> {
-    const unique = [...new Set(entities)];
+    const byItemKey = new Map<string, EntityKey>();
+    for (const entity of entities) byItemKey.set(stateItemKey(entity), entity);
     const items = await this.batchGet(
       this.stateTable,
-      unique.map((entity) => ({ entity: { S: entity } })),
+      [...byItemKey.keys()].map((key) => ({ entity: { S: key } })),
       {
         ProjectionExpression: '#entity, #versions',
         ExpressionAttributeNames: { '#entity': 'entity', '#versions': 'versions' },
@@ -183,7 +198,7 @@ export class DynamoDbStateStore implements StateStore {
     );
     const found = new Map<EntityKey, StateVersion[]>();
     for (const item of items) {
-      const entity = item.entity?.S;
+      const entity = byItemKey.get(item.entity?.S ?? '');
       if (entity !== undefined) found.set(entity, versionsOf(item));
     }
     return found;
@@ -254,7 +269,10 @@ export class DynamoDbStateStore implements StateStore {
    * Compare-and-set of the checkpoint plus its ledger entries.
    *
    * Up to 99 distinct keys: one TransactWriteItems (the conditional checkpoint Put and one Put per ledger
-   * entry, at most 100 actions): all of it or none of it.
+   * entry, at most 100 actions): all of it or none of it. Its 4 MB aggregate cannot be reached: a ledger
+   * item is its raw key (an S3 key, at most 1,024 bytes: https://docs.aws.amazon.com/AmazonS3/latest/userguide/object-keys.html,
+   * also DynamoDB's sort key limit) plus ~50 bytes, so 99 of them are ~110 KB. The contract runs 99, 100,
+   * 1,000 and 5,000 keys against the fixture, which enforces both limits.
    *
    * More keys do not fit one transaction, so the ledger entries are written FIRST (idempotent BatchWriteItem)
    * and the conditional checkpoint Put LAST. Why that order is the safe one, checked against
@@ -428,27 +446,3 @@ function cancellationCodes(error: unknown): string[] {
   const reasons = (error as { CancellationReasons?: { Code?: string }[] }).CancellationReasons ?? [];
   return reasons.map((reason) => reason.Code ?? 'None');
 }
-
-// ---------------------------------------------------------------- argument checks
-
-function checkVersionWrite(write: VersionWrite, index: number): void {
-  const where = `putVersions: writes[${index}]`;
-  if (typeof write.entity !== 'string' || write.entity.length === 0) {
-    throw new InvalidInputError(`${where}.entity must be a non-empty string`);
-  }
-  const { eventUuid, createdAt, fields } = write.version;
-  if (typeof eventUuid !== 'string' || eventUuid.length === 0) {
-    throw new InvalidInputError(`${where}.version.eventUuid must be a non-empty string`);
-  }
-  if (typeof createdAt !== 'number' || !Number.isFinite(createdAt)) {
-    throw new InvalidInputError(`${where}.version.createdAt must be a finite number`);
-  }
-  if (
-    typeof fields !== 'object' ||
-    fields === null ||
-    Object.values(fields as Record<string, unknown>).some((value) => typeof value !== 'string')
-  ) {
-    throw new InvalidInputError(`${where}.version.fields must be an object of strings`);
-  }
-}
-

@@ -1,18 +1,28 @@
-import { checkCheckpointWrite, checkLeaseRequest, checkName, isCount, isFiniteNumber, isPendingBatch } from '../state-store-checks';
+import {
+  checkCheckpointWrite,
+  checkLeaseRequest,
+  checkName,
+  checkVersionWrite,
+  isCount,
+  isFiniteNumber,
+  isPendingBatch,
+} from '../state-store-checks';
+import { applyVersions, foldLimits, groupByEntity, storedVersion, type FoldLimits } from '../version-fold';
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { CheckpointConflictError, InvalidInputError } from '../../errors';
-import type {
-  Checkpoint,
-  CheckpointWrite,
-  EntityKey,
-  LeaseRequest,
-  LeaseResult,
-  StateStore,
-  StateVersion,
-  VersionWrite,
+import {
+  FOLDED_BASE_UUID,
+  type Checkpoint,
+  type CheckpointWrite,
+  type EntityKey,
+  type LeaseRequest,
+  type LeaseResult,
+  type StateStore,
+  type StateVersion,
+  type VersionWrite,
 } from '../../ports/state-store';
 import { AsyncMutex } from './async-mutex';
 import { fsyncDirectory, isErrnoCode, writeFileAtomic } from './atomic-write';
@@ -37,6 +47,11 @@ export interface FileStateStoreOptions {
    * @default true
    */
   readonly fsync?: boolean;
+  /**
+   * Versions older than an entity's newest by more than this many days are folded into its base
+   * (src/adapters/version-fold.ts), as in the DynamoDB store. @default 7
+   */
+  readonly horizonDays?: number;
 }
 
 const VERSIONS_FILE = 'versions.ndjson';
@@ -56,6 +71,12 @@ const CHECKPOINT_FILE = /^checkpoint-(.+)\.json$/;
  *   on each call, so versions written by another process are seen. Appends happen under
  *   `versions.ndjson.lock` after a catch-up, which makes put-if-absent (first wins) hold across
  *   processes. A torn last line (a crash mid-append) is ignored and cut off by the next append.
+ *   Each write folds the entity as the DynamoDB store does (`applyVersions`, src/adapters/version-fold.ts)
+ *   and appends the versions it keeps plus, when the fold changed it, the entity's base (a line with
+ *   eventUuid `FOLDED_BASE_UUID`). Replaying a base line replaces the base and drops the versions at or
+ *   before its createdAt, which are exactly the ones the fold folded, so a replay rebuilds the same index
+ *   without running the fold again. The log itself still grows with every kept write (no compaction);
+ *   what is bounded is each entity's state, in memory and in what reads answer.
  * - `lease-<name>.json`: `{owner, expiresAtMs}`; read-modify-write under `lease-<name>.json.lock`.
  * - `checkpoint-<name>.json` + `ledger-<name>.ndjson`: see `putCheckpoint` for why the processed ledger
  *   can be a separate append-only file and still be atomic with the checkpoint.
@@ -66,6 +87,7 @@ const CHECKPOINT_FILE = /^checkpoint-(.+)\.json$/;
 export class FileStateStore implements StateStore {
   readonly dir: string;
   private readonly fsync: boolean;
+  private readonly limits: FoldLimits;
   private readonly lockOptions: { readonly timeoutMs: number; readonly staleMs: number };
   /** Calls of this instance queue per lock instead of spinning on their own lock file. */
   private readonly mutexes = new Map<string, AsyncMutex>();
@@ -77,6 +99,7 @@ export class FileStateStore implements StateStore {
   private constructor(dir: string, options: FileStateStoreOptions) {
     this.dir = dir;
     this.fsync = options.fsync ?? true;
+    this.limits = foldLimits(options.horizonDays);
     this.lockOptions = { timeoutMs: options.lockTimeoutMs ?? 5000, staleMs: options.staleLockMs ?? 30_000 };
   }
 
@@ -100,30 +123,33 @@ export class FileStateStore implements StateStore {
       // Under the lock nobody else is appending: bytes past the last whole line are a crashed append.
       if (logSize > this.log.bytesRead) await fs.truncate(logPath, this.log.bytesRead);
 
-      // Index as we go, so a uuid repeated within this call is also caught; undone if the append fails.
-      const fresh: VersionWrite[] = [];
-      for (const write of writes) {
-        const version = storedVersion(write.version);
-        if (this.index(write.entity, version)) fresh.push({ entity: write.entity, version });
+      // Fold each entity as the DynamoDB store does; the index changes only once the append succeeded.
+      const lines: VersionWrite[] = [];
+      const next = new Map<EntityKey, readonly StateVersion[]>();
+      for (const [entity, incoming] of groupByEntity(writes)) {
+        const current = [...(this.versions.get(entity)?.values() ?? [])];
+        const applied = applyVersions(current, incoming.map(storedVersion), this.limits);
+        if (!applied.changed) continue;
+        if (applied.newBase !== undefined) lines.push({ entity, version: applied.newBase });
+        for (const version of applied.added) lines.push({ entity, version });
+        next.set(entity, applied.versions);
       }
-      if (fresh.length === 0) return;
+      if (lines.length === 0) return;
 
+      const bytes = Buffer.from(lines.map(toLogLine).join(''), 'utf8');
+      const handle = await fs.open(logPath, 'a');
       try {
-        const bytes = Buffer.from(fresh.map(toLogLine).join(''), 'utf8');
-        const handle = await fs.open(logPath, 'a');
-        try {
-          await handle.writeFile(bytes);
-          if (this.fsync) await handle.datasync();
-          this.log.inode = (await handle.stat()).ino;
-        } finally {
-          await handle.close();
-        }
-        if (this.fsync && this.log.bytesRead === 0) await fsyncDirectory(this.dir);
-        this.log.bytesRead += bytes.length;
-        this.log.linesRead += fresh.length;
-      } catch (error) {
-        for (const write of fresh) this.unindex(write.entity, write.version.eventUuid);
-        throw error;
+        await handle.writeFile(bytes);
+        if (this.fsync) await handle.datasync();
+        this.log.inode = (await handle.stat()).ino;
+      } finally {
+        await handle.close();
+      }
+      if (this.fsync && this.log.bytesRead === 0) await fsyncDirectory(this.dir);
+      this.log.bytesRead += bytes.length;
+      this.log.linesRead += lines.length;
+      for (const [entity, versions] of next) {
+        this.versions.set(entity, new Map(versions.map((version) => [version.eventUuid, version])));
       }
     });
   }
@@ -198,22 +224,22 @@ export class FileStateStore implements StateStore {
     }
   }
 
-  /** Adds `version` unless its (entity, eventUuid) is there already (first wins); returns whether it did. */
-  private index(entity: EntityKey, version: StateVersion): boolean {
+  /**
+   * Replays one log line: a version is added unless its (entity, eventUuid) is there already (first wins);
+   * a base replaces the entity's base and drops the versions it folded (createdAt at or before its own).
+   */
+  private index(entity: EntityKey, version: StateVersion): void {
     let byUuid = this.versions.get(entity);
     if (byUuid === undefined) {
       byUuid = new Map();
       this.versions.set(entity, byUuid);
     }
-    if (byUuid.has(version.eventUuid)) return false;
-    byUuid.set(version.eventUuid, version);
-    return true;
-  }
-
-  private unindex(entity: EntityKey, eventUuid: string): void {
-    const byUuid = this.versions.get(entity);
-    byUuid?.delete(eventUuid);
-    if (byUuid?.size === 0) this.versions.delete(entity);
+    if (version.eventUuid === FOLDED_BASE_UUID) {
+      for (const [uuid, kept] of byUuid) if (kept.createdAt <= version.createdAt) byUuid.delete(uuid);
+      byUuid.set(FOLDED_BASE_UUID, version);
+    } else if (!byUuid.has(version.eventUuid)) {
+      byUuid.set(version.eventUuid, version);
+    }
   }
 
   private resetVersions(inode?: number): void {
@@ -478,18 +504,25 @@ interface CheckpointFile extends Checkpoint {
   readonly ledgerBytes: number;
 }
 
-/** The log's line format: short, stable field names. */
+/** The log's line format: short, stable field names. `foldedSince` only on base lines. */
 interface LogLine {
   readonly entity: string;
   readonly eventUuid: string;
   readonly createdAt: number;
   readonly fields: Readonly<Record<string, string>>;
+  readonly foldedSince?: number;
 }
 
 /** One line of the log, newline included. */
 function toLogLine(write: VersionWrite): string {
-  const { eventUuid, createdAt, fields } = write.version;
-  const line: LogLine = { entity: write.entity, eventUuid, createdAt, fields };
+  const { eventUuid, createdAt, fields, foldedSince } = write.version;
+  const line: LogLine = {
+    entity: write.entity,
+    eventUuid,
+    createdAt,
+    fields,
+    ...(foldedSince === undefined ? {} : { foldedSince }),
+  };
   return `${JSON.stringify(line)}\n`;
 }
 
@@ -502,20 +535,14 @@ function parseLogLine(line: string): VersionWrite | string {
     return `not JSON (${(error as Error).message})`;
   }
   if (!isRecord(json)) return 'not a JSON object';
-  const { entity, eventUuid, createdAt, fields } = json;
+  const { entity, eventUuid, createdAt, fields, foldedSince } = json;
   if (typeof entity !== 'string' || typeof eventUuid !== 'string' || !isFiniteNumber(createdAt)) {
     return 'expected {"entity": string, "eventUuid": string, "createdAt": number, "fields": object}';
   }
   if (!isStringRecord(fields)) return '"fields" must be an object of strings';
-  return { entity, version: { eventUuid, createdAt, fields } };
-}
-
-/**
- * The store's own copy, so a caller reusing its objects after `putVersions` changes nothing. Readers get
- * the stored objects themselves, typed readonly (freezing 100k of them costs more than the rest of a call).
- */
-function storedVersion(version: StateVersion): StateVersion {
-  return { eventUuid: version.eventUuid, createdAt: version.createdAt, fields: { ...version.fields } };
+  if (foldedSince === undefined) return { entity, version: { eventUuid, createdAt, fields } };
+  if (!isFiniteNumber(foldedSince)) return '"foldedSince" must be a number';
+  return { entity, version: { eventUuid, createdAt, fields, foldedSince } };
 }
 
 function publicCheckpoint(stored: CheckpointFile): Checkpoint {
@@ -541,22 +568,7 @@ function checkpointFileProblem(json: unknown): string | undefined {
   return undefined;
 }
 
-// ---------------------------------------------------------------- argument checks
-
-function checkVersionWrite(write: VersionWrite, index: number): void {
-  const where = `putVersions: writes[${index}]`;
-  if (typeof write.entity !== 'string' || write.entity.length === 0) {
-    throw new InvalidInputError(`${where}.entity must be a non-empty string`);
-  }
-  const { eventUuid, createdAt, fields } = write.version;
-  if (typeof eventUuid !== 'string' || eventUuid.length === 0) {
-    throw new InvalidInputError(`${where}.version.eventUuid must be a non-empty string`);
-  }
-  if (!isFiniteNumber(createdAt))
-    throw new InvalidInputError(`${where}.version.createdAt must be a finite number`);
-  if (!isStringRecord(fields))
-    throw new InvalidInputError(`${where}.version.fields must be an object of strings`);
-}
+// ---------------------------------------------------------------- names
 
 /** A name as it appears in a file name: any string, encoded so it cannot hold `/` or be `.`/`..`. */
 function fileNamePart(name: string): string {

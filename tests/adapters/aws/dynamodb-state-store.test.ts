@@ -11,14 +11,15 @@ import {
   ThrottlingException,
   TransactionCanceledException,
   TransactWriteItemsCommand,
-  UpdateItemCommand,
   type AttributeValue,
   type BatchWriteItemCommandInput,
   type TransactWriteItemsCommandInput,
 } from '@aws-sdk/client-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
+import { stateItemKey } from '../../../src/adapters/aws/dynamodb-items';
 import { DynamoDbStateStore } from '../../../src/adapters/aws/dynamodb-state-store';
 import { ErrorNames } from '../../../src/errors';
+import { FOLDED_BASE_UUID } from '../../../src/ports/state-store';
 
 const STATE = 'eventlake-state';
 const CONTROL = 'eventlake-control';
@@ -62,122 +63,218 @@ describe('DynamoDbStateStore', () => {
   });
 
   describe('putVersions', () => {
-    it('adds versions to an existing map with put-if-absent per uuid, in one UpdateItem', async () => {
+    const e1 = { eventUuid: 'e1', createdAt: 1712511721.022075, fields: { country: 'FR' } };
+    const e2 = { eventUuid: 'e2', createdAt: 1712511722, fields: {} };
+
+    function stored(rev: number | undefined, versions: Record<string, AttributeValue>) {
+      return {
+        Item: {
+          entity: { S: ACCOUNT },
+          versions: { M: versions },
+          ...(rev === undefined ? {} : { rev: { N: String(rev) } }),
+        },
+      };
+    }
+
+    it('creates a new entity item with one PutItem conditional on its absence', async () => {
       // Prepare
-      ddb.on(UpdateItemCommand).resolves({});
+      ddb.on(GetItemCommand).resolves({}).on(PutItemCommand).resolves({});
 
       // Act
       await store.putVersions([
-        {
-          entity: ACCOUNT,
-          version: { eventUuid: 'e1', createdAt: 1712511721.022075, fields: { country: 'FR' } },
-        },
-        { entity: ACCOUNT, version: { eventUuid: 'e2', createdAt: 2, fields: {} } },
+        { entity: ACCOUNT, version: e1 },
+        { entity: ACCOUNT, version: e2 },
       ]);
 
       // Assess
-      const calls = ddb.commandCalls(UpdateItemCommand);
-      expect(calls).toHaveLength(1);
-      expect(calls[0]?.args[0].input).toEqual({
+      expect(ddb.commandCalls(GetItemCommand)[0]?.args[0].input).toEqual({
         TableName: STATE,
         Key: { entity: { S: ACCOUNT } },
-        UpdateExpression:
-          'SET versions.#v0 = if_not_exists(versions.#v0, :v0), versions.#v1 = if_not_exists(versions.#v1, :v1)',
-        ConditionExpression: 'attribute_exists(versions)',
-        ExpressionAttributeNames: { '#v0': 'e1', '#v1': 'e2' },
-        ExpressionAttributeValues: {
-          ':v0': versionItem('1712511721.022075', { country: 'FR' }),
-          ':v1': versionItem('2', {}),
+        ConsistentRead: true,
+      });
+      const puts = ddb.commandCalls(PutItemCommand);
+      expect(puts).toHaveLength(1);
+      expect(puts[0]?.args[0].input).toEqual({
+        TableName: STATE,
+        Item: {
+          entity: { S: ACCOUNT },
+          versions: {
+            M: { e1: versionItem('1712511721.022075', { country: 'FR' }), e2: versionItem('1712511722', {}) },
+          },
+          rev: { N: '1' },
         },
+        ConditionExpression: 'attribute_not_exists(#entity)',
+        ExpressionAttributeNames: { '#entity': 'entity' },
       });
     });
 
-    it('creates the map with the versions when the entity has none yet', async () => {
+    it('adds to an existing item conditional on the revision read, keeping the first of a reused uuid', async () => {
       // Prepare
-      ddb.on(UpdateItemCommand).rejectsOnce(conditionFailed()).resolves({});
+      ddb
+        .on(GetItemCommand)
+        .resolves(stored(3, { e1: versionItem('1712511700', { country: 'DE' }) }))
+        .on(PutItemCommand)
+        .resolves({});
 
       // Act
       await store.putVersions([
-        { entity: ACCOUNT, version: { eventUuid: 'e1', createdAt: 1, fields: { country: 'FR' } } },
+        { entity: ACCOUNT, version: e1 },
+        { entity: ACCOUNT, version: e2 },
       ]);
 
       // Assess
-      const calls = ddb.commandCalls(UpdateItemCommand);
-      expect(calls).toHaveLength(2);
-      expect(calls[1]?.args[0].input).toEqual({
+      expect(ddb.commandCalls(PutItemCommand)[0]?.args[0].input).toEqual({
         TableName: STATE,
-        Key: { entity: { S: ACCOUNT } },
-        UpdateExpression: 'SET versions = :versions',
-        ConditionExpression: 'attribute_not_exists(versions)',
-        ExpressionAttributeValues: { ':versions': { M: { e1: versionItem('1', { country: 'FR' }) } } },
+        Item: {
+          entity: { S: ACCOUNT },
+          versions: {
+            M: { e1: versionItem('1712511700', { country: 'DE' }), e2: versionItem('1712511722', {}) },
+          },
+          rev: { N: '4' },
+        },
+        ConditionExpression: '#rev = :rev',
+        ExpressionAttributeNames: { '#rev': 'rev' },
+        ExpressionAttributeValues: { ':rev': { N: '3' } },
       });
     });
 
-    it('goes back to put-if-absent when another writer created the map first', async () => {
-      // Prepare: nested SET fails (no map), create fails (someone made it), nested SET succeeds.
-      ddb.on(UpdateItemCommand).rejectsOnce(conditionFailed()).rejectsOnce(conditionFailed()).resolves({});
+    it('takes over an item written before revisions, conditional on it still having none', async () => {
+      ddb
+        .on(GetItemCommand)
+        .resolves(stored(undefined, { e1: versionItem('1712511700', {}) }))
+        .on(PutItemCommand)
+        .resolves({});
 
-      // Act
-      await store.putVersions([{ entity: ACCOUNT, version: { eventUuid: 'e1', createdAt: 1, fields: {} } }]);
+      await store.putVersions([{ entity: ACCOUNT, version: e2 }]);
 
-      // Assess
-      const expressions = ddb
-        .commandCalls(UpdateItemCommand)
-        .map((call) => call.args[0].input.ConditionExpression);
-      expect(expressions).toEqual([
-        'attribute_exists(versions)',
-        'attribute_not_exists(versions)',
-        'attribute_exists(versions)',
-      ]);
+      expect(ddb.commandCalls(PutItemCommand)[0]?.args[0].input).toMatchObject({
+        Item: { rev: { N: '1' } },
+        ConditionExpression: 'attribute_exists(#entity) AND attribute_not_exists(#rev)',
+        ExpressionAttributeNames: { '#entity': 'entity', '#rev': 'rev' },
+      });
     });
 
-    it('writes one UpdateItem per entity, keeping the first of two same-uuid versions', async () => {
+    it('writes nothing when every version is there already', async () => {
+      ddb.on(GetItemCommand).resolves(stored(2, { e1: versionItem('1712511700', { country: 'DE' }) }));
+
+      await store.putVersions([{ entity: ACCOUNT, version: e1 }]);
+
+      expect(ddb.commandCalls(PutItemCommand)).toHaveLength(0);
+    });
+
+    it('reads again and re-applies its versions when another writer landed in between', async () => {
+      // Prepare: the first write loses to a writer that added e9.
+      ddb
+        .on(GetItemCommand)
+        .resolvesOnce(stored(1, {}))
+        .resolves(stored(2, { e9: versionItem('1712511600', { country: 'ES' }) }));
+      ddb.on(PutItemCommand).rejectsOnce(conditionFailed()).resolves({});
+
+      // Act
+      await store.putVersions([{ entity: ACCOUNT, version: e1 }]);
+
+      // Assess
+      const puts = ddb.commandCalls(PutItemCommand).map((call) => call.args[0].input);
+      expect(puts).toHaveLength(2);
+      expect(puts[1]).toMatchObject({
+        Item: {
+          versions: {
+            M: {
+              e9: versionItem('1712511600', { country: 'ES' }),
+              e1: versionItem('1712511721.022075', { country: 'FR' }),
+            },
+          },
+          rev: { N: '3' },
+        },
+        ExpressionAttributeValues: { ':rev': { N: '2' } },
+      });
+    });
+
+    it('throws TransientError after 8 rounds lost to other writers', async () => {
+      ddb.on(GetItemCommand).resolves(stored(1, {})).on(PutItemCommand).rejects(conditionFailed());
+
+      await expect(store.putVersions([{ entity: ACCOUNT, version: e1 }])).rejects.toMatchObject({
+        name: ErrorNames.Transient,
+        message: expect.stringContaining('kept changing under 8 write rounds') as unknown,
+      });
+      expect(ddb.commandCalls(PutItemCommand)).toHaveLength(8);
+    });
+
+    it('writes one item per entity, however many versions', async () => {
       // Prepare
-      ddb.on(UpdateItemCommand).resolves({});
+      ddb.on(GetItemCommand).resolves({}).on(PutItemCommand).resolves({});
       const subscription = 'subscription#u1#en';
 
       // Act
       await store.putVersions([
-        { entity: ACCOUNT, version: { eventUuid: 'e1', createdAt: 1, fields: { country: 'FR' } } },
+        ...Array.from({ length: 120 }, (_, i) => ({
+          entity: ACCOUNT,
+          version: { eventUuid: `e${i}`, createdAt: 1712511700 + i, fields: {} },
+        })),
         {
           entity: subscription,
-          version: { eventUuid: 'e2', createdAt: 2, fields: { subscription_type: 'monthly' } },
+          version: { eventUuid: 's1', createdAt: 1, fields: { subscription_type: 'monthly' } },
         },
-        { entity: ACCOUNT, version: { eventUuid: 'e1', createdAt: 9, fields: { country: 'US' } } },
       ]);
 
       // Assess
-      const inputs = ddb.commandCalls(UpdateItemCommand).map((call) => call.args[0].input);
-      expect(inputs.map((input) => input.Key?.entity?.S).sort()).toEqual([ACCOUNT, subscription]);
-      expect(inputs.find((input) => input.Key?.entity?.S === ACCOUNT)?.ExpressionAttributeValues).toEqual({
-        ':v0': versionItem('1', { country: 'FR' }),
+      const items = ddb.commandCalls(PutItemCommand).map((call) => call.args[0].input.Item);
+      expect(items.map((item) => item?.entity?.S).sort()).toEqual([ACCOUNT, subscription]);
+      expect(Object.keys(items.find((item) => item?.entity?.S === ACCOUNT)?.versions?.M ?? {})).toHaveLength(
+        120,
+      );
+    });
+
+    it('folds versions past the horizon into the base as it writes', async () => {
+      ddb.on(GetItemCommand).resolves({}).on(PutItemCommand).resolves({});
+      const day = 86_400;
+
+      await store.putVersions([
+        {
+          entity: ACCOUNT,
+          version: { eventUuid: 'old', createdAt: 1_700_000_000, fields: { country: 'FR' } },
+        },
+        { entity: ACCOUNT, version: { eventUuid: 'new', createdAt: 1_700_000_000 + 8 * day, fields: {} } },
+      ]);
+
+      expect(ddb.commandCalls(PutItemCommand)[0]?.args[0].input.Item?.versions).toEqual({
+        M: {
+          [FOLDED_BASE_UUID]: versionItem('1700000000', { country: 'FR' }),
+          new: versionItem(String(1_700_000_000 + 8 * day), {}),
+        },
       });
     });
 
-    it('splits an entity with many new versions into UpdateItems of at most 50', async () => {
-      ddb.on(UpdateItemCommand).resolves({});
+    it('keeps an entity key longer than a partition key may be under its hash, and reads it back', async () => {
+      // Prepare
+      const long = `subscription#u1#${'x'.repeat(3000)}`;
+      const hashed = stateItemKey(long);
+      ddb.on(GetItemCommand).resolves({}).on(PutItemCommand).resolves({});
+      ddb.on(BatchGetItemCommand).resolves({
+        Responses: { [STATE]: [{ entity: { S: hashed }, versions: { M: { e1: versionItem('1', {}) } } }] },
+      });
 
-      await store.putVersions(
-        Array.from({ length: 120 }, (_, i) => ({
-          entity: ACCOUNT,
-          version: { eventUuid: `e${i}`, createdAt: i, fields: {} },
-        })),
-      );
+      // Act
+      await store.putVersions([{ entity: long, version: { eventUuid: 'e1', createdAt: 1, fields: {} } }]);
+      const found = await store.getVersions([long]);
 
-      expect(
-        ddb
-          .commandCalls(UpdateItemCommand)
-          .map((call) => Object.keys(call.args[0].input.ExpressionAttributeNames ?? {}).length),
-      ).toEqual([50, 50, 20]);
+      // Assess
+      expect(hashed).toMatch(/^~sha256:[0-9a-f]{64}$/);
+      expect(ddb.commandCalls(PutItemCommand)[0]?.args[0].input.Item?.entity).toEqual({ S: hashed });
+      expect(ddb.commandCalls(BatchGetItemCommand)[0]?.args[0].input.RequestItems?.[STATE]?.Keys).toEqual([
+        { entity: { S: hashed } },
+      ]);
+      expect(found).toEqual(new Map([[long, [{ eventUuid: 'e1', createdAt: 1, fields: {} }]]]));
     });
 
-    it('maps a throttled write to TransientError with the SDK error as cause', async () => {
+    it('maps a throttled read to TransientError with the SDK error as cause', async () => {
       const throttled = new ProvisionedThroughputExceededException({ message: 'slow down', $metadata: {} });
-      ddb.on(UpdateItemCommand).rejects(throttled);
+      ddb.on(GetItemCommand).rejects(throttled);
 
-      await expect(
-        store.putVersions([{ entity: ACCOUNT, version: { eventUuid: 'e1', createdAt: 1, fields: {} } }]),
-      ).rejects.toMatchObject({ name: ErrorNames.Transient, cause: throttled });
+      await expect(store.putVersions([{ entity: ACCOUNT, version: e1 }])).rejects.toMatchObject({
+        name: ErrorNames.Transient,
+        cause: throttled,
+      });
     });
 
     it('rejects a version whose fields are not strings before writing anything', async () => {
@@ -192,6 +289,15 @@ describe('DynamoDbStateStore', () => {
         name: ErrorNames.InvalidInput,
         message: expect.stringContaining('writes[0]') as unknown,
       });
+      expect(ddb.calls()).toHaveLength(0);
+    });
+
+    it('rejects the reserved base uuid before writing anything', async () => {
+      await expect(
+        store.putVersions([
+          { entity: ACCOUNT, version: { eventUuid: FOLDED_BASE_UUID, createdAt: 1, fields: {} } },
+        ]),
+      ).rejects.toMatchObject({ name: ErrorNames.InvalidInput });
       expect(ddb.calls()).toHaveLength(0);
     });
   });
