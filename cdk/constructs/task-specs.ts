@@ -114,7 +114,8 @@ export const TASK_SPECS: Readonly<Record<TaskName, TaskSpec>> = {
           why: 'ValidateSlice writes the quarantined lines of its slice under quarantine/batch_id=<run-time id>/',
         },
       ],
-      userState: ['UpdateItem'],
+      // Each entity: a consistent read, the fold, a write conditional on its revision (DynamoDbStateStore).
+      userState: ['GetItem', 'PutItem'],
     },
   },
   'enrich-slice': {

@@ -72,6 +72,8 @@ export function createAwsDeps(
       client: dynamodb,
       stateTable: settings.stateTable,
       controlTable: settings.controlTable,
+      // User state folds versions older than the dedup horizon (src/adapters/version-fold.ts).
+      horizonDays: settings.dedupHorizonDays,
     }),
     sql: new AthenaEngine({
       client: athena,

@@ -28,7 +28,8 @@ export interface LocalLake extends PipelineDeps {
 export async function openLocalLake(dir: string, options: LocalLakeOptions = {}): Promise<LocalLake> {
   const root = resolve(dir);
   await mkdir(root, { recursive: true });
-  const { objects, state, sources } = await openLocalStores(root);
+  const config = { ...DEFAULT_CONFIG, ...options.config };
+  const { objects, state, sources } = await openLocalStores(root, config.dedupHorizonDays);
   // DuckDB defaults to 80% of RAM; a bound keeps the whole run inside its memory budget (it spills to disk).
   const sql = await DuckDbEngine.create({
     memoryLimit: options.duckdbMemoryLimit ?? '1GB',
@@ -42,7 +43,7 @@ export async function openLocalLake(dir: string, options: LocalLakeOptions = {})
     dialect: 'duckdb',
     sources,
     clock: options.clock ?? systemClock,
-    config: { ...DEFAULT_CONFIG, ...options.config },
+    config,
     progress: options.progress ?? (() => undefined),
     close: () => sql.close(),
   };

@@ -20,7 +20,7 @@ async function start(): Promise<void> {
   if (!port) throw new Error('slice-worker-main must run in a worker thread');
   const { root, config } = workerData as { root: string; config: PipelineConfig };
   // Its own handles on the lake folder: the state store catches up from the shared log on every call.
-  const { objects, state, sources } = await openLocalStores(root);
+  const { objects, state, sources } = await openLocalStores(root, config.dedupHorizonDays);
   const deps: PipelineDeps = {
     objects,
     state,

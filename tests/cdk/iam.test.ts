@@ -118,7 +118,7 @@ describe('IAM', () => {
     expect(readers).toEqual(['validate-slice']);
   });
 
-  test('only validate-slice writes user state and only enrich-slice reads it', () => {
+  test('only validate-slice writes user state (read, fold, conditional put) and only enrich-slice reads it', () => {
     const table = logicalId(dev, dev.stack.state.userStateTable);
     const users = Object.fromEntries(
       TASK_NAMES.map((task) => [
@@ -127,7 +127,7 @@ describe('IAM', () => {
       ]),
     );
     expect(Object.entries(users).filter(([, actions]) => actions.length > 0)).toEqual([
-      ['validate-slice', ['dynamodb:UpdateItem']],
+      ['validate-slice', ['dynamodb:GetItem', 'dynamodb:PutItem']],
       ['enrich-slice', ['dynamodb:BatchGetItem']],
     ]);
   });

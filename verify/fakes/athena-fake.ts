@@ -120,6 +120,12 @@ export interface AthenaTableLocation {
   /** `s3://bucket/prefix/` of the table's files. */
   readonly location: string;
   readonly iceberg: boolean;
+  /**
+   * Partition projection (`projection.enabled`): Athena computes the partitions from the table properties
+   * instead of reading them from Glue, so it makes no glue:GetPartitions call
+   * (https://docs.aws.amazon.com/athena/latest/ug/partition-projection.html). @default false
+   */
+  readonly partitionProjection?: boolean;
 }
 
 /** A failure to inject: the next matching query FAILS with it instead of running. */
@@ -657,7 +663,7 @@ export class AthenaFake implements ServiceHandler {
         arns.glueTable(this.scope, ref.database, ref.table),
       ];
       // Hive tables keep partitions in Glue; an Iceberg table keeps them in its own metadata files.
-      if (info?.iceberg !== true)
+      if (info?.iceberg !== true && info?.partitionProjection !== true)
         onBehalf('Glue', 'GetPartitions', [{ action: 'glue:GetPartitions', resources: table }]);
       if (info === undefined) continue;
       const { bucket, prefix } = s3Location(info.location);

@@ -1,0 +1,131 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as dynamodb from '@aws-sdk/client-dynamodb';
+import { Client } from '@smithy/core/client';
+import { startDynalite, type Dynalite } from '../../tests/adapters/aws/dynalite-fixture';
+import { readAwsEnv, type AwsEnv } from '../../src/runtime/aws-env';
+import { AthenaFake, type AthenaTableLocation } from '../fakes/athena-fake';
+import { CallRecorder } from '../fakes/recorder';
+import { S3Fake } from '../fakes/s3-fake';
+import { installSdkInterception, type SdkCall, type SdkInterception, type ServiceHandler } from '../fakes/sdk-intercept';
+import { openIcebergTwin, type IcebergTwin } from '../twin/iceberg-twin';
+import type { TemplateResolver } from '../template';
+
+type Send = (this: unknown, command: unknown) => Promise<unknown>;
+
+/**
+ * The AWS account the synthesized stack would create, offline: every S3 bucket of the template in a folder
+ * (S3Fake), both DynamoDB tables on dynalite with the template's key schemas, the Glue tables and the
+ * workgroup behind the Athena fake (DuckDB twin), and every SDK call of the process routed to them and
+ * recorded with the principal the runner set.
+ */
+export class FakeAccount {
+  readonly recorder = new CallRecorder();
+  readonly athena: AthenaFake;
+  private interception: SdkInterception | undefined;
+
+  private constructor(
+    /** Bucket `b`'s objects are files under `<s3Root>/<b>/`. */
+    readonly s3Root: string,
+    readonly env: AwsEnv,
+    readonly s3: S3Fake,
+    readonly dynalite: Dynalite,
+    readonly twin: IcebergTwin,
+    resolver: TemplateResolver,
+  ) {
+    this.athena = new AthenaFake({
+      executor: twin.executor,
+      recorder: this.recorder,
+      tables: glueTables(resolver),
+      resultLocation: resultLocation(resolver),
+      workGroups: [env.athenaWorkGroup],
+      objects: s3,
+    });
+  }
+
+  /** `lambdaEnvironment`: a task function's resolved environment (bucket, table and workgroup names). */
+  static async open(resolver: TemplateResolver, lambdaEnvironment: Readonly<Record<string, string>>): Promise<FakeAccount> {
+    const env = readAwsEnv(lambdaEnvironment);
+    const root = mkdtempSync(join(tmpdir(), 'eventlake-verify-s3-'));
+    const s3 = new S3Fake({ buckets: resolver.logicalIdsOfType('AWS::S3::Bucket').map((id) => resolver.physicalName(id)), root });
+    const dynalite = await startDynalite();
+    for (const id of [...resolver.logicalIdsOfType('AWS::DynamoDB::GlobalTable'), ...resolver.logicalIdsOfType('AWS::DynamoDB::Table')]) {
+      const p = resolver.resolve(resolver.properties(id)) as Record<string, unknown>;
+      await dynalite.client.send(
+        new dynamodb.CreateTableCommand({
+          TableName: resolver.physicalName(id),
+          AttributeDefinitions: p.AttributeDefinitions as dynamodb.AttributeDefinition[],
+          KeySchema: p.KeySchema as dynamodb.KeySchemaElement[],
+          BillingMode: 'PAY_PER_REQUEST',
+        }),
+      );
+    }
+    const twin = await openIcebergTwin(root, env);
+    return new FakeAccount(root, env, s3, dynalite, twin, resolver);
+  }
+
+  /** Routes the process's SDK calls: S3 and Athena to the fakes, DynamoDB to dynalite (with its transaction shim). */
+  install(extra: Readonly<Record<string, ServiceHandler>> = {}): void {
+    const original = (Client.prototype as unknown as { send: Send }).send;
+    const dynalite = this.dynalite;
+    const dynamo: ServiceHandler = {
+      handle(call: SdkCall) {
+        const Command = (dynamodb as unknown as Record<string, new (input: unknown) => unknown>)[`${call.operation}Command`];
+        if (Command === undefined) throw new Error(`no DynamoDB command ${call.operation}`);
+        // The original send on the fixture's client: its endpoint (dynalite) and middleware (transactions).
+        return original.call(dynalite.client, new Command(call.input));
+      },
+    };
+    this.interception = installSdkInterception({
+      recorder: this.recorder,
+      handlers: { S3: this.s3, Athena: this.athena, DynamoDB: dynamo, ...extra },
+      passThrough: [],
+    });
+  }
+
+  uninstall(): void {
+    this.interception?.uninstall();
+    this.interception = undefined;
+  }
+
+  async close(): Promise<void> {
+    this.uninstall();
+    await this.twin.close();
+    await this.dynalite.close();
+    rmSync(this.s3Root, { recursive: true, force: true });
+  }
+}
+
+/** `database.table` -> location and format, from the template's AWS::Glue::Table resources. */
+function glueTables(resolver: TemplateResolver): Record<string, AthenaTableLocation> {
+  const tables: Record<string, AthenaTableLocation> = {};
+  for (const id of resolver.logicalIdsOfType('AWS::Glue::Table')) {
+    const p = resolver.resolve(resolver.properties(id)) as {
+      DatabaseName: string;
+      Name?: string;
+      TableInput?: { Name: string; StorageDescriptor?: { Location?: string }; Parameters?: Record<string, string> };
+      OpenTableFormatInput?: { IcebergInput?: { IcebergTableInput?: { Location: string } } };
+    };
+    const iceberg = p.OpenTableFormatInput?.IcebergInput?.IcebergTableInput;
+    const name = p.Name ?? p.TableInput?.Name;
+    const template = p.TableInput?.Parameters?.['storage.location.template'];
+    const location = iceberg?.Location ?? p.TableInput?.StorageDescriptor?.Location ?? template?.replace(/[^/]*\$\{[^}]+\}.*$/, '');
+    if (name === undefined || location === undefined) throw new Error(`Glue table ${id}: no name or location`);
+    tables[`${p.DatabaseName}.${name}`] = {
+      location,
+      iceberg: iceberg !== undefined,
+      partitionProjection: p.TableInput?.Parameters?.['projection.enabled'] === 'true',
+    };
+  }
+  return tables;
+}
+
+function resultLocation(resolver: TemplateResolver): string {
+  for (const id of resolver.logicalIdsOfType('AWS::Athena::WorkGroup')) {
+    const p = resolver.resolve(resolver.properties(id)) as { WorkGroupConfiguration?: { ResultConfiguration?: { OutputLocation?: string } } };
+    const location = p.WorkGroupConfiguration?.ResultConfiguration?.OutputLocation;
+    if (location !== undefined) return location;
+  }
+  throw new Error('the template has no Athena workgroup with a result location');
+}

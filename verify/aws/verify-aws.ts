@@ -1,0 +1,338 @@
+import { installPromiseWithResolvers } from '../../src/runtime/polyfill';
+installPromiseWithResolvers();
+
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ExecutionError, StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
+import { DuckDbSources } from '../../src/adapters/local/duckdb-sources';
+import { FolderObjectStore } from '../../src/adapters/local/folder-object-store';
+import { generate, type GenerateOptions, type GenerateSummary } from '../../src/generator/generate';
+import type { RunSummary } from '../../src/pipeline/run-summary';
+import type { PipelineDeps } from '../../src/pipeline/deps';
+import type { BatchPlan } from '../../src/pipeline/plan-batch';
+import { openLocalLake } from '../../src/runtime/local-lake';
+import { LocalOrchestrator } from '../../src/runtime/local-orchestrator';
+import { payloadBytes, PayloadMeter, type StateMachineEvent } from '../fakes/payload-meter';
+import type { CallRecord } from '../fakes/recorder';
+import {
+  evaluateCalls,
+  loadUnexercisedGrants,
+  renderStateMachine,
+  resolverFor,
+  lambdaFunctions,
+  synthesizeForVerify,
+  unusedGrants,
+  REPO_ROOT,
+  type Grant,
+  type RecordedCall,
+  type RenderedStateMachine,
+  type TaskLambda,
+} from '../template';
+import { FakeAccount } from './fake-account';
+import { SyntheticBacklog } from './synthetic-backlog';
+
+export interface VerifyAwsOptions {
+  /** Valid events of generated traffic (the generator adds duplicates, malformed and blank lines). */
+  readonly events: number;
+  /** @default 2 */
+  readonly hours?: number;
+  /** @default 7 */
+  readonly seed?: number;
+  /** Raw objects and bytes of the synthetic backlog fed to the planner. @default 100,000 objects, 10 TB */
+  readonly backlogObjects?: number;
+  readonly backlogBytes?: number;
+  readonly progress?: (message: string) => void;
+  /** Changes the rendered definition before it runs (tests: show that the proof fails on a known defect). */
+  readonly alterDefinition?: (definition: Record<string, unknown>) => void;
+}
+
+export interface VerifyAwsReport {
+  /** States entered over both executions, Map iterations' states included. */
+  readonly states_executed: number;
+  /** AWS API calls recorded (Lambdas' SDK calls, the state machine's integrations, Glue/S3 behind Athena). */
+  readonly aws_calls: number;
+  readonly iam_denied: number;
+  readonly iam_unused_grants: number;
+  readonly max_state_payload_bytes: number;
+  readonly backlog_max_state_payload_bytes: number;
+  /** The curated rows and the run summary equal the local runtime's on the same traffic. */
+  readonly parity: boolean;
+  readonly details: {
+    readonly summary: RunSummary;
+    readonly failed_run: string;
+    readonly second_run_status: string;
+    readonly backfill: RunSummary;
+    readonly expected: GenerateSummary['expected'];
+    readonly largest_state: { readonly state: string; readonly bytes: number };
+    readonly backlog_plan: Pick<BatchPlan, 'object_count' | 'raw_bytes' | 'backlog_objects'> & { readonly slices: number };
+    readonly denied: readonly RecordedCall[];
+    readonly unused_grants: readonly Grant[];
+    readonly parity_problems: readonly string[];
+  };
+}
+
+type Handler = (input: unknown) => Promise<unknown>;
+
+const TERABYTE = 10 ** 12;
+
+/**
+ * The offline AWS proof: synthesize the app, render the state machine as CloudFormation would, execute it
+ * with aws-local-stepfunctions where each Lambda ARN is that function's real entry point (tasks/<task>/lambda.ts,
+ * with the environment the template gives it) and every AWS call goes to fakes that keep AWS's rules; then
+ * judge every recorded call against the template's IAM, and compare the result with the local runtime.
+ */
+export async function verifyAws(options: VerifyAwsOptions): Promise<VerifyAwsReport> {
+  const progress = options.progress ?? (() => undefined);
+  const hours = options.hours ?? 2;
+  const seed = options.seed ?? 7;
+  progress('synthesizing the app (dev stage)');
+  const synth = synthesizeForVerify('dev');
+  const env = { stackName: synth.stackName };
+  const resolver = resolverFor(synth.template, env);
+  const rendered = renderStateMachine(synth.template, synth.assetDir, { env });
+  options.alterDefinition?.(rendered.definition);
+  const lambdas = lambdaFunctions(synth.template, env);
+  const first = lambdas[0];
+  if (first === undefined) throw new Error('the template has no task functions');
+  const account = await FakeAccount.open(resolver, first.environment);
+  const savedEnv = { ...process.env };
+  const generation: GenerateOptions = {
+    events: options.events,
+    hours,
+    seed,
+    // Arrivals end an hour ago: inside the scheduled run's lookback, whatever the clock says.
+    start: new Date(Math.floor(Date.now() / 3_600_000 - hours - 1) * 3_600_000),
+  };
+  try {
+    progress(`generating ${options.events} events into the raw bucket`);
+    const generated = await generate(new FolderObjectStore(join(account.s3Root, account.env.rawBucket)), generation);
+    Object.assign(process.env, {
+      AWS_REGION: account.recorder.scope.region,
+      AWS_ACCESS_KEY_ID: 'verify-aws',
+      AWS_SECRET_ACCESS_KEY: 'verify-aws',
+      ...first.environment,
+    });
+    account.install();
+    const meter = new PayloadMeter();
+    const handlers = meter.wrapTasks(await taskHandlers(rendered, lambdas, account));
+
+    // 1. A run whose MERGE fails on every attempt (4 = the first + the ASL's 3 retries): it must fail,
+    //    release the lease and leave the batch pending.
+    for (let i = 0; i < 4; i++) account.athena.failNext(/^MERGE INTO/, { reason: 'ICEBERG_COMMIT_ERROR: injected by verify:aws', errorType: 1000 });
+    progress('executing the rendered state machine: a run whose MERGE keeps failing');
+    const failed = await execute(rendered, handlers, meter, 'verify-aws-1', SCHEDULED, true);
+    // 2. Two runs at once: one takes the lease and resumes the pending batch (its MERGE must run again,
+    //    not be answered with the failed one), the other ends as skipped.
+    progress('two concurrent runs: one resumes the failed batch, one is skipped');
+    const [a, b] = await Promise.all([
+      execute(rendered, handlers, meter, 'verify-aws-2a', SCHEDULED),
+      execute(rendered, handlers, meter, 'verify-aws-2b', SCHEDULED),
+    ]);
+    const run = (a.output as Partial<RunSummary>).status === 'committed' ? a : b;
+    const skipped = run === a ? b : a;
+    const summary = run.output as unknown as RunSummary;
+    if (summary.status !== 'committed' || !summary.resumed) throw new Error(`no run resumed and committed the batch: ${JSON.stringify([a.output, b.output])}`);
+    if ('status' in skipped.output) throw new Error(`the concurrent run was not skipped: ${JSON.stringify(skipped.output)}`);
+    // 3. Again with nothing new, then a backfill of the same days: both must change nothing.
+    progress('a run with nothing new, then a backfill of the same days');
+    const again = await execute(rendered, handlers, meter, 'verify-aws-3', SCHEDULED);
+    const day = (offset: number) => new Date(generation.start.getTime() + offset * 3_600_000).toISOString().slice(0, 10);
+    const backfill = await execute(rendered, handlers, meter, 'verify-aws-4', { mode: 'backfill', from: day(0), to: day(hours + 1) });
+    const backfilled = backfill.output as unknown as RunSummary;
+    // Its batch id differs (mode is part of it), so every row it reads is already curated: nothing is inserted.
+    if (backfilled.status !== 'committed' || backfilled.inserted !== 0) throw new Error(`the backfill changed the table: ${JSON.stringify(backfilled)}`);
+    const executions = [failed, a, b, again, backfill];
+
+    progress(`planning a backlog of ${options.backlogObjects ?? 100_000} objects`);
+    const backlog = await planBacklog(account, lambdas, options, run.releaseInput);
+    account.uninstall();
+
+    progress('judging every recorded call against the template IAM');
+    const calls = recordedCalls(account.recorder.calls);
+    const evaluation = await evaluateCalls(synth.template, calls, env);
+    const unused = unusedGrants(synth.template, calls, loadUnexercisedGrants(), env);
+
+    progress('running the same traffic on the local runtime (parity)');
+    const parityProblems = await parity(account.twin.deps, generation, summary);
+    const largest = [meter.largestInput, meter.largestOutput].reduce(
+      (a, b) => (b !== undefined && (a === undefined || b.bytes > a.bytes) ? b : a),
+      undefined,
+    ) ?? { state: '(none)', bytes: 0 };
+    if (meter.violations.length > 0) throw new Error(`state payloads over 256 KiB: ${JSON.stringify(meter.violations)}`);
+    return {
+      states_executed: executions.reduce((n, e) => n + e.states, 0),
+      aws_calls: account.recorder.calls.length,
+      iam_denied: evaluation.denied.length,
+      iam_unused_grants: unused.length,
+      max_state_payload_bytes: largest.bytes,
+      backlog_max_state_payload_bytes: backlog.bytes,
+      parity: parityProblems.length === 0,
+      details: {
+        summary,
+        failed_run: failed.error ?? '(did not fail)',
+        second_run_status: String((again.output as Partial<RunSummary>).status),
+        backfill: backfilled,
+        expected: generated.expected,
+        largest_state: { state: largest.state, bytes: largest.bytes },
+        backlog_plan: { object_count: backlog.plan.object_count, raw_bytes: backlog.plan.raw_bytes, backlog_objects: backlog.plan.backlog_objects, slices: backlog.plan.slices.length },
+        denied: evaluation.denied,
+        unused_grants: unused,
+        parity_problems: parityProblems,
+      },
+    };
+  } finally {
+    process.env = savedEnv;
+    await account.close();
+  }
+}
+
+/** Each Task state of the rendered definition bound as Step Functions would run it. */
+async function taskHandlers(rendered: RenderedStateMachine, lambdas: readonly TaskLambda[], account: FakeAccount): Promise<Record<string, Handler>> {
+  const byArn = new Map(lambdas.map((l) => [l.arn, l]));
+  const handlers: Record<string, Handler> = {};
+  for (const [name, state] of taskStates(rendered.definition)) {
+    const resource = String(state.Resource);
+    const lambda = byArn.get(resource);
+    if (lambda !== undefined) {
+      const module = (await import(join(REPO_ROOT, lambda.entry))) as { handler: Handler };
+      handlers[name] = async (input) => {
+        // Step Functions invokes the function with the state machine's role (lambda:InvokeFunction).
+        account.recorder.record('Lambda', 'Invoke', [{ action: 'lambda:InvokeFunction', resources: [lambda.arn] }], { principal: rendered.roleLogicalId, via: 'states' });
+        Object.assign(process.env, lambda.environment);
+        const output = await account.recorder.run(lambda.roleLogicalId, () => module.handler(JSON.parse(JSON.stringify(input))));
+        return JSON.parse(JSON.stringify(output ?? null)) as unknown;
+      };
+    } else if (resource === 'arn:aws:states:::athena:startQueryExecution.sync') {
+      handlers[name] = (input) => account.athena.startQueryExecutionSync(input, { principal: rendered.roleLogicalId });
+    } else {
+      throw new Error(`${name}: no fake for resource ${resource}`);
+    }
+  }
+  return handlers;
+}
+
+function taskStates(definition: Record<string, unknown>): [string, Record<string, unknown>][] {
+  const found: [string, Record<string, unknown>][] = [];
+  const walk = (states: Record<string, Record<string, unknown>>) => {
+    for (const [name, state] of Object.entries(states)) {
+      if (state.Type === 'Task') found.push([name, state]);
+      const processor = state.ItemProcessor as { States: Record<string, Record<string, unknown>> } | undefined;
+      if (processor) walk(processor.States);
+    }
+  };
+  walk(definition.States as Record<string, Record<string, unknown>>);
+  return found;
+}
+
+const SCHEDULED = { mode: 'scheduled' } as const;
+
+interface Executed {
+  readonly output: Record<string, unknown>;
+  /** `Error: Cause` of a failed execution. */
+  readonly error?: string;
+  readonly states: number;
+  /** The whole state as it entered ReleaseLease: every state's result is in it. */
+  readonly releaseInput: Record<string, unknown>;
+}
+
+async function execute(
+  rendered: RenderedStateMachine,
+  handlers: Record<string, Handler>,
+  meter: PayloadMeter,
+  name: string,
+  input: Record<string, string>,
+  expectFailure = false,
+): Promise<Executed> {
+  const machine = new StateMachine(rendered.definition as unknown as StateMachineDefinition, { validationOptions: { checkArn: true, checkPaths: true } });
+  const execution = machine.run(input, {
+    overrides: {
+      taskResourceLocalHandlers: handlers as never,
+      retryIntervalOverrides: Object.fromEntries(taskStates(rendered.definition).map(([state]) => [state, 0])),
+    },
+    context: { Execution: { Id: `${rendered.stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`, Name: name } },
+  });
+  let states = 0;
+  let releaseInput: Record<string, unknown> = {};
+  async function* tap(events: AsyncIterable<StateMachineEvent>): AsyncIterable<StateMachineEvent> {
+    for await (const event of events) {
+      if (event.type === 'StateEntered') states++;
+      if (event.type === 'StateEntered' && event.state?.name === 'ReleaseLease' && event.index === undefined) {
+        releaseInput = event.state.input as Record<string, unknown>;
+      }
+      yield event;
+    }
+  }
+  const consumed = meter.consume(tap(execution.eventLogs as AsyncIterable<StateMachineEvent>));
+  try {
+    const output = (await execution.result) as Record<string, unknown>;
+    await consumed;
+    if (expectFailure) throw new Error(`${name} was meant to fail but succeeded: ${JSON.stringify(output)}`);
+    return { output, states, releaseInput };
+  } catch (error) {
+    await consumed.catch(() => undefined);
+    if (!expectFailure || !(error instanceof ExecutionError)) throw error;
+    const cause = error.cause as { name?: string; message?: string } | undefined;
+    return { output: {}, states, releaseInput, error: `${cause?.name ?? 'States.Runtime'}: ${cause?.message ?? error.message}` };
+  }
+}
+
+/**
+ * The planner (the real PlanBatch Lambda) over a synthetic listing: the largest state payload of the batch
+ * it plans is that batch's plan in place of the real run's, in the state as it enters ReleaseLease.
+ */
+async function planBacklog(
+  account: FakeAccount,
+  lambdas: readonly TaskLambda[],
+  options: VerifyAwsOptions,
+  releaseInput: Record<string, unknown>,
+): Promise<{ bytes: number; plan: BatchPlan }> {
+  const lambda = lambdas.find((l) => l.task === 'plan-batch');
+  if (lambda === undefined) throw new Error('no plan-batch function');
+  account.uninstall();
+  account.install({
+    S3: new SyntheticBacklog(account.s3, account.env.rawBucket, options.backlogObjects ?? 100_000, options.backlogBytes ?? 10 * TERABYTE, account.env.lookbackHours),
+  });
+  const module = (await import(join(REPO_ROOT, lambda.entry))) as { handler: Handler };
+  const lease = { acquired: true, owner: 'verify-aws-backlog', holder: null };
+  const plan = (await account.recorder.run(lambda.roleLogicalId, () => module.handler({ state: { mode: 'scheduled', lease } }))) as BatchPlan;
+  return { bytes: payloadBytes({ ...releaseInput, batch: plan }), plan };
+}
+
+/** One RecordedCall per (principal, action, resource, context), for the IAM evaluation. */
+function recordedCalls(records: readonly CallRecord[]): RecordedCall[] {
+  const seen = new Map<string, RecordedCall>();
+  for (const r of records) {
+    for (const resource of r.resources.length > 0 ? r.resources : ['*']) {
+      const call: RecordedCall = { principal: r.principal, action: r.action, resource, ...(r.context !== undefined ? { context: r.context } : {}) };
+      seen.set(JSON.stringify(call), call);
+    }
+  }
+  return [...seen.values()];
+}
+
+/** Runs the same traffic on the local runtime and lists every difference in curated rows and summary. */
+async function parity(twin: PipelineDeps, generation: GenerateOptions, awsSummary: RunSummary): Promise<string[]> {
+  const dir = mkdtempSync(join(tmpdir(), 'eventlake-verify-local-'));
+  const lake = await openLocalLake(dir);
+  try {
+    await generate(lake.objects, generation);
+    const result = await new LocalOrchestrator(lake).execute({ name: 'verify-local', input: { mode: 'scheduled' } });
+    if (result.status !== 'SUCCEEDED') return [`the local run failed: ${result.error}: ${result.cause}`];
+    const local = result.output as unknown as RunSummary;
+    const problems: string[] = [];
+    // The AWS run resumed a batch after an injected failure: the same batch, so only `resumed` differs.
+    const comparable = (s: RunSummary) => JSON.stringify({ ...s, committed_at: null, resumed: null });
+    if (comparable(local) !== comparable(awsSummary)) problems.push(`summaries differ: local ${comparable(local)} aws ${comparable(awsSummary)}`);
+    const rows = async (deps: PipelineDeps) =>
+      (await deps.sql.query({ name: 'verify/rows', text: `SELECT * EXCLUDE (ingested_at) FROM ${await new DuckDbSources(deps.objects).curatedSource()} ORDER BY event_uuid` })).map((r) => JSON.stringify(r));
+    const [localRows, awsRows] = [await rows(lake), await rows(twin)];
+    if (localRows.length !== awsRows.length) problems.push(`curated rows: local ${localRows.length}, aws ${awsRows.length}`);
+    const differing = localRows.filter((row, i) => row !== awsRows[i]).length;
+    if (differing > 0) problems.push(`${differing} curated rows differ, e.g. local ${localRows.find((row, i) => row !== awsRows[i])}`);
+    return problems;
+  } finally {
+    await lake.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
