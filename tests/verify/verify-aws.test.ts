@@ -35,6 +35,7 @@ describe('npm run verify:aws, small (the offline AWS proof)', () => {
     expect(report.aws_calls).toBeGreaterThan(100);
     expect(report.details.denied).toEqual([]);
     expect(report.details.unused_grants).toEqual([]);
+    expect(report.details.unknown_actions).toEqual([]);
   });
 
   it('keeps every state payload, and those of a 10 TB backlog, far under 256 KiB', () => {

