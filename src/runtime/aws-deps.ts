@@ -41,6 +41,13 @@ export function awsPipelineConfig(env: AwsEnv): PipelineConfig {
   };
 }
 
+/**
+ * How long a Lambda waits for one Athena query before stopping it: below the timeout of every function
+ * that queries (tests/cdk/orchestration.test.ts), so a slow query is stopped and reported by the function,
+ * never left running behind a Lambda that timed out.
+ */
+export const ATHENA_QUERY_TIMEOUT_MS = 180_000;
+
 /** Progress lines go to CloudWatch Logs through stdout. */
 export const awsProgress: Progress = (message) => console.log(`[eventlake] ${message}`);
 
@@ -79,6 +86,7 @@ export function createAwsDeps(
       client: athena,
       workGroup: settings.athenaWorkGroup,
       database: settings.glueDatabase,
+      timeoutMs: ATHENA_QUERY_TIMEOUT_MS,
     }),
     dialect: 'athena',
     sources: new AthenaSources(settings.glueDatabase),

@@ -7,6 +7,7 @@ import { TASK_SPECS } from '../../cdk/constructs/task-specs';
 import { aslPlaceholders } from '../../src/runtime/asl';
 import { AWS_ENV_VARIABLE_NAMES } from '../../src/runtime/aws-env';
 import { ASL_FILE, STATE_BINDINGS, TASK_NAMES, type AthenaBinding, type TaskName } from '../../src/runtime/registry';
+import { ATHENA_QUERY_TIMEOUT_MS } from '../../src/runtime/aws-deps';
 import { athenaStateQuery } from '../../src/runtime/athena-state-query';
 import {
   asArray,
@@ -136,6 +137,13 @@ describe('Orchestration: task functions', () => {
     }
     expect(functionProps(dev, task).MemorySize).toBe(TASK_SPECS[task].memoryMiB);
   });
+
+  test.each(TASK_NAMES.filter((task) => TASK_SPECS[task].access.athena !== undefined))(
+    '%s stops a slow Athena query itself, before its own timeout',
+    (task) => {
+      expect((functionProps(dev, task).Timeout as number) * 1000).toBeGreaterThan(ATHENA_QUERY_TIMEOUT_MS + 30_000);
+    },
+  );
 });
 
 describe('Orchestration: state machine', () => {
