@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { App, Validations, type AppProps } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { EventLakeStack } from './eventlake-stack';
@@ -19,4 +21,16 @@ export function createEventLakeApp(props: AppProps = {}): { app: App; stack: Eve
   });
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   return { app, stack };
+}
+
+/**
+ * The app as `cdk synth -c stage=<stage>` builds it (cdk.json's context), but with esbuild bundling skipped
+ * (`aws:cdk:bundling-stacks: []`): for tests and the offline AWS proof, which read the template, not the code.
+ */
+export function offlineAppProps(stage: string, outdir?: string): AppProps {
+  const cdkJson = JSON.parse(readFileSync(join(__dirname, '..', 'cdk.json'), 'utf8')) as { context?: Record<string, unknown> };
+  return {
+    ...(outdir !== undefined ? { outdir } : {}),
+    context: { ...(cdkJson.context ?? {}), stage, 'aws:cdk:bundling-stacks': [] },
+  };
 }

@@ -39,3 +39,19 @@ export function loadAsl(substitutions: Readonly<Record<string, string>>): AslDef
   };
   return substitute(JSON.parse(text)) as AslDefinition;
 }
+
+export type AslState = Record<string, unknown> & { Type: string };
+
+/** Every state of a definition by name, the states of Map iterators included. */
+export function allStates(definition: { States: Record<string, unknown> }): Map<string, AslState> {
+  const found = new Map<string, AslState>();
+  const walk = (states: Record<string, unknown>) => {
+    for (const [name, state] of Object.entries(states as Record<string, AslState>)) {
+      found.set(name, state);
+      const processor = state.ItemProcessor as { States: Record<string, unknown> } | undefined;
+      if (processor) walk(processor.States);
+    }
+  };
+  walk(definition.States);
+  return found;
+}

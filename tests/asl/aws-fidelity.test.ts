@@ -1,25 +1,12 @@
 import { installPromiseWithResolvers } from '../../src/runtime/polyfill';
 import { StateMachine } from 'aws-local-stepfunctions';
-import { readAslText } from '../../src/runtime/asl';
+import { allStates as aslStates, readAslText } from '../../src/runtime/asl';
 import { DEFAULT_CONFIG, EXECUTION_TIMEOUT_SECONDS } from '../../src/pipeline/config';
 import { sqlTemplate } from '../../src/sql/render';
 
 installPromiseWithResolvers();
 
-type State = Record<string, unknown> & { Type: string };
-
-function allStates(): Map<string, State> {
-  const found = new Map<string, State>();
-  const walk = (states: Record<string, State>) => {
-    for (const [name, state] of Object.entries(states)) {
-      found.set(name, state);
-      const processor = state.ItemProcessor as { States: Record<string, State> } | undefined;
-      if (processor) walk(processor.States);
-    }
-  };
-  walk((JSON.parse(readAslText()) as { States: Record<string, State> }).States);
-  return found;
-}
+const allStates = () => aslStates(JSON.parse(readAslText()) as { States: Record<string, unknown> });
 
 const athenaStates = () =>
   [...allStates()].filter(([, s]) => s.Type === 'Task' && String(s.Resource).startsWith('arn:aws:states:::athena:'));

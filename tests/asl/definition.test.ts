@@ -1,22 +1,8 @@
-import { aslPlaceholders, loadAsl, readAslText } from '../../src/runtime/asl';
+import { allStates as aslStates, aslPlaceholders, loadAsl, readAslText } from '../../src/runtime/asl';
 import { localSubstitutions } from '../../src/runtime/local-orchestrator';
 import { SETTING_PLACEHOLDERS, STATE_BINDINGS } from '../../src/runtime/registry';
 
-type State = Record<string, unknown> & { Type: string };
-
-/** Every state of the definition, Map iterators included, by name. */
-function allStates(): Map<string, State> {
-  const found = new Map<string, State>();
-  const walk = (states: Record<string, State>) => {
-    for (const [name, state] of Object.entries(states)) {
-      found.set(name, state);
-      const processor = state.ItemProcessor as { States: Record<string, State> } | undefined;
-      if (processor) walk(processor.States);
-    }
-  };
-  walk((JSON.parse(readAslText()) as { States: Record<string, State> }).States);
-  return found;
-}
+const allStates = () => aslStates(JSON.parse(readAslText()) as { States: Record<string, unknown> });
 
 const taskStates = () => [...allStates()].filter(([, s]) => s.Type === 'Task');
 

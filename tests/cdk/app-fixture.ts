@@ -1,8 +1,7 @@
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { createEventLakeApp } from '../../cdk/eventlake-app';
+import { createEventLakeApp, offlineAppProps } from '../../cdk/eventlake-app';
 import type { EventLakeStack } from '../../cdk/eventlake-stack';
 import type { StageName } from '../../cdk/stage-settings';
 
@@ -24,12 +23,7 @@ const cache = new Map<StageName, SynthesizedStage>();
 export function synthStage(stage: StageName): SynthesizedStage {
   let synthesized = cache.get(stage);
   if (synthesized === undefined) {
-    const cdkJson = JSON.parse(readFileSync(join(REPO_ROOT, 'cdk.json'), 'utf8')) as {
-      context: Record<string, unknown>;
-    };
-    const { app, stack } = createEventLakeApp({
-      context: { ...cdkJson.context, stage, 'aws:cdk:bundling-stacks': [] },
-    });
+    const { app, stack } = createEventLakeApp(offlineAppProps(stage));
     synthesized = { app, stack, template: Template.fromStack(stack) };
     cache.set(stage, synthesized);
   }

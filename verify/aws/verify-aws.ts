@@ -13,6 +13,7 @@ import type { PipelineDeps } from '../../src/pipeline/deps';
 import type { BatchPlan } from '../../src/pipeline/plan-batch';
 import { openLocalLake } from '../../src/runtime/local-lake';
 import { LocalOrchestrator } from '../../src/runtime/local-orchestrator';
+import { allStates } from '../../src/runtime/asl';
 import { payloadBytes, PayloadMeter, type StateMachineEvent } from '../fakes/payload-meter';
 import type { CallRecord } from '../fakes/recorder';
 import {
@@ -218,16 +219,7 @@ async function taskHandlers(rendered: RenderedStateMachine, lambdas: readonly Ta
 }
 
 function taskStates(definition: Record<string, unknown>): [string, Record<string, unknown>][] {
-  const found: [string, Record<string, unknown>][] = [];
-  const walk = (states: Record<string, Record<string, unknown>>) => {
-    for (const [name, state] of Object.entries(states)) {
-      if (state.Type === 'Task') found.push([name, state]);
-      const processor = state.ItemProcessor as { States: Record<string, Record<string, unknown>> } | undefined;
-      if (processor) walk(processor.States);
-    }
-  };
-  walk(definition.States as Record<string, Record<string, unknown>>);
-  return found;
+  return [...allStates(definition as { States: Record<string, unknown> })].filter(([, state]) => state.Type === 'Task');
 }
 
 const SCHEDULED = { mode: 'scheduled' } as const;

@@ -6,6 +6,7 @@ import {
   type QueryExecution,
   type QueryExecutionState,
 } from '@aws-sdk/client-athena';
+import { spliceAt } from '../../src/adapters/aws/athena-sql-text';
 import { analyzeStatement, type StatementAnalysis, type TableRef } from './athena-statement';
 import { arns, athenaRequests } from './iam-actions';
 import { DEFAULT_SCOPE, type AwsScope, type CallRecorder, type IamRequest } from './recorder';
@@ -577,7 +578,7 @@ export class AthenaFake implements ServiceHandler {
       } else {
         outcome = await this.runStatement(
           execution,
-          bindParameters(request.QueryString, analysis.placeholders, parameters),
+          spliceAt(request.QueryString, analysis.placeholders, parameters),
         );
       }
     }
@@ -880,17 +881,6 @@ function canonical(value: unknown): unknown {
     );
   }
   return value;
-}
-
-/** Athena substitutes each value, as written, for the `?` at the same position. */
-function bindParameters(sql: string, positions: readonly number[], values: readonly string[]): string {
-  let out = '';
-  let from = 0;
-  positions.forEach((at, i) => {
-    out += sql.slice(from, at) + (values[i] as string);
-    from = at + 1;
-  });
-  return out + sql.slice(from);
 }
 
 function checkResult(result: AthenaExecutorResult): void {

@@ -1,7 +1,7 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createEventLakeApp } from '../../cdk/eventlake-app';
+import { createEventLakeApp, offlineAppProps } from '../../cdk/eventlake-app';
 import type { StageName } from '../../cdk/stage-settings';
 import type { CfnTemplate } from './template-types';
 
@@ -34,9 +34,6 @@ export function synthesizeForVerify(stage: StageName = 'dev'): VerifySynthesis {
   const cached = cache.get(stage);
   if (cached !== undefined) return cached;
 
-  const cdkJson = JSON.parse(readFileSync(join(REPO_ROOT, 'cdk.json'), 'utf8')) as {
-    context?: Record<string, unknown>;
-  };
   const outdir = mkdtempSync(join(tmpdir(), `eventlake-verify-${stage}-`));
   createdDirs.push(outdir);
   if (!cleanupRegistered) {
@@ -46,10 +43,7 @@ export function synthesizeForVerify(stage: StageName = 'dev'): VerifySynthesis {
     });
   }
 
-  const { app, stack } = createEventLakeApp({
-    outdir,
-    context: { ...(cdkJson.context ?? {}), stage, 'aws:cdk:bundling-stacks': [] },
-  });
+  const { app, stack } = createEventLakeApp(offlineAppProps(stage, outdir));
   const assembly = app.synth();
   const artifact = assembly.getStackArtifact(stack.artifactId);
   const synthesized: VerifySynthesis = {

@@ -96,10 +96,15 @@ export function bindLiterals(text: string, literals: readonly string[]): string 
   if (positions.length !== literals.length) {
     throw new RangeError(`expects ${positions.length} parameter(s) for its ? placeholders, got ${literals.length}`);
   }
+  return spliceAt(text, positions, literals);
+}
+
+/** `text` with the one character at each of `positions` (ascending) replaced by the value at the same index. */
+export function spliceAt(text: string, positions: readonly number[], values: readonly string[]): string {
   let out = '';
   let from = 0;
   positions.forEach((at, i) => {
-    out += text.slice(from, at) + (literals[i] as string);
+    out += text.slice(from, at) + (values[i] as string);
     from = at + 1;
   });
   return out + text.slice(from);
