@@ -46,6 +46,16 @@ export interface LeaseResult {
   readonly expiresAtMs?: number;
 }
 
+/** Who holds a lease, for `status`. The local store adds where the holder runs and its heartbeat. */
+export interface LeaseInfo {
+  readonly owner: string;
+  readonly acquiredAtMs?: number;
+  readonly expiresAtMs: number;
+  readonly heartbeatAtMs?: number;
+  readonly pid?: number;
+  readonly host?: string;
+}
+
 /** A batch planned but not yet committed: the next scheduled run resumes it instead of planning anew. */
 export interface PendingBatch {
   readonly batchId: string;
@@ -107,6 +117,8 @@ export interface StateStore {
   acquireLease(request: LeaseRequest): Promise<LeaseResult>;
   /** Releases only when `owner` holds it; returns whether it did. */
   releaseLease(name: string, owner: string): Promise<boolean>;
+  /** The lease as stored (expired or not), or undefined when nobody holds it. */
+  describeLease(name: string): Promise<LeaseInfo | undefined>;
 
   getCheckpoint(name: string): Promise<Checkpoint>;
   /**

@@ -452,6 +452,40 @@ describe('FileStateStore', () => {
     });
   });
 
+  describe('lease holders that died', () => {
+    const leaseFile = () => path.join(dir, 'lease-run.json');
+    const write = (lease: Record<string, unknown>) => fs.writeFile(leaseFile(), JSON.stringify({ name: 'run', ...lease }));
+    const request = { name: 'run', owner: 'next', nowMs: T0 + 1000, ttlMs: 3_600_000 };
+
+    it('takes the lease at once from a holder whose process on this host is gone (kill -9)', async () => {
+      const child = execFile(process.execPath, ['-e', '']);
+      await new Promise((resolve) => child.on('exit', resolve));
+      await write({ owner: 'killed', acquiredAtMs: T0, expiresAtMs: T0 + 3_600_000, heartbeatAtMs: Date.now(), pid: child.pid, host: os.hostname() });
+      const store = await FileStateStore.open(dir);
+
+      const result = await store.acquireLease(request);
+
+      expect(result).toMatchObject({ acquired: true, holder: 'next' });
+      expect(await store.describeLease('run')).toMatchObject({ owner: 'next', pid: process.pid, host: os.hostname() });
+      await store.releaseLease('run', 'next');
+    });
+
+    it('takes the lease from a holder whose heartbeat stopped, wherever it ran', async () => {
+      await write({ owner: 'stalled', expiresAtMs: T0 + 3_600_000, heartbeatAtMs: Date.now() - 10 * 60_000, pid: 1, host: 'another-host' });
+      const store = await FileStateStore.open(dir);
+
+      expect(await store.acquireLease(request)).toMatchObject({ acquired: true });
+      await store.releaseLease('run', 'next');
+    });
+
+    it('leaves the lease to a live holder with a fresh heartbeat', async () => {
+      await write({ owner: 'alive', expiresAtMs: T0 + 3_600_000, heartbeatAtMs: Date.now(), pid: process.ppid, host: os.hostname() });
+      const store = await FileStateStore.open(dir);
+
+      expect(await store.acquireLease(request)).toEqual({ acquired: false, holder: 'alive', expiresAtMs: T0 + 3_600_000 });
+    });
+  });
+
   describe('across real processes', () => {
     const tsx = path.join(__dirname, '..', '..', 'node_modules', '.bin', 'tsx');
     const modulePath = path.join(__dirname, '..', '..', 'src', 'adapters', 'local', 'file-state-store');
@@ -468,6 +502,8 @@ describe('FileStateStore', () => {
           .putCheckpoint({ name: 'scheduled', expectedVersion: 0, lastBatchId: owner, processedKeys: ['raw/' + owner] })
           .then(() => 'won', (error) => error.name);
         await store.putVersions([{ entity: 'account#shared', version: { eventUuid: 'e1', createdAt: 1, fields: { by: owner } } }]);
+        // Stay alive while the others race: a holder whose process is gone may be taken over at once.
+        await new Promise((resolve) => setTimeout(resolve, 3000));
         process.stdout.write(JSON.stringify({ owner, acquired: lease.acquired, checkpoint }));
       })().catch((error) => { console.error(error); process.exit(1); });
     `;

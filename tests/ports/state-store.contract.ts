@@ -370,6 +370,15 @@ export function stateStoreContract(name: string, makeStore: () => Promise<StateS
         expect(result.expiresAtMs).toBe(T0 + TTL_MS);
       });
 
+      it('is described with its holder, since and expiry, and no longer once released', async () => {
+        expect(await store.describeLease(lease)).toBeUndefined();
+        await store.acquireLease({ name: lease, owner: 'exec-a', nowMs: T0, ttlMs: TTL_MS });
+
+        expect(await store.describeLease(lease)).toMatchObject({ owner: 'exec-a', acquiredAtMs: T0, expiresAtMs: T0 + TTL_MS });
+        await store.releaseLease(lease, 'exec-a');
+        expect(await store.describeLease(lease)).toBeUndefined();
+      });
+
       it('is refused to another owner while held, naming the holder and the expiry', async () => {
         await store.acquireLease({ name: lease, owner: 'exec-a', nowMs: T0, ttlMs: TTL_MS });
 

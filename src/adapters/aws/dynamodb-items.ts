@@ -11,7 +11,7 @@ import type { Checkpoint, CheckpointWrite, EntityKey, StateVersion } from '../..
  *   the item's revision (absent on items written before it existed), bumped by every write.
  *   The `versions` layout is the one src/adapters/version-fold.ts sizes: change both together.
  * - control table, partition key `pk` (S) and sort key `sk` (S):
- *   - `lease#<name>` / `lease`: {owner S, expiresAtMs N}
+ *   - `lease#<name>` / `lease`: {owner S, acquiredAtMs N, expiresAtMs N}
  *   - `checkpoint#<name>` / `checkpoint`: {version N, pendingBatchId S, pendingManifestKey S,
  *     lastBatchId S, committedAt S} (absent attributes are absent fields)
  *   - `processed#<YYYY/MM/DD/HH of the raw key>` / `<raw key>`: one processed-ledger entry per raw object.

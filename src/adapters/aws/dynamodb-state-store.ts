@@ -17,6 +17,7 @@ import type {
   Checkpoint,
   CheckpointWrite,
   EntityKey,
+  LeaseInfo,
   LeaseRequest,
   LeaseResult,
   StateStore,
@@ -217,6 +218,7 @@ export class DynamoDbStateStore implements StateStore {
             Item: {
               ...leaseKey(request.name),
               owner: { S: request.owner },
+              acquiredAtMs: { N: String(request.nowMs) },
               expiresAtMs: { N: String(expiresAtMs) },
             },
             ConditionExpression: 'attribute_not_exists(pk) OR #expiresAtMs <= :now OR #owner = :owner',
@@ -256,6 +258,15 @@ export class DynamoDbStateStore implements StateStore {
         }),
       ),
     );
+  }
+
+  async describeLease(name: string): Promise<LeaseInfo | undefined> {
+    checkName('lease name', name);
+    const item = await this.getItem(this.controlTable, leaseKey(name));
+    const owner = item?.owner?.S;
+    if (owner === undefined) return undefined;
+    const acquired = item?.acquiredAtMs?.N;
+    return { owner, expiresAtMs: Number(item?.expiresAtMs?.N), ...(acquired !== undefined ? { acquiredAtMs: Number(acquired) } : {}) };
   }
 
   // ---------------------------------------------------------------- checkpoint

@@ -9,6 +9,7 @@ import {
 } from '../state-store-checks';
 import { applyVersions, foldLimits, groupByEntity, storedVersion, type FoldLimits } from '../version-fold';
 import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
 import { promises as fs } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import path from 'node:path';
@@ -18,6 +19,7 @@ import {
   type Checkpoint,
   type CheckpointWrite,
   type EntityKey,
+  type LeaseInfo,
   type LeaseRequest,
   type LeaseResult,
   type StateStore,
@@ -93,6 +95,7 @@ export class FileStateStore implements StateStore {
   private readonly mutexes = new Map<string, AsyncMutex>();
 
   private readonly versions = new Map<EntityKey, Map<string, StateVersion>>();
+  private readonly heartbeats = new Map<string, NodeJS.Timeout>();
   private readonly log: LogCursor = { bytesRead: 0, linesRead: 0, inode: undefined };
   private readonly ledgers = new Map<string, LedgerCache>();
 
@@ -251,28 +254,43 @@ export class FileStateStore implements StateStore {
 
   // ---------------------------------------------------------------- lease
 
+  /**
+   * Takes the lease when it is free, expired, ours, or held by a dead holder: a process of this host that
+   * no longer exists, or a holder whose heartbeat stopped (LEASE_STALE_MS), so a killed run never blocks
+   * the next ones until its TTL. The checkpoint's compare-and-set still decides who commits.
+   */
   async acquireLease(request: LeaseRequest): Promise<LeaseResult> {
     checkLeaseRequest(request);
     const file = `lease-${fileNamePart(request.name)}.json`;
-    return this.locked(file, async () => {
+    const result = await this.locked(file, async () => {
       const current = await this.readLease(file);
       const free =
-        current === undefined || request.nowMs >= current.expiresAtMs || current.owner === request.owner;
+        current === undefined ||
+        request.nowMs >= current.expiresAtMs ||
+        current.owner === request.owner ||
+        holderIsGone(current);
       if (!free) return { acquired: false, holder: current.owner, expiresAtMs: current.expiresAtMs };
-      const lease: LeaseFile = {
-        name: request.name,
+      const now = Date.now();
+      const lease: LeaseInfo = {
         owner: request.owner,
+        acquiredAtMs: request.nowMs,
         expiresAtMs: request.nowMs + request.ttlMs,
+        heartbeatAtMs: now,
+        pid: process.pid,
+        host: hostname(),
       };
-      await writeFileAtomic(this.pathOf(file), JSON.stringify(lease), { fsync: this.fsync });
+      await writeFileAtomic(this.pathOf(file), JSON.stringify({ name: request.name, ...lease }), { fsync: this.fsync });
       return { acquired: true, holder: lease.owner, expiresAtMs: lease.expiresAtMs };
     });
+    if (result.acquired) this.startHeartbeat(file, request.owner);
+    return result;
   }
 
   async releaseLease(name: string, owner: string): Promise<boolean> {
     checkName('lease name', name);
     checkName('lease owner', owner);
     const file = `lease-${fileNamePart(name)}.json`;
+    this.stopHeartbeat(file, owner);
     return this.locked(file, async () => {
       const current = await this.readLease(file);
       if (current?.owner !== owner) return false;
@@ -282,13 +300,46 @@ export class FileStateStore implements StateStore {
     });
   }
 
-  private async readLease(file: string): Promise<LeaseFile | undefined> {
+  async describeLease(name: string): Promise<LeaseInfo | undefined> {
+    checkName('lease name', name);
+    return this.readLease(`lease-${fileNamePart(name)}.json`);
+  }
+
+  /** While this process holds the lease, its heartbeat is rewritten every LEASE_HEARTBEAT_MS (unref'd timer). */
+  private startHeartbeat(file: string, owner: string): void {
+    this.stopHeartbeat(file, owner);
+    const timer = setInterval(() => {
+      void this.locked(file, async () => {
+        const current = await this.readLease(file);
+        if (current?.owner !== owner) return this.stopHeartbeat(file, owner);
+        await writeFileAtomic(this.pathOf(file), JSON.stringify({ ...current, heartbeatAtMs: Date.now() }), { fsync: false });
+      }).catch(() => undefined);
+    }, LEASE_HEARTBEAT_MS);
+    timer.unref();
+    this.heartbeats.set(`${file}\n${owner}`, timer);
+  }
+
+  private stopHeartbeat(file: string, owner: string): void {
+    const key = `${file}\n${owner}`;
+    clearInterval(this.heartbeats.get(key));
+    this.heartbeats.delete(key);
+  }
+
+  private async readLease(file: string): Promise<LeaseInfo | undefined> {
     const json = await this.readJson(file);
     if (json === undefined) return undefined;
     if (!isRecord(json) || typeof json.owner !== 'string' || !isFiniteNumber(json.expiresAtMs)) {
       throw corruptFile(this.pathOf(file), 'expected {"owner": string, "expiresAtMs": number}');
     }
-    return { name: String(json.name), owner: json.owner, expiresAtMs: json.expiresAtMs };
+    const optional = (key: string) => (isFiniteNumber(json[key]) ? { [key]: json[key] } : {});
+    return {
+      owner: json.owner,
+      expiresAtMs: json.expiresAtMs,
+      ...optional('acquiredAtMs'),
+      ...optional('heartbeatAtMs'),
+      ...optional('pid'),
+      ...(typeof json.host === 'string' ? { host: json.host } : {}),
+    };
   }
 
   // ---------------------------------------------------------------- checkpoint and ledger
@@ -490,10 +541,25 @@ interface LedgerCache {
   readonly keys: Set<string>;
 }
 
-interface LeaseFile {
-  readonly name: string;
-  readonly owner: string;
-  readonly expiresAtMs: number;
+/** A lease holder rewrites its heartbeat this often while it runs. */
+export const LEASE_HEARTBEAT_MS = 15_000;
+/** A heartbeat older than this means the holder stopped (killed, host gone): its lease may be taken over. */
+export const LEASE_STALE_MS = 120_000;
+
+/** Whether the holder of a lease is known to be gone: its process (on this host) exited, or its heartbeat stopped. */
+export function holderIsGone(lease: LeaseInfo, host = hostname(), nowMs = Date.now()): boolean {
+  if (lease.pid !== undefined && lease.host === host && lease.pid !== process.pid && !processExists(lease.pid)) return true;
+  return lease.heartbeatAtMs !== undefined && nowMs - lease.heartbeatAtMs > LEASE_STALE_MS;
+}
+
+function processExists(pid: number): boolean {
+  try {
+    // Signal 0 checks existence and permission only (kill(2)); EPERM means it exists under another user.
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return isErrnoCode(error, 'EPERM');
+  }
 }
 
 interface CheckpointFile extends Checkpoint {

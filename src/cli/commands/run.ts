@@ -23,13 +23,13 @@ export function executionName(lake: LocalLake, mode: string): string {
 }
 
 /** One execution of the state machine on the local lake. */
-export async function executeRun(lake: LocalLake, request: RunRequest): Promise<ExecutionResult> {
+export async function executeRun(lake: LocalLake, request: RunRequest, name = executionName(lake, request.mode)): Promise<ExecutionResult> {
   const input: Record<string, unknown> = { mode: request.mode };
   if (request.from !== undefined) input.from = request.from;
   if (request.to !== undefined) input.to = request.to;
   if (request.after !== undefined) input.after = request.after;
   const workers = request.workers ?? availableParallelism();
-  return new LocalOrchestrator(lake, { workers }).execute({ name: executionName(lake, request.mode), input });
+  return new LocalOrchestrator(lake, { workers }).execute({ name, input });
 }
 
 /**
@@ -39,14 +39,45 @@ export async function executeRun(lake: LocalLake, request: RunRequest): Promise<
  */
 export async function runUntilDrained(io: CliIo, lake: LocalLake, request: RunRequest, json: boolean): Promise<{ code: number; last?: ExecutionResult }> {
   let next: RunRequest = request;
-  for (;;) {
-    const result = await executeRun(lake, next);
-    const code = reportRun(io, result, json);
-    const summary = result.output as Partial<RunSummary> | undefined;
-    if (code !== ExitCode.ok || summary?.status !== 'committed' || !summary.backlog_objects) return { code, last: result };
-    lake.progress(`${summary.backlog_objects} raw objects left: next batch`);
-    next = summary.next_after ? { ...request, after: summary.next_after } : request;
+  let current: string | undefined;
+  const stop = releaseOnSignal(io, lake, () => current);
+  try {
+    for (;;) {
+      current = executionName(lake, next.mode);
+      const result = await executeRun(lake, next, current);
+      const code = reportRun(io, result, json);
+      const summary = result.output as Partial<RunSummary> | undefined;
+      if (code !== ExitCode.ok || summary?.status !== 'committed' || !summary.backlog_objects) return { code, last: result };
+      lake.progress(`${summary.backlog_objects} raw objects left: next batch`);
+      next = summary.next_after ? { ...request, after: summary.next_after } : request;
+    }
+  } finally {
+    stop();
   }
+}
+
+/**
+ * Ctrl-C or SIGTERM during a run: release the lease the running execution holds (so the next run need not
+ * wait for its expiry), say which batch stays pending, and exit 130 / 143. Files a killed state was
+ * writing are rewritten whole when the batch resumes.
+ */
+function releaseOnSignal(io: CliIo, lake: LocalLake, owner: () => string | undefined): () => void {
+  const handler = (signal: NodeJS.Signals) => {
+    void (async () => {
+      const name = owner();
+      const released = name === undefined ? false : await lake.state.releaseLease(lake.config.pipelineName, name).catch(() => false);
+      const checkpoint = await lake.state.getCheckpoint(lake.config.pipelineName).catch(() => undefined);
+      const pending = checkpoint?.pending ? `; batch ${checkpoint.pending.batchId} stays pending: the next run resumes it` : '';
+      io.err(`interrupted by ${signal}: ${released ? 'lease released' : 'no lease held'}${pending}`);
+      process.exit(signal === 'SIGINT' ? 130 : 143);
+    })();
+  };
+  process.once('SIGINT', handler);
+  process.once('SIGTERM', handler);
+  return () => {
+    process.removeListener('SIGINT', handler);
+    process.removeListener('SIGTERM', handler);
+  };
 }
 
 /** Prints the summary (stdout) and returns the exit code: 0 committed or nothing to do, 3 skipped, 1 failed. */

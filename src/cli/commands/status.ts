@@ -1,7 +1,20 @@
 import { Layout } from '../../pipeline/config';
 import type { RunSummary } from '../../pipeline/run-summary';
 import type { LocalLake } from '../../runtime/local-lake';
+import { holderIsGone } from '../../adapters/local/file-state-store';
 import { queryLake } from './query';
+
+/** The run lease as `status` shows it: who holds it, since when, its heartbeat and expiry, whether it is dead. */
+export interface LeaseStatus {
+  holder: string;
+  since: string | null;
+  heartbeat: string | null;
+  expires_at: string;
+  pid: number | null;
+  host: string | null;
+  /** True when the holder is gone (process exited or heartbeat stopped): the next run takes the lease at once. */
+  holder_gone: boolean;
+}
 
 export interface LakeStatus {
   lake: string;
@@ -11,12 +24,15 @@ export interface LakeStatus {
   curated_rows: number;
   curated_partitions: number;
   quarantined_rows: number;
+  lease: LeaseStatus | null;
   last_run: RunSummary | null;
 }
 
 /** Where the lake stands: checkpoint, backlog, table sizes, last run. */
 export async function lakeStatus(lake: LocalLake): Promise<LakeStatus> {
   const checkpoint = await lake.state.getCheckpoint(lake.config.pipelineName);
+  const lease = await lake.state.describeLease(lake.config.pipelineName);
+  const iso = (ms: number | undefined) => (ms === undefined ? null : new Date(ms).toISOString());
   const rawKeys: string[] = [];
   for await (const info of lake.objects.list(Layout.raw)) rawKeys.push(info.key);
   const processed = await lake.state.filterProcessed(rawKeys);
@@ -39,6 +55,18 @@ export async function lakeStatus(lake: LocalLake): Promise<LakeStatus> {
     curated_rows: Number(curated?.n ?? 0),
     curated_partitions: Number(curated?.p ?? 0),
     quarantined_rows: Number(quarantined?.n ?? 0),
+    lease:
+      lease === undefined
+        ? null
+        : {
+            holder: lease.owner,
+            since: iso(lease.acquiredAtMs),
+            heartbeat: iso(lease.heartbeatAtMs),
+            expires_at: new Date(lease.expiresAtMs).toISOString(),
+            pid: lease.pid ?? null,
+            host: lease.host ?? null,
+            holder_gone: holderIsGone(lease) || lake.clock.now().getTime() >= lease.expiresAtMs,
+          },
     last_run: lastRun,
   };
 }

@@ -429,6 +429,7 @@ describe('DynamoDbStateStore', () => {
         pk: { S: 'lease#scheduled' },
         sk: { S: 'lease' },
         owner: { S: 'exec-a' },
+        acquiredAtMs: { N: String(T0) },
         expiresAtMs: { N: String(T0 + 60_000) },
       },
       ConditionExpression: 'attribute_not_exists(pk) OR #expiresAtMs <= :now OR #owner = :owner',
