@@ -218,6 +218,12 @@ export const TASK_SPECS: Readonly<Record<TaskName, TaskSpec>> = {
           write: true,
           why: 'CommitBatch writes runs/<batch_id>.json, a name known only at run time',
         },
+        {
+          bucket: 'curated',
+          prefix: 'curated/_committed/',
+          write: true,
+          why: "CommitBatch writes the batch's committed marker curated/_committed/<batch_id>.json (what readers filter on), a name known only at run time",
+        },
       ],
       control: ['GetItem', 'PutItem', 'BatchWriteItem'],
     },

@@ -13,7 +13,8 @@ export interface CommitInput {
 }
 
 /**
- * Publishes the batch's pending files (local runtime; Iceberg already committed on AWS), then advances
+ * Publishes the batch's pending files (local runtime; Iceberg already committed on AWS), writes the batch's
+ * committed marker (what the readers' views filter on), then advances
  * the checkpoint by compare-and-set, adding the batch's objects to the processed ledger in the same
  * write. A crash between the two leaves the batch pending: the next run resumes it and finds its rows
  * already there (class already_inserted), so the table and the summary come out the same.
@@ -28,6 +29,8 @@ export async function commitBatch(deps: PipelineDeps, input: CommitInput): Promi
   }
 
   const committedAt = deps.clock.now().toISOString();
+  // Every file is in place: from this write on, readers see the whole batch (never part of it).
+  await deps.objects.put(Layout.committedMarker(input.batchId), `${JSON.stringify({ batch_id: input.batchId, mode: input.mode, committed_at: committedAt })}\n`);
   const name = checkpointName(deps, input.mode);
   const expectedVersion = input.mode === 'scheduled' ? input.checkpointVersion : (await deps.state.getCheckpoint(name)).version;
   await deps.state.putCheckpoint({

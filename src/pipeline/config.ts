@@ -70,6 +70,13 @@ export const Layout = {
   quarantineSlice: (batchId: string, slice: number) => `quarantine/batch_id=${batchId}/slice-${pad(slice)}.ndjson`,
   quarantineConflicts: (batchId: string) => `quarantine/batch_id=${batchId}/conflicts.ndjson`,
   runSummary: (batchId: string) => `runs/${batchId}.json`,
+  /**
+   * Written by CommitBatch once every file of the batch is in place, before the checkpoint moves: readers
+   * (the `events` and `quarantine` views) show a batch's rows only when its marker exists, so a batch is
+   * visible wholly or not at all. Same NDJSON shape as a run summary's head: `{"batch_id", ...}`.
+   */
+  committedPrefix: 'curated/_committed/',
+  committedMarker: (batchId: string) => `curated/_committed/${batchId}.json`,
 } as const;
 
 function pad(n: number): string {
