@@ -1,6 +1,9 @@
 /** The closed set of quarantine reasons. Adding one is a contract change: update docs/quarantine.md. */
 export const QUARANTINE_REASONS = [
   'unreadable_object',
+  'unsupported_key',
+  'not_a_regular_file',
+  'object_vanished',
   'invalid_utf8',
   'invalid_characters',
   'too_large',
@@ -18,3 +21,14 @@ export const QUARANTINE_REASONS = [
 ] as const;
 
 export type QuarantineReason = (typeof QUARANTINE_REASONS)[number];
+
+/**
+ * The reasons that quarantine a whole raw object (one record, `line_no` null, counted as one line); every
+ * other reason is about one line.
+ */
+export const OBJECT_REASONS = [
+  'unreadable_object',
+  'unsupported_key',
+  'not_a_regular_file',
+  'object_vanished',
+] as const satisfies readonly QuarantineReason[];

@@ -86,7 +86,14 @@ export async function planBatch(deps: PipelineDeps, input: RunInput): Promise<Ba
     mode,
     planned_at: deps.clock.now().toISOString(),
     range: mode === 'backfill' && input.from && input.to ? { from: input.from, to: input.to } : null,
-    objects: objects.map((o) => ({ key: o.key, sizeBytes: o.sizeBytes })),
+    // The listing's marks (escaped name, not a regular file) travel with the key: ValidateSlice quarantines
+    // such an entry instead of opening it (src/raw/classify.ts).
+    objects: objects.map((o) => ({
+      key: o.key,
+      sizeBytes: o.sizeBytes,
+      ...(o.escapedName === true ? { escapedName: true } : {}),
+      ...(o.notRegularFile !== undefined ? { notRegularFile: o.notRegularFile } : {}),
+    })),
     slices: sliceObjects(objects, deps.config.sliceMaxBytes),
   };
   await deps.objects.put(manifestKey, JSON.stringify(manifest));

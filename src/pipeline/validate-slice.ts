@@ -1,8 +1,12 @@
+import type { Readable } from 'node:stream';
 import { QUARANTINE_REASONS, type QuarantineReason } from '../contract/reasons';
 import { toQuarantineRecord } from '../contract/quarantine-record';
 import { validateLine } from '../contract/validate-line';
 import { readObjectLines } from '../raw/read-object';
 import { UnreadableObjectError } from '../raw/errors';
+import { classifyRawObject, vanishedObject, type PoisonObject } from '../raw/classify';
+import { ObjectNotFoundError } from '../errors';
+import type { ObjectInfo, ObjectStore } from '../ports/object-store';
 import type { VersionWrite } from '../ports/state-store';
 import { Layout } from './config';
 import type { PipelineDeps } from './deps';
@@ -39,8 +43,9 @@ const OBJECT_SAMPLE_BYTES = 64 * 1024;
 /**
  * Pass 1 over one slice of raw objects: every line becomes a staged row, a quarantine record or a blank.
  * Account/subscription events go to the state store as point-in-time versions. An object that cannot be
- * read (bad gzip) is rolled back and quarantined whole, counting one line. Outputs have deterministic keys,
- * so a retried slice overwrites its own files.
+ * read (bad gzip) is rolled back and quarantined whole, counting one line; so is a poison object (a key
+ * that cannot be used, not a regular file, gone since planning: src/raw/classify.ts), which is never
+ * opened. Outputs have deterministic keys, so a retried slice overwrites its own files.
  */
 export async function validateSlice(deps: PipelineDeps, ref: SliceRef): Promise<SliceValidation> {
   const manifest = await readManifest(deps.objects, ref.manifest_key);
@@ -69,7 +74,27 @@ export async function validateSlice(deps: PipelineDeps, ref: SliceRef): Promise<
     byReason[reason] = (byReason[reason] ?? 0) + 1;
   };
 
+  /** One record for a whole object that could not be opened, counted as one line. */
+  const quarantinePoison = (object: ObjectInfo, poison: PoisonObject) => {
+    linesRead += 1;
+    quarantine(poison.reason, [poison.message], Buffer.alloc(0), object.key, null, object.sizeBytes);
+    deps.progress(`quarantined ${poison.reason} ${JSON.stringify(object.key)}`);
+  };
+
   for (const object of manifest.objects.slice(range.first, range.end)) {
+    const poison = classifyRawObject(object);
+    if (poison !== undefined) {
+      quarantinePoison(object, poison);
+      continue;
+    }
+    let source: Readable;
+    try {
+      source = await deps.objects.getStream(object.key);
+    } catch (error) {
+      if (!(error instanceof ObjectNotFoundError)) throw error;
+      quarantinePoison(object, vanishedObject(object.key));
+      continue;
+    }
     const hour = arrivalHourMs(object.key);
     // Arrival is known to the hour from the Firehose prefix; otherwise the plan time stands in.
     const arrivalMs = hour !== undefined ? hour + HOUR_MS : plannedMs;
@@ -77,7 +102,7 @@ export async function validateSlice(deps: PipelineDeps, ref: SliceRef): Promise<
     const writes: VersionWrite[] = [];
     let lineNo = 0;
     try {
-      for await (const batch of readObjectLines(await deps.objects.getStream(object.key))) {
+      for await (const batch of readObjectLines(source)) {
         for (const line of batch) {
           lineNo++;
           const result = validateLine(line.bytes, { arrivalMs, isFirstLine: lineNo === 1, sizeBytes: line.sizeBytes });
@@ -110,8 +135,8 @@ export async function validateSlice(deps: PipelineDeps, ref: SliceRef): Promise<
       Object.assign(byReason, mark.reasons);
       writes.length = 0;
       linesRead = mark.lines + 1;
-      const sample = (await deps.objects.get(object.key)).subarray(0, OBJECT_SAMPLE_BYTES);
-      quarantine('unreadable_object', [`${object.key}: ${error.message}`], sample, object.key, null, object.sizeBytes);
+      const sample = await readHead(deps.objects, object.key, OBJECT_SAMPLE_BYTES);
+      quarantine('unreadable_object', [`raw object ${JSON.stringify(object.key)}: ${error.message}`], sample, object.key, null, object.sizeBytes);
       deps.progress(`quarantined unreadable object ${object.key}: ${error.message}`);
     }
     for (const write of writes) sliceWrites.push(write);
@@ -143,6 +168,26 @@ export async function validateSlice(deps: PipelineDeps, ref: SliceRef): Promise<
   // The counts go to an object, not into the state: a state payload must not grow with the slice count.
   await deps.objects.put(Layout.sliceResult(ref.batch_id, ref.slice), JSON.stringify(result));
   return result;
+}
+
+/** The first `maxBytes` of an object (empty if it is gone by now), without reading the rest of it. */
+async function readHead(objects: ObjectStore, key: string, maxBytes: number): Promise<Buffer> {
+  let stream: Readable;
+  try {
+    stream = await objects.getStream(key);
+  } catch (error) {
+    if (error instanceof ObjectNotFoundError) return Buffer.alloc(0);
+    throw error;
+  }
+  const chunks: Buffer[] = [];
+  let bytes = 0;
+  for await (const chunk of stream) {
+    const buffer = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as Uint8Array);
+    chunks.push(buffer);
+    bytes += buffer.length;
+    if (bytes >= maxBytes) break; // leaving the loop destroys the stream
+  }
+  return Buffer.concat(chunks).subarray(0, maxBytes);
 }
 
 /** Reasons in the enum's order, so summaries read the same every run. */

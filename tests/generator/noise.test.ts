@@ -1,4 +1,4 @@
-import { QUARANTINE_REASONS } from '../../src/contract/reasons';
+import { OBJECT_REASONS, QUARANTINE_REASONS } from '../../src/contract/reasons';
 import { generate, type GenerateOptions, type GenerateSummary } from '../../src/generator/generate';
 import { MALFORMED_CLASSES } from '../../src/generator/malformed';
 import { MemoryObjectStore, readLines, type RawLine } from './memory-object-store';
@@ -182,7 +182,8 @@ describe('generate: duplicates, malformed and blank lines', () => {
 
   it('produces every line-level class of the bad-input table, each variant at least once', () => {
     // Prepare
-    const lineReasons = QUARANTINE_REASONS.filter((r) => r !== 'unreadable_object');
+    const objectReasons: readonly string[] = OBJECT_REASONS;
+    const lineReasons = QUARANTINE_REASONS.filter((r) => !objectReasons.includes(r));
 
     // Act
     const variants = Object.keys(summary.malformedByVariant);

@@ -32,6 +32,10 @@ const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
  *
  * - `list` pages ListObjectsV2; general purpose buckets list keys in ascending UTF-8 byte order, which is
  *   the port's order (directory buckets do not, and are not supported).
+ *   Keys are yielded as S3 has them, also those the key rules refuse (a backslash, `//`, `./`, a console
+ *   folder marker ending in `/`): the other methods refuse such a key, and the pipeline quarantines a raw
+ *   one as `unsupported_key` instead of opening it (src/raw/classify.ts); a planned object that is gone
+ *   (NoSuchKey) becomes `ObjectNotFoundError`, which ValidateSlice records as `object_vanished`.
  * - `put` is one PutObject: S3 makes a new object visible whole or not at all.
  * - `getStream` hands back GetObject's body stream: nothing is buffered.
  * - `move` is CopyObject then DeleteObject (not atomic: a crash in between leaves both; a retry converges).

@@ -2,6 +2,7 @@ import { Layout } from '../../pipeline/config';
 import type { RunSummary } from '../../pipeline/run-summary';
 import type { LocalLake } from '../../runtime/local-lake';
 import { holderIsGone } from '../../adapters/local/file-state-store';
+import { classifyRawObject } from '../../raw/classify';
 import { queryLake } from './query';
 
 /** The run lease as `status` shows it: who holds it, since when, its heartbeat and expiry, whether it is dead. */
@@ -19,8 +20,17 @@ export interface LeaseStatus {
 export interface LakeStatus {
   lake: string;
   checkpoint: { version: number; last_batch_id: string | null; committed_at: string | null; pending_batch_id: string | null };
+  /** Entries under raw/ (objects, and entries that cannot be read as objects). */
   raw_objects: number;
+  /** Of those, not yet in the processed ledger: the next run plans them. */
   raw_objects_unprocessed: number;
+  /**
+   * Of those, the entries no run can read (a key the key rules refuse, a name that is not UTF-8, not a
+   * regular file): each is, or on the next run becomes, one quarantine record; they stay until fixed.
+   */
+  raw_objects_unprocessable: number;
+  /** Temporary files under raw/ (writes in progress, or left by a crashed write): never read, never planned. */
+  raw_objects_skipped: number;
   curated_rows: number;
   curated_partitions: number;
   quarantined_rows: number;
@@ -34,7 +44,12 @@ export async function lakeStatus(lake: LocalLake): Promise<LakeStatus> {
   const lease = await lake.state.describeLease(lake.config.pipelineName);
   const iso = (ms: number | undefined) => (ms === undefined ? null : new Date(ms).toISOString());
   const rawKeys: string[] = [];
-  for await (const info of lake.objects.list(Layout.raw)) rawKeys.push(info.key);
+  let unprocessable = 0;
+  for await (const info of lake.objects.list(Layout.raw)) {
+    rawKeys.push(info.key);
+    if (classifyRawObject(info) !== undefined) unprocessable++;
+  }
+  const skipped = lake.objects.listTemporary ? await count(lake.objects.listTemporary(Layout.raw)) : 0;
   const processed = await lake.state.filterProcessed(rawKeys);
   const [curated] = await queryLake(lake, 'SELECT count(*) AS n, count(DISTINCT (event_type, event_date)) AS p FROM events');
   const [quarantined] = await lake.sql.query({ name: 'status_quarantine', text: 'SELECT count(*) AS n FROM quarantine' });
@@ -52,6 +67,8 @@ export async function lakeStatus(lake: LocalLake): Promise<LakeStatus> {
     },
     raw_objects: rawKeys.length,
     raw_objects_unprocessed: rawKeys.length - processed.size,
+    raw_objects_unprocessable: unprocessable,
+    raw_objects_skipped: skipped,
     curated_rows: Number(curated?.n ?? 0),
     curated_partitions: Number(curated?.p ?? 0),
     quarantined_rows: Number(quarantined?.n ?? 0),
@@ -69,4 +86,11 @@ export async function lakeStatus(lake: LocalLake): Promise<LakeStatus> {
           },
     last_run: lastRun,
   };
+}
+
+async function count(items: AsyncIterable<unknown>): Promise<number> {
+  const iterator = items[Symbol.asyncIterator]();
+  let n = 0;
+  while (!(await iterator.next()).done) n++;
+  return n;
 }
