@@ -5,6 +5,10 @@ import type { RunSummary } from '../../pipeline/run-summary';
 import { LocalOrchestrator } from '../../runtime/local-orchestrator';
 import type { LocalLake } from '../../runtime/local-lake';
 import { ExitCode, type CliIo } from '../io';
+import { sweepOrphanTempFiles } from '../../adapters/local/temp-sweep';
+
+/** Where the pipeline writes in a lake (raw/ is the producers'). */
+const LAKE_WRITE_FOLDERS = ['state', 'staging', 'quarantine', 'curated', 'runs'];
 
 export interface RunRequest {
   readonly mode: 'scheduled' | 'backfill';
@@ -40,6 +44,9 @@ export async function executeRun(lake: LocalLake, request: RunRequest, name = ex
 export async function runUntilDrained(io: CliIo, lake: LocalLake, request: RunRequest, json: boolean): Promise<{ code: number; last?: ExecutionResult }> {
   let next: RunRequest = request;
   let current: string | undefined;
+  // Files a killed run was writing never outlive the next run (the batch they belonged to is rewritten whole).
+  const swept = await sweepOrphanTempFiles(lake.root, LAKE_WRITE_FOLDERS);
+  if (swept.length > 0) lake.progress(`removed ${swept.length} temporary files left by a killed run`);
   const stop = releaseOnSignal(io, lake, () => current);
   try {
     for (;;) {
