@@ -21,6 +21,8 @@ export interface DedupResult {
   readonly duplicates_in_batch: number;
   readonly duplicates_existing: number;
   readonly conflicts: number;
+  /** Conflicts in objects a committed batch already read (backfills): quarantined then, not again. */
+  readonly already_quarantined: number;
   readonly enriched: number;
   readonly no_account: number;
   readonly no_subscription: number;
@@ -29,7 +31,7 @@ export interface DedupResult {
   readonly groups: MergeGroupRef[];
 }
 
-type CountsRow = Omit<DedupResult, 'groups'>;
+type CountsRow = Omit<DedupResult, 'groups' | 'already_quarantined'>;
 
 /**
  * Reads the batch's classification (written by the native ClearClassified + ClassifyBatch statements):
@@ -47,7 +49,8 @@ export async function dedupBatch(deps: PipelineDeps, batchId: string): Promise<D
     renderSql(dialect, 'classified_groups', { classified_source: classified }),
     [batchId],
   );
-  await quarantineConflicts(deps, batchId, classified, manifest.planned_at);
+  const reprocessed = new Set(manifest.objects.filter((o) => o.reprocessed === true).map((o) => o.key));
+  const alreadyQuarantined = await quarantineConflicts(deps, batchId, classified, manifest.planned_at, reprocessed);
 
   deps.progress(
     `dedup: ${counts.inserts} new, ${counts.duplicates_in_batch} duplicates in batch, ` +
@@ -55,6 +58,7 @@ export async function dedupBatch(deps: PipelineDeps, batchId: string): Promise<D
   );
   return {
     ...counts,
+    already_quarantined: alreadyQuarantined,
     groups: groups.map((g) => ({ group: g.merge_group, type_min: g.type_min, type_max: g.type_max, date_min: g.date_min, date_max: g.date_max })),
   };
 }
@@ -79,13 +83,19 @@ export async function classifyBatch(
   );
 }
 
-async function quarantineConflicts(deps: PipelineDeps, batchId: string, classified: string, at: string): Promise<void> {
+/** Quarantines the batch's conflicts, except those of reprocessed objects; returns how many of those it skipped. */
+async function quarantineConflicts(deps: PipelineDeps, batchId: string, classified: string, at: string, reprocessed: ReadonlySet<string>): Promise<number> {
   const rows = await deps.sql.query<{ event_uuid: string; class: string; source_key: string; line_no: number; payload: string }>(
     renderSql(deps.dialect, 'classified_conflicts', { classified_source: classified }),
     [batchId],
   );
   const out = new LineBuffer();
+  let already = 0;
   for (const row of rows) {
+    if (reprocessed.has(row.source_key)) {
+      already++;
+      continue;
+    }
     out.push(JSON.stringify(
       toQuarantineRecord({
         batchId,
@@ -105,4 +115,5 @@ async function quarantineConflicts(deps: PipelineDeps, batchId: string, classifi
   const key = Layout.quarantineConflicts(batchId);
   if (out.length > 0) await deps.objects.put(key, out.toBuffer());
   else await deps.objects.delete(key);
+  return already;
 }

@@ -10,6 +10,12 @@ export interface SliceRange {
   readonly end: number;
 }
 
+/**
+ * A raw object of a batch. `reprocessed`: a committed batch already read it (a backfill reading it again),
+ * so its lines were quarantined then: they are counted as already quarantined, never recorded twice.
+ */
+export type ManifestObject = ObjectInfo & { readonly reprocessed?: boolean };
+
 /** The frozen list of raw objects a batch processes; written once at plan time, read by every later state. */
 export interface BatchManifest {
   readonly batch_id: string;
@@ -17,7 +23,7 @@ export interface BatchManifest {
   /** ISO time the batch was planned: the `ingested_at` of its rows, so a resumed batch writes identical rows. */
   readonly planned_at: string;
   readonly range: { readonly from: string; readonly to: string } | null;
-  readonly objects: readonly ObjectInfo[];
+  readonly objects: readonly ManifestObject[];
   readonly slices: readonly SliceRange[];
 }
 

@@ -76,6 +76,8 @@ export async function planBatch(deps: PipelineDeps, input: RunInput): Promise<Ba
     };
   }
   const objects = capBatch(candidates, deps.config);
+  // A backfill reads objects committed batches already read: their bad lines were quarantined then.
+  const reprocessed = mode === 'backfill' ? await deps.state.filterProcessed(objects.map((o) => o.key)) : new Set<string>();
   const backlog = candidates.length - objects.length;
   if (backlog > 0) deps.progress(`batch capped at ${objects.length} objects: ${backlog} left for the next batch`);
 
@@ -93,6 +95,7 @@ export async function planBatch(deps: PipelineDeps, input: RunInput): Promise<Ba
       sizeBytes: o.sizeBytes,
       ...(o.escapedName === true ? { escapedName: true } : {}),
       ...(o.notRegularFile !== undefined ? { notRegularFile: o.notRegularFile } : {}),
+      ...(reprocessed.has(o.key) ? { reprocessed: true } : {}),
     })),
     slices: sliceObjects(objects, deps.config.sliceMaxBytes),
   };

@@ -17,6 +17,8 @@ export interface RunSummary {
   duplicates_existing: number;
   quarantined: number;
   quarantined_by_reason: Record<string, number>;
+  /** Bad lines a committed batch had already quarantined (a backfill reading them again): not recorded twice. */
+  already_quarantined: number;
   enriched: number;
   no_account: number;
   no_subscription: number;
@@ -43,6 +45,7 @@ export function emptySummary(status: RunSummary['status'], mode: BatchMode): Run
     duplicates_existing: 0,
     quarantined: 0,
     quarantined_by_reason: {},
+    already_quarantined: 0,
     enriched: 0,
     no_account: 0,
     no_subscription: 0,
@@ -65,7 +68,8 @@ export function summarize(args: {
   dedup: DedupResult;
 }): RunSummary {
   const byReason: Record<string, number> = { ...args.totals.quarantined_by_reason };
-  if (args.dedup.conflicts > 0) byReason.duplicate_conflict = (byReason.duplicate_conflict ?? 0) + args.dedup.conflicts;
+  const newConflicts = args.dedup.conflicts - args.dedup.already_quarantined;
+  if (newConflicts > 0) byReason.duplicate_conflict = (byReason.duplicate_conflict ?? 0) + newConflicts;
   return {
     status: 'committed',
     batch_id: args.batchId,
@@ -77,8 +81,9 @@ export function summarize(args: {
     inserted: args.dedup.inserts + args.dedup.already_inserted,
     duplicates_in_batch: args.dedup.duplicates_in_batch,
     duplicates_existing: args.dedup.duplicates_existing,
-    quarantined: args.totals.quarantined + args.dedup.conflicts,
+    quarantined: args.totals.quarantined + newConflicts,
     quarantined_by_reason: sortedReasons(byReason),
+    already_quarantined: args.totals.already_quarantined + args.dedup.already_quarantined,
     enriched: args.dedup.enriched,
     no_account: args.dedup.no_account,
     no_subscription: args.dedup.no_subscription,

@@ -12,6 +12,8 @@ export interface BatchTotals {
   readonly blank_lines: number;
   readonly quarantined: number;
   readonly quarantined_by_reason: Record<string, number>;
+  /** Bad lines a committed batch already quarantined (backfills): counted, not recorded again. */
+  readonly already_quarantined: number;
   /** Rows validation staged (final + lessons): what the SQL engine must read back. */
   readonly staged_rows: number;
   /** Event-date span of the staged rows (YYYY-MM-DD); null when nothing was staged. */
@@ -42,6 +44,7 @@ export function addUp(results: readonly SliceValidation[], horizonDays: number):
   let lines = 0;
   let blank = 0;
   let quarantined = 0;
+  let already = 0;
   let staged = 0;
   let dateMin: string | null = null;
   let dateMax: string | null = null;
@@ -50,6 +53,7 @@ export function addUp(results: readonly SliceValidation[], horizonDays: number):
     lines += r.lines_read;
     blank += r.blank_lines;
     quarantined += r.quarantined;
+    already += r.already_quarantined;
     staged += r.staged_final + r.staged_lessons;
     for (const [reason, n] of Object.entries(r.quarantined_by_reason)) byReason[reason] = (byReason[reason] ?? 0) + n;
     if (r.date_min !== null && (dateMin === null || r.date_min < dateMin)) dateMin = r.date_min;
@@ -62,6 +66,7 @@ export function addUp(results: readonly SliceValidation[], horizonDays: number):
     blank_lines: blank,
     quarantined,
     quarantined_by_reason: sortedReasons(byReason),
+    already_quarantined: already,
     staged_rows: staged,
     date_min: dateMin,
     date_max: dateMax,

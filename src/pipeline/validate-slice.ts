@@ -28,6 +28,8 @@ export interface SliceValidation {
   readonly blank_lines: number;
   readonly quarantined: number;
   readonly quarantined_by_reason: Record<string, number>;
+  /** Bad lines of objects a committed batch already quarantined (a backfill reading them again): not recorded twice. */
+  readonly already_quarantined: number;
   readonly staged_final: number;
   readonly staged_lessons: number;
   readonly state_versions: number;
@@ -60,12 +62,19 @@ export async function validateSlice(deps: PipelineDeps, ref: SliceRef): Promise<
   const byReason: Record<string, number> = {};
   let linesRead = 0;
   let blank = 0;
+  let alreadyQuarantined = 0;
+  let reprocessed = false;
   let dateMin = null as string | null;
   let dateMax = null as string | null;
   // Written once per slice (one lock and fsync), after every object of it was read whole.
   const sliceWrites: VersionWrite[] = [];
 
   const quarantine = (reason: QuarantineReason, errors: readonly string[], raw: Buffer, sourceKey: string, lineNo: number | null, rawSizeBytes?: number) => {
+    // A raw line (key + line number) is quarantined at most once, whatever reruns and backfills read it again.
+    if (reprocessed) {
+      alreadyQuarantined++;
+      return;
+    }
     quarantineLines.push(
       JSON.stringify(
         toQuarantineRecord({ batchId: ref.batch_id, sourceKey, lineNo, reason, errors, raw, quarantinedAt, ...(rawSizeBytes !== undefined ? { rawSizeBytes } : {}) }),
@@ -82,6 +91,7 @@ export async function validateSlice(deps: PipelineDeps, ref: SliceRef): Promise<
   };
 
   for (const object of manifest.objects.slice(range.first, range.end)) {
+    reprocessed = object.reprocessed === true;
     const poison = classifyRawObject(object);
     if (poison !== undefined) {
       quarantinePoison(object, poison);
@@ -98,7 +108,7 @@ export async function validateSlice(deps: PipelineDeps, ref: SliceRef): Promise<
     const hour = arrivalHourMs(object.key);
     // Arrival is known to the hour from the Firehose prefix; otherwise the plan time stands in.
     const arrivalMs = hour !== undefined ? hour + HOUR_MS : plannedMs;
-    const mark = { final: finalLines.mark(), lessons: lessonLines.mark(), quarantine: quarantineLines.mark(), lines: linesRead, blank, reasons: { ...byReason }, dateMin, dateMax };
+    const mark = { final: finalLines.mark(), lessons: lessonLines.mark(), quarantine: quarantineLines.mark(), lines: linesRead, blank, reasons: { ...byReason }, dateMin, dateMax, already: alreadyQuarantined };
     const writes: VersionWrite[] = [];
     let lineNo = 0;
     try {
@@ -129,6 +139,7 @@ export async function validateSlice(deps: PipelineDeps, ref: SliceRef): Promise<
       lessonLines.rollback(mark.lessons);
       quarantineLines.rollback(mark.quarantine);
       blank = mark.blank;
+      alreadyQuarantined = mark.already;
       dateMin = mark.dateMin;
       dateMax = mark.dateMax;
       for (const reason of Object.keys(byReason)) delete byReason[reason];
@@ -159,6 +170,7 @@ export async function validateSlice(deps: PipelineDeps, ref: SliceRef): Promise<
     blank_lines: blank,
     quarantined,
     quarantined_by_reason: sortedReasons(byReason),
+    already_quarantined: alreadyQuarantined,
     staged_final: finalLines.length,
     staged_lessons: lessonLines.length,
     state_versions: sliceWrites.length,

@@ -18,7 +18,8 @@ export interface VerifyInput {
 }
 
 /**
- * Proves lines_read = inserted + duplicates_in_batch + duplicates_existing + quarantined + blank_lines
+ * Proves lines_read = inserted + duplicates_in_batch + duplicates_existing + quarantined + already_quarantined
+ * + blank_lines
  * from what was actually written (rows of this batch in the table, lines in its quarantine objects),
  * not only from counters. Any gap fails the run before the checkpoint moves.
  */
@@ -52,11 +53,13 @@ export async function verifyBatch(deps: PipelineDeps, input: VerifyInput): Promi
   }
 
   const accounted =
-    summary.inserted + summary.duplicates_in_batch + summary.duplicates_existing + summary.quarantined + summary.blank_lines;
+    summary.inserted + summary.duplicates_in_batch + summary.duplicates_existing + summary.quarantined +
+    summary.already_quarantined + summary.blank_lines;
   if (accounted !== summary.lines_read) {
     problems.push(
       `lines_read ${summary.lines_read} != inserted ${summary.inserted} + duplicates_in_batch ${summary.duplicates_in_batch} + ` +
-        `duplicates_existing ${summary.duplicates_existing} + quarantined ${summary.quarantined} + blank_lines ${summary.blank_lines} (= ${accounted})`,
+        `duplicates_existing ${summary.duplicates_existing} + quarantined ${summary.quarantined} + already_quarantined ${summary.already_quarantined} + ` +
+          `blank_lines ${summary.blank_lines} (= ${accounted})`,
     );
   }
   if (problems.length > 0) {
