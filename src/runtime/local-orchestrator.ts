@@ -3,16 +3,28 @@ installPromiseWithResolvers();
 
 import { ExecutionError, StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
 import type { ExecutionRequest, ExecutionResult, Orchestrator } from '../ports/orchestrator';
-import type { PipelineDeps } from '../pipeline/deps';
-import { InvalidInputError } from '../errors';
+import type { PipelineDeps, Progress } from '../pipeline/deps';
+import { EventLakeError, InvalidInputError } from '../errors';
 import { athenaStateQuery, recognizeAthenaStatement } from './athena-state-query';
 import { runAthenaTwin } from './athena-twin';
 import { loadAsl, type AslDefinition } from './asl';
 import { SETTING_PLACEHOLDERS, STATE_BINDINGS } from './registry';
 import { TASK_FACTORIES, type TaskHandler } from './task-factories';
-import { SlicePool, type SliceTaskName } from './worker-pool';
+import { SlicePool, type SliceTaskName, type SliceWorkerTestHooks } from './worker-pool';
 
 const SLICE_STATES: Readonly<Record<string, SliceTaskName>> = { ValidateSlice: 'validate-slice', EnrichSlice: 'enrich-slice' };
+
+type EventLogs = ReturnType<StateMachine['run']>['eventLogs'];
+
+/**
+ * The error a Map iteration's task gets when it is stopped because another iteration failed first (or
+ * the execution ended). The Map has already failed with that first error, so this name is never the run's.
+ */
+export class IterationCancelledError extends EventLakeError {
+  constructor(message: string) {
+    super('EventLake.Cancelled', message);
+  }
+}
 
 export interface LocalOrchestratorOptions {
   /** Milliseconds to wait before each retry, per state name (tests set 0). Default: the ASL's own backoff. */
@@ -24,6 +36,8 @@ export interface LocalOrchestratorOptions {
    * Default 1 (the CLI passes the number of cores).
    */
   readonly workers?: number;
+  /** Test only: fault injection inside the slice worker threads (see SliceWorkerTestHooks). */
+  readonly sliceWorkerTestHooks?: SliceWorkerTestHooks;
 }
 
 /** The Glue database name the local runtime gives its Athena states (their text is recognised back). */
@@ -49,6 +63,8 @@ export function localSubstitutions(): Record<string, string> {
 export class LocalOrchestrator implements Orchestrator {
   private readonly definition: AslDefinition;
   private readonly handlers: Record<string, TaskHandler>;
+  /** Task states that run inside Map iterations (ValidateSlice, EnrichSlice, MergeGroup). */
+  private readonly iterationStates: readonly string[];
 
   constructor(
     private readonly deps: PipelineDeps,
@@ -61,25 +77,55 @@ export class LocalOrchestrator implements Orchestrator {
         options.handlerOverrides?.[stateName] ??
         (binding.kind === 'lambda' ? TASK_FACTORIES[binding.task](deps) : (event) => this.runAthenaState(event));
     }
+    this.iterationStates = iterationTaskStates(this.definition.States);
   }
 
+  /**
+   * Runs one execution. aws-local-stepfunctions fails a Map at its first failed iteration and aborts the
+   * others, but it cannot stop their task handlers, and a handler left pending keeps its Task's timer
+   * (TimeoutSeconds, 900 s for the slices) and so the process alive. Here the first MapIterationFailed
+   * event cancels the run's iteration work (every Map failure ends the run: its Catch goes to
+   * ReleaseLeaseAfterFailure -> RunFailed, tests/runtime/cancellation.test.ts): worker threads are
+   * terminated, their requests and every in-process task still awaited are rejected, and iterations not
+   * started yet are refused. execute() returns once all of that has settled, with the original failure.
+   * In-process handlers (workers <= 1, handler overrides, MergeGroup's DuckDB statement) cannot be
+   * killed: the run stops waiting for them and they finish in the background, their results ignored.
+   */
   async execute(request: ExecutionRequest): Promise<ExecutionResult> {
     const workers = this.options.workers ?? 1;
-    if (workers <= 1) return this.executeWith(request, this.handlers);
-    const root = this.deps.objects.uri('').replace(/\/$/, '');
-    const pool = new SlicePool(workers, root, this.deps.config, this.deps.progress);
-    try {
-      const handlers = { ...this.handlers };
+    const handlers = { ...this.handlers };
+    const killable = new Set<string>();
+    let pool: SlicePool | undefined;
+    if (workers > 1) {
+      const root = this.deps.objects.uri('').replace(/\/$/, '');
+      const slicePool = new SlicePool(workers, root, this.deps.config, this.deps.progress, this.options.sliceWorkerTestHooks);
+      pool = slicePool;
       for (const [state, task] of Object.entries(SLICE_STATES)) {
-        if (!this.options.handlerOverrides?.[state]) handlers[state] = (event) => pool.run(task, event);
+        if (this.options.handlerOverrides?.[state]) continue;
+        handlers[state] = (event) => slicePool.run(task, event);
+        killable.add(state);
       }
-      return await this.executeWith(request, handlers);
+    }
+    const iterations = new IterationWork(this.deps.progress, pool);
+    for (const state of this.iterationStates) {
+      const handler = handlers[state];
+      if (handler) handlers[state] = iterations.guard(handler, killable.has(state));
+    }
+    try {
+      return await this.executeWith(request, handlers, iterations);
     } finally {
-      await pool.close();
+      // Whatever iteration work is left (an execution that timed out, say) stops with the execution.
+      iterations.cancel(new IterationCancelledError('the execution ended'));
+      await iterations.settled();
+      await pool?.close();
     }
   }
 
-  private async executeWith(request: ExecutionRequest, handlers: Record<string, TaskHandler>): Promise<ExecutionResult> {
+  private async executeWith(
+    request: ExecutionRequest,
+    handlers: Record<string, TaskHandler>,
+    iterations: IterationWork,
+  ): Promise<ExecutionResult> {
     const machine = new StateMachine(this.definition as unknown as StateMachineDefinition, {
       validationOptions: { checkArn: true, checkPaths: true },
     });
@@ -97,7 +143,7 @@ export class LocalOrchestrator implements Orchestrator {
         },
       },
     });
-    void this.reportProgress(execution.eventLogs);
+    void this.watch(execution.eventLogs, iterations);
     try {
       const output = (await execution.result) as Record<string, unknown>;
       return { name: request.name, status: 'SUCCEEDED', output };
@@ -135,14 +181,106 @@ export class LocalOrchestrator implements Orchestrator {
     return { QueryExecution: { Status: { State: 'SUCCEEDED' } } };
   }
 
-  private async reportProgress(logs: AsyncGenerator<{ type: string; state?: { name: string }; index?: number; Error?: string }>) {
+  /** Reports progress from the execution's event log; the first failed Map iteration cancels the others. */
+  private async watch(logs: EventLogs, iterations: IterationWork) {
     try {
       for await (const event of logs) {
-        if (event.type === 'StateRetried' && event.state) this.deps.progress(`retrying ${event.state.name}`);
-        if (event.type === 'StateEntered' && event.state && event.index === undefined) this.deps.progress(`→ ${event.state.name}`);
+        if (event.type === 'MapIterationFailed') {
+          iterations.cancel(
+            new IterationCancelledError(`${event.parentState.name} iteration ${event.index} failed first (${event.Error})`),
+            `${event.parentState.name} iteration ${event.index} failed (${event.Error})`,
+          );
+        }
+        if (event.type === 'StateRetried') this.deps.progress(`retrying ${event.state.name}`);
+        if (event.type === 'StateEntered' && event.index === undefined) this.deps.progress(`→ ${event.state.name}`);
       }
     } catch {
       // The event log ends with the execution; its errors are reported by execute().
     }
+  }
+}
+
+/** The Task states inside Map iterators (nested ones included). */
+type MaybeMapState = { Type: string; ItemProcessor?: { States: Record<string, unknown> } };
+
+function iterationTaskStates(states: Readonly<Record<string, unknown>>, insideMap = false): string[] {
+  const found: string[] = [];
+  for (const [name, state] of Object.entries(states as Record<string, MaybeMapState>)) {
+    if (insideMap && state.Type === 'Task') found.push(name);
+    if (state.ItemProcessor) found.push(...iterationTaskStates(state.ItemProcessor.States, true));
+  }
+  return found;
+}
+
+/** Resolves after the promise reactions already due have run (they never need a timer or I/O). */
+function nextTurn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
+/**
+ * The task calls of one execution's Map iterations, so they can be stopped together. The interpreter's
+ * events and the Map's failure travel by promise reactions only, so a handler that waits one turn of the
+ * event loop (`nextTurn`) before it starts sees a failure that happened before it was called, and a
+ * rejection delayed by one turn reaches the Map after the failure that caused it.
+ */
+class IterationWork {
+  private reason: Error | undefined;
+  /** Guarded calls not settled yet (waiting for their turn, or running). */
+  private readonly calls = new Set<Promise<unknown>>();
+  /** Running calls: how to reject each, and whether its work is killed with the pool (worker) or not. */
+  private readonly running = new Map<(error: Error) => void, { readonly killable: boolean }>();
+
+  constructor(
+    private readonly progress: Progress,
+    private readonly pool: SlicePool | undefined,
+  ) {}
+
+  guard(handler: TaskHandler, killable: boolean): TaskHandler {
+    return (event) => {
+      const call = this.call(handler, event, killable);
+      this.calls.add(call);
+      const forget = () => this.calls.delete(call);
+      call.then(forget, forget);
+      return call;
+    };
+  }
+
+  /** Stops the iteration work: refuses new calls, rejects running ones, terminates the pool's threads. */
+  cancel(reason: Error, why = reason.message): void {
+    if (this.reason) return;
+    this.reason = reason;
+    void nextTurn().then(() => {
+      const running = [...this.running.values()];
+      if (running.length > 0) {
+        const inProcess = running.filter((r) => !r.killable).length;
+        const background = inProcess > 0 ? `; ${inProcess} in-process task(s) cannot be stopped: they finish in the background, ignored` : '';
+        this.progress(`cancelling ${running.length} Map iteration task(s): ${why}${background}`);
+      }
+      for (const reject of this.running.keys()) reject(reason);
+      this.running.clear();
+      void this.pool?.abort(reason);
+    });
+  }
+
+  /** Resolves once every guarded call has settled, those that were refused after a cancel included. */
+  async settled(): Promise<void> {
+    do {
+      await Promise.allSettled([...this.calls]);
+      // A refused iteration lets the Map's concurrency limit start the next one: wait for it too.
+      await nextTurn();
+    } while (this.calls.size > 0);
+  }
+
+  private async call(handler: TaskHandler, event: unknown, killable: boolean): Promise<unknown> {
+    await nextTurn();
+    if (this.reason) throw this.reason;
+    return new Promise((resolve, reject) => {
+      this.running.set(reject, { killable });
+      const done = () => this.running.delete(reject);
+      void Promise.resolve()
+        .then(() => handler(event))
+        .then(resolve, reject)
+        .finally(done);
+    });
   }
 }

@@ -6,7 +6,7 @@ import type { PipelineConfig } from '../pipeline/config';
 import type { PipelineDeps } from '../pipeline/deps';
 import { openLocalStores } from './local-stores';
 import { TASK_FACTORIES, type TaskHandler } from './task-factories';
-import type { SliceTaskName, WorkerReply, WorkerRequest } from './worker-pool';
+import type { SliceTaskName, SliceWorkerTestHooks, WorkerReply, WorkerRequest } from './worker-pool';
 
 /** Slice tasks never touch SQL; a call here is a bug worth a loud error. */
 const noSql: SqlEngine = {
@@ -18,7 +18,7 @@ const noSql: SqlEngine = {
 async function start(): Promise<void> {
   const port = parentPort;
   if (!port) throw new Error('slice-worker-main must run in a worker thread');
-  const { root, config } = workerData as { root: string; config: PipelineConfig };
+  const { root, config, testHooks } = workerData as { root: string; config: PipelineConfig; testHooks?: SliceWorkerTestHooks };
   // Its own handles on the lake folder: the state store catches up from the shared log on every call.
   const { objects, state, sources } = await openLocalStores(root, config.dedupHorizonDays);
   const deps: PipelineDeps = {
@@ -36,6 +36,12 @@ async function start(): Promise<void> {
     'enrich-slice': TASK_FACTORIES['enrich-slice'](deps),
   };
   port.on('message', (request: WorkerRequest) => {
+    const slice = (request.event as { input?: { slice?: unknown } } | null)?.input?.slice;
+    if (typeof slice === 'number' && testHooks?.holdSlices?.includes(slice)) {
+      // Test hook: this request never finishes; the worker holds it until it is terminated.
+      port.postMessage({ progress: `holding slice ${slice} (test hook)` } satisfies WorkerReply);
+      return;
+    }
     handlers[request.task](request.event).then(
       (result) => port.postMessage({ id: request.id, result } satisfies WorkerReply),
       (error: unknown) => {

@@ -18,9 +18,32 @@ export type WorkerReply =
   | { readonly id: number; readonly result: unknown }
   | { readonly id: number; readonly error: { readonly name: string; readonly message: string } };
 
+/**
+ * Test only: fault injection inside the worker threads. `holdSlices`: requests for these slice indexes
+ * (`event.input.slice`) never finish; the worker holds them until it is terminated (cancellation tests).
+ */
+export interface SliceWorkerTestHooks {
+  readonly holdSlices?: readonly number[];
+}
+
 interface Pending {
   resolve(value: unknown): void;
   reject(error: Error): void;
+}
+
+interface Slot {
+  readonly worker: Worker;
+  busy: boolean;
+  readonly ready: Promise<void>;
+  readonly exited: Promise<void>;
+}
+
+/** Slice worker threads of every pool that have not exited yet (a pool's are gone once abort/close resolves). */
+let liveWorkers = 0;
+
+/** How many slice worker threads of this process are still running (diagnostics and tests). */
+export function liveSliceWorkers(): number {
+  return liveWorkers;
 }
 
 /**
@@ -28,20 +51,49 @@ interface Pending {
  * use every core (on Lambda each iteration is its own function instead). Each worker opens its own
  * adapters on the same lake folder. An error crosses back with its name, so ASL Retry/Catch still
  * match it.
+ *
+ * Stopping: `abort(reason)` (the run failed elsewhere) and `close()` reject every request in flight or
+ * queued, terminate the threads (a slice is stopped mid-way, as a killed process would be) and refuse
+ * further work; nothing is left pending, so no Task timer outlives the run.
  */
 export class SlicePool {
-  private readonly workers: { worker: Worker; busy: boolean; ready: Promise<void> }[] = [];
+  private readonly workers: Slot[] = [];
   private readonly queue: { request: WorkerRequest; pending: Pending }[] = [];
   private readonly pending = new Map<number, Pending>();
   private nextId = 0;
   private failure: Error | undefined;
+  private live = 0;
+  private stopping: Promise<void> | undefined;
 
-  constructor(size: number, root: string, config: PipelineConfig, progress: Progress) {
+  constructor(
+    size: number,
+    root: string,
+    config: PipelineConfig,
+    progress: Progress,
+    testHooks?: SliceWorkerTestHooks,
+  ) {
     for (let i = 0; i < size; i++) {
-      const worker = new Worker(join(__dirname, 'slice-worker.js'), { workerData: { root, config } });
+      const worker = new Worker(join(__dirname, 'slice-worker.js'), {
+        workerData: { root, config, testHooks },
+      });
+      this.live++;
+      liveWorkers++;
       let markReady!: () => void;
-      const slot = { worker, busy: false, ready: new Promise<void>((resolve) => (markReady = resolve)) };
+      const slot: Slot = {
+        worker,
+        busy: false,
+        ready: new Promise<void>((resolve) => (markReady = resolve)),
+        exited: new Promise<void>((resolve) =>
+          worker.once('exit', () => {
+            this.live--;
+            liveWorkers--;
+            resolve();
+          }),
+        ),
+      };
       worker.on('message', (reply: WorkerReply) => {
+        // After a failure nothing a worker still says counts (not even a slice that finished meanwhile).
+        if (this.failure) return;
         if ('ready' in reply) return markReady();
         if ('progress' in reply) return progress(reply.progress);
         const waiting = this.pending.get(reply.id);
@@ -59,6 +111,11 @@ export class SlicePool {
     }
   }
 
+  /** Worker threads of this pool that have not exited yet. */
+  get liveWorkers(): number {
+    return this.live;
+  }
+
   run(task: SliceTaskName, event: unknown): Promise<unknown> {
     if (this.failure) return Promise.reject(this.failure);
     return new Promise((resolve, reject) => {
@@ -67,11 +124,28 @@ export class SlicePool {
     });
   }
 
-  async close(): Promise<void> {
-    await Promise.all(this.workers.map((w) => w.worker.terminate()));
+  /**
+   * Stops all work because the run failed: requests in flight and queued reject with `reason` (the first
+   * reason wins), the threads are terminated; resolves once every thread has exited.
+   */
+  abort(reason: Error): Promise<void> {
+    this.fail(reason);
+    this.stopping ??= Promise.all(
+      this.workers.map(async (slot) => {
+        await slot.worker.terminate();
+        await slot.exited;
+      }),
+    ).then(() => undefined);
+    return this.stopping;
+  }
+
+  /** Ends the pool: like abort, for a pool whose work is done (anything still pending is rejected). */
+  close(): Promise<void> {
+    return this.abort(new Error('slice pool closed'));
   }
 
   private fail(error: Error): void {
+    if (this.failure) return;
     this.failure = error;
     for (const waiting of this.pending.values()) waiting.reject(error);
     this.pending.clear();
@@ -84,7 +158,9 @@ export class SlicePool {
       if (!next) continue;
       slot.busy = true;
       this.pending.set(next.request.id, next.pending);
-      void slot.ready.then(() => slot.worker.postMessage(next.request));
+      void slot.ready.then(() => {
+        if (!this.failure) slot.worker.postMessage(next.request);
+      });
     }
   }
 }

@@ -1,6 +1,6 @@
 import { ErrorNames } from '../../src/errors';
 import { LocalOrchestrator } from '../../src/runtime/local-orchestrator';
-import { SlicePool } from '../../src/runtime/worker-pool';
+import { liveSliceWorkers, SlicePool } from '../../src/runtime/worker-pool';
 import { accountEvent, lessonEvent, makeTestLake, otherEvent, putRaw, subscriptionEvent, T0, type TestLake } from '../helpers/lake';
 import { curatedRows } from '../helpers/run';
 
@@ -68,6 +68,47 @@ describe('a crashed slice worker', () => {
       await expect(pool.run('validate-slice', {})).rejects.toBe(crash);
     } finally {
       await pool.close();
+      await lake.cleanup();
+    }
+  });
+});
+
+describe('stopping the slice pool', () => {
+  const ref = (slice: number) => ({ input: { batch_id: 'b', manifest_key: 'm.json', slice } });
+
+  it('abort rejects the requests in flight and queued with the reason, terminates every worker and refuses more', async () => {
+    const lake = await makeTestLake();
+    // Slices 0-2 never finish in a worker (test hook): two in flight, one queued.
+    const pool = new SlicePool(2, lake.root, lake.config, () => undefined, { holdSlices: [0, 1, 2] });
+    try {
+      const runs = [0, 1, 2].map((slice) => pool.run('validate-slice', ref(slice)));
+      const reason = new Error('another slice failed');
+
+      await pool.abort(reason);
+
+      for (const run of runs) await expect(run).rejects.toBe(reason);
+      expect(pool.liveWorkers).toBe(0);
+      expect(liveSliceWorkers()).toBe(0);
+      await expect(pool.run('validate-slice', ref(3))).rejects.toBe(reason);
+    } finally {
+      await pool.close();
+      await lake.cleanup();
+    }
+  });
+
+  it('close settles every request still pending instead of leaving it hanging', async () => {
+    const lake = await makeTestLake();
+    const pool = new SlicePool(1, lake.root, lake.config, () => undefined, { holdSlices: [0, 1] });
+    try {
+      const inFlight = pool.run('validate-slice', ref(0));
+      const queued = pool.run('enrich-slice', ref(1));
+
+      await pool.close();
+
+      await expect(inFlight).rejects.toThrow(/slice pool closed/);
+      await expect(queued).rejects.toThrow(/slice pool closed/);
+      expect(pool.liveWorkers).toBe(0);
+    } finally {
       await lake.cleanup();
     }
   });
