@@ -29,6 +29,7 @@ import {
 import { AsyncMutex } from './async-mutex';
 import { fsyncDirectory, isErrnoCode, writeFileAtomic } from './atomic-write';
 import { withFileLock } from './file-lock';
+import { processExists } from './process-exists';
 
 export interface FileStateStoreOptions {
   /**
@@ -552,15 +553,6 @@ export function holderIsGone(lease: LeaseInfo, host = hostname(), nowMs = Date.n
   return lease.heartbeatAtMs !== undefined && nowMs - lease.heartbeatAtMs > LEASE_STALE_MS;
 }
 
-function processExists(pid: number): boolean {
-  try {
-    // Signal 0 checks existence and permission only (kill(2)); EPERM means it exists under another user.
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return isErrnoCode(error, 'EPERM');
-  }
-}
 
 interface CheckpointFile extends Checkpoint {
   readonly name: string;

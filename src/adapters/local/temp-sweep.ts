@@ -1,18 +1,11 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { isErrnoCode, TEMP_FILE_PREFIX } from './atomic-write';
+import { processExists } from './process-exists';
 
 /** `.eventlake-tmp-<hint>.<pid>.<random>` (tempFileName): the pid of the process that was writing it. */
 const TEMP_NAME = new RegExp(`^${TEMP_FILE_PREFIX.replace(/\./g, '\\.')}.*\\.(\\d+)\\.[0-9a-f]{12}$`);
 
-function processExists(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return isErrnoCode(error, 'EPERM');
-  }
-}
 
 /**
  * Removes temporary files left by writers that were killed mid-write (their process is gone), under the
