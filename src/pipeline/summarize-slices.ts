@@ -2,23 +2,13 @@ import { shiftUtcDate } from '../time/utc';
 import { Layout } from './config';
 import type { PipelineDeps } from './deps';
 import { readManifest } from './manifest';
-import { sortedReasons, type SliceValidation } from './validate-slice';
+import { sortedReasons, type SliceValidation, type ValidationCounts } from './validate-slice';
 
 /** The batch's validation counts, added up once: a fixed-size record whatever the slice count. */
-export interface BatchTotals {
+export interface BatchTotals extends ValidationCounts {
   readonly slices: number;
-  readonly objects: number;
-  readonly lines_read: number;
-  readonly blank_lines: number;
-  readonly quarantined: number;
-  readonly quarantined_by_reason: Record<string, number>;
-  /** Bad lines a committed batch already quarantined (backfills): counted, not recorded again. */
-  readonly already_quarantined: number;
   /** Rows validation staged (final + lessons): what the SQL engine must read back. */
   readonly staged_rows: number;
-  /** Event-date span of the staged rows (YYYY-MM-DD); null when nothing was staged. */
-  readonly date_min: string | null;
-  readonly date_max: string | null;
   /** The dedup horizon around that span: the curated partitions ClassifyBatch may read. */
   readonly horizon_from: string;
   readonly horizon_to: string;

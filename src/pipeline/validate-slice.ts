@@ -21,8 +21,8 @@ export interface SliceRef {
   readonly slice: number;
 }
 
-export interface SliceValidation {
-  readonly slice: number;
+/** What validation counts, per slice and (added up by SummarizeSlices) per batch. */
+export interface ValidationCounts {
   readonly objects: number;
   readonly lines_read: number;
   readonly blank_lines: number;
@@ -30,12 +30,16 @@ export interface SliceValidation {
   readonly quarantined_by_reason: Record<string, number>;
   /** Bad lines of objects a committed batch already quarantined (a backfill reading them again): not recorded twice. */
   readonly already_quarantined: number;
+  /** Event-date span (YYYY-MM-DD) of the rows staged; null when none were. */
+  readonly date_min: string | null;
+  readonly date_max: string | null;
+}
+
+export interface SliceValidation extends ValidationCounts {
+  readonly slice: number;
   readonly staged_final: number;
   readonly staged_lessons: number;
   readonly state_versions: number;
-  /** Event-date span (YYYY-MM-DD) of the rows this slice staged; null when it staged none. */
-  readonly date_min: string | null;
-  readonly date_max: string | null;
 }
 
 const HOUR_MS = 3_600_000;

@@ -7,7 +7,7 @@ import type { PipelineDeps, Progress } from '../pipeline/deps';
 import { EventLakeError, InvalidInputError } from '../errors';
 import { athenaStateQuery, recognizeAthenaStatement } from './athena-state-query';
 import { runAthenaTwin } from './athena-twin';
-import { loadAsl, type AslDefinition } from './asl';
+import { allStates, loadAsl, type AslDefinition } from './asl';
 import { SETTING_PLACEHOLDERS, STATE_BINDINGS } from './registry';
 import { TASK_FACTORIES, type TaskHandler } from './task-factories';
 import { SlicePool, type SliceTaskName, type SliceWorkerTestHooks } from './worker-pool';
@@ -77,7 +77,10 @@ export class LocalOrchestrator implements Orchestrator {
         options.handlerOverrides?.[stateName] ??
         (binding.kind === 'lambda' ? TASK_FACTORIES[binding.task](deps) : (event) => this.runAthenaState(event));
     }
-    this.iterationStates = iterationTaskStates(this.definition.States);
+    // Task states inside Map iterators: every Task state but the top-level ones.
+    this.iterationStates = [...allStates(this.definition)]
+      .filter(([name, state]) => state.Type === 'Task' && !(name in this.definition.States))
+      .map(([name]) => name);
   }
 
   /**
@@ -198,18 +201,6 @@ export class LocalOrchestrator implements Orchestrator {
       // The event log ends with the execution; its errors are reported by execute().
     }
   }
-}
-
-/** The Task states inside Map iterators (nested ones included). */
-type MaybeMapState = { Type: string; ItemProcessor?: { States: Record<string, unknown> } };
-
-function iterationTaskStates(states: Readonly<Record<string, unknown>>, insideMap = false): string[] {
-  const found: string[] = [];
-  for (const [name, state] of Object.entries(states as Record<string, MaybeMapState>)) {
-    if (insideMap && state.Type === 'Task') found.push(name);
-    if (state.ItemProcessor) found.push(...iterationTaskStates(state.ItemProcessor.States, true));
-  }
-  return found;
 }
 
 /** Resolves after the promise reactions already due have run (they never need a timer or I/O). */

@@ -1,10 +1,8 @@
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { DuckDbEngine } from '../../src/adapters/local/duckdb-engine';
 import { DuckDbSources } from '../../src/adapters/local/duckdb-sources';
 import { FolderObjectStore } from '../../src/adapters/local/folder-object-store';
 import { RoutedObjectStore } from '../../src/adapters/aws/routed-object-store';
-import type { ObjectStore } from '../../src/ports/object-store';
 import type { SqlRow } from '../../src/ports/sql-engine';
 import { systemClock } from '../../src/ports/clock';
 import { DEFAULT_CONFIG, Layout } from '../../src/pipeline/config';
@@ -13,7 +11,6 @@ import { bucketRoutes } from '../../src/runtime/aws-deps';
 import type { AwsEnv } from '../../src/runtime/aws-env';
 import { recognizeAthenaStatement, type RecognizedStatement } from '../../src/runtime/athena-state-query';
 import { runAthenaTwin } from '../../src/runtime/athena-twin';
-import { sqlPathLiteral } from '../../src/sql/render';
 import type { AthenaColumn, AthenaExecutor, AthenaExecutorResult } from '../fakes/athena-fake';
 
 /**
@@ -22,18 +19,8 @@ import type { AthenaColumn, AthenaExecutor, AthenaExecutorResult } from '../fake
  * curated table alone, as VerifyBatch does on Athena.
  */
 class IcebergTwinSources extends DuckDbSources {
-  constructor(private readonly store: ObjectStore) {
-    super(store);
-  }
-
-  override mergeTarget(batchId: string, group: number): string {
-    if (!Number.isInteger(group) || group < 0) throw new RangeError(`merge group must be a non-negative integer: ${group}`);
-    const path = this.store.uri(Layout.curatedEvents).replace(/\/$/, '');
-    mkdirSync(path, { recursive: true });
-    return (
-      `${sqlPathLiteral(path)} (FORMAT parquet, PARTITION_BY (event_type, event_date), ` +
-      `FILENAME_PATTERN 'part-${batchId}-g${group}-{i}', OVERWRITE_OR_IGNORE true)`
-    );
+  protected override mergeFolder(): string {
+    return Layout.curatedEvents;
   }
 
   override async batchRowsSource(): Promise<string> {

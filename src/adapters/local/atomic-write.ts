@@ -53,6 +53,13 @@ export function tempFileName(baseName: string): string {
   return `${TEMP_FILE_PREFIX}${hint}.${process.pid}.${randomBytes(6).toString('hex')}`;
 }
 
+/** The pid of the process that wrote a temporary file (tempFileName), or undefined for any other name. */
+export function tempFileWriterPid(name: string): number | undefined {
+  if (!isTempFileName(name)) return undefined;
+  const match = /\.(\d+)\.[0-9a-f]{12}$/.exec(name);
+  return match ? Number(match[1]) : undefined;
+}
+
 /** Makes a rename or a new file in `dir` durable. Some platforms cannot fsync a directory: that is not an error. */
 export async function fsyncDirectory(dir: string): Promise<void> {
   let handle: FileHandle | undefined;

@@ -61,7 +61,7 @@ export class DuckDbSources implements SqlSources {
 
   mergeTarget(batchId: string, group: number): string {
     if (!Number.isInteger(group) || group < 0) throw new RangeError(`merge group must be a non-negative integer: ${group}`);
-    const path = this.objects.uri(Layout.curatedPending(batchId)).replace(/\/$/, '');
+    const path = this.objects.uri(this.mergeFolder(batchId)).replace(/\/$/, '');
     // DuckDB's partitioned COPY creates the target folder but not its parents.
     mkdirSync(path, { recursive: true });
     const dir = sqlPathLiteral(path);
@@ -69,6 +69,11 @@ export class DuckDbSources implements SqlSources {
       `${dir} (FORMAT parquet, PARTITION_BY (event_type, event_date), ` +
       `FILENAME_PATTERN 'part-${batchId}-g${group}-{i}', OVERWRITE_OR_IGNORE true)`
     );
+  }
+
+  /** Where a batch's merged files go: its pending folder, published by CommitBatch. */
+  protected mergeFolder(batchId: string): string {
+    return Layout.curatedPending(batchId);
   }
 
   async batchRowsSource(batchId: string): Promise<string> {

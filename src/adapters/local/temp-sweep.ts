@@ -1,10 +1,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { isErrnoCode, TEMP_FILE_PREFIX } from './atomic-write';
+import { isErrnoCode, tempFileWriterPid } from './atomic-write';
 import { processExists } from './process-exists';
-
-/** `.eventlake-tmp-<hint>.<pid>.<random>` (tempFileName): the pid of the process that was writing it. */
-const TEMP_NAME = new RegExp(`^${TEMP_FILE_PREFIX.replace(/\./g, '\\.')}.*\\.(\\d+)\\.[0-9a-f]{12}$`);
 
 
 /**
@@ -26,8 +23,8 @@ export async function sweepOrphanTempFiles(root: string, folders: readonly strin
       const full = path.join(dir, entry.name);
       if (entry.isDirectory()) await walk(full);
       else if (entry.isFile()) {
-        const pid = TEMP_NAME.exec(entry.name)?.[1];
-        if (pid !== undefined && Number(pid) !== process.pid && !processExists(Number(pid))) {
+        const pid = tempFileWriterPid(entry.name);
+        if (pid !== undefined && pid !== process.pid && !processExists(pid)) {
           await fs.rm(full, { force: true });
           removed.push(full);
         }
