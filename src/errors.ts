@@ -9,7 +9,13 @@ export class EventLakeError extends Error {
   }
 }
 
-/** The ASL error names this codebase throws. The ASL and its tests refer to these constants' values. */
+/**
+ * The ASL error names of the pipeline's errors; the ASL and its tests refer to these constants' values. Two more
+ * names are defined beside the only code that throws them: `EventLake.UnreadableObject` (src/raw/errors.ts,
+ * caught inside ValidateSlice, which quarantines the object, so it never fails a state) and `EventLake.Cancelled`
+ * (IterationCancelledError in src/runtime/local-orchestrator.ts: local Map iterations stopped after another one
+ * failed; never the run's error).
+ */
 export const ErrorNames = {
   /** Retryable: throttling, a busy store, a lost race for a lock. */
   Transient: 'EventLake.Transient',
