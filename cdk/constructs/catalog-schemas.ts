@@ -47,7 +47,7 @@ const INGESTED_AT: ColumnSpec = {
 const typed = (c: ColumnSpec): ColumnSpec =>
   c.name === 'created_datetime' ? { ...c, type: 'timestamp', comment: 'created_at in UTC (microseconds)' } : c;
 
-/** The curated table (PRODUCT.md §4 "Curated row"), partitioned by event_type and event_date. */
+/** The curated table (docs/contract.md#curated-row), partitioned by event_type and event_date. */
 export const EVENTS_COLUMNS: readonly ColumnSpec[] = [
   ...STAGED_COLUMNS.filter((c) => c.name !== 'line_no').map(typed),
   INGESTED_AT,

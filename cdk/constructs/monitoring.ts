@@ -54,7 +54,7 @@ export interface MonitoringProps {
 }
 
 /**
- * Alarms on what must hold (RELIABILITY.md "Faults"): failed or timed-out executions, no successful
+ * Alarms on what must hold (docs/reliability.md#faults): failed or timed-out executions, no successful
  * execution for N hours, no incoming records for N hours, Firehose delivery failures and data
  * freshness, and the quarantine rate; all notify one KMS-encrypted SNS topic. A dashboard shows the
  * same signals side by side.

@@ -1,4 +1,4 @@
-/** The numeric limits of the event contract (PRODUCT.md §4, RELIABILITY.md "Bad input"). */
+/** The numeric limits of the event contract (docs/contract.md#event-lines, docs/reliability.md#bad-input). */
 
 /** Largest accepted line, in bytes (not characters), without its `\n` / `\r\n` terminator. */
 export const MAX_LINE_BYTES = 256 * 1024;

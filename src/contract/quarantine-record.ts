@@ -1,4 +1,4 @@
-/** Builds the record written to the quarantine for one rejected line or object (PRODUCT.md §4). */
+/** Builds the quarantine record of one rejected line or object (docs/contract.md#quarantine). */
 import { isUtf8 } from 'node:buffer';
 import { RAW_KEEP_BYTES } from './limits';
 import type { QuarantineReason } from './reasons';

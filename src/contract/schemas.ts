@@ -1,5 +1,5 @@
 /**
- * The yup schemas of the event contract (PRODUCT.md §4), built once at module load.
+ * The yup schemas of the event contract (docs/contract.md#fields), built once at module load.
  *
  * - strict mode: nothing is cast (`"1712511721"` is not a number) and nothing is stripped (unknown keys stay);
  * - one schema per event type = envelope + that type's payload rules, picked by a cheap look at `event_name`,

@@ -1,6 +1,6 @@
 import type { QuarantineReason } from './reasons';
 
-/** An event that passed validation, with the derived fields of PRODUCT.md §1. */
+/** An event that passed validation, with the derived fields of docs/contract.md#derived-fields. */
 export interface ValidEvent {
   /** Lower-case canonical UUID. */
   readonly event_uuid: string;

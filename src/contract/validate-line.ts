@@ -1,6 +1,6 @@
 /**
- * One raw line in, one verdict out: `blank`, `valid` (with the derived fields of PRODUCT.md §1) or `invalid` with
- * one reason from the closed enum and every problem found. Never throws on any line content.
+ * One raw line in, one verdict out: `blank`, `valid` (with the derived fields of docs/contract.md §5) or
+ * `invalid` with one reason from the closed enum and every problem found. Never throws on any line content.
  *
  * Checks run cheapest first and the first failing check gives the reason:
  *  1. too_large          more than MAX_LINE_BYTES bytes (after BOM/CR strip), or a head cut by the reader

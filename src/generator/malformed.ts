@@ -106,9 +106,9 @@ function v(name: string, build: (b: Base, ctx: MalformedContext) => string | Buf
 }
 
 /**
- * Each class of the RELIABILITY.md "bad input" table that applies to a single line, with the quarantine
- * reason PRODUCT.md implies. Every line carries exactly one defect, so the reason does not depend on the
- * order in which a validator runs its checks.
+ * Each class of the bad-input table (docs/reliability.md#bad-input) that applies to a single line, with the
+ * quarantine reason docs/contract.md#quarantine gives it. Every line carries exactly one defect, so the
+ * reason does not depend on the order in which a validator runs its checks.
  */
 export const MALFORMED_CLASSES: readonly {
   readonly reason: QuarantineReason;

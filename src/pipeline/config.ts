@@ -48,7 +48,7 @@ export const DEFAULT_CONFIG: PipelineConfig = {
   lookbackHours: undefined,
 };
 
-/** Object-store layout shared by both runtimes (PRODUCT.md §5). */
+/** Object-store layout shared by both runtimes (docs/contract.md#layout). */
 export const Layout = {
   raw: 'raw/',
   curatedEvents: 'curated/events/',

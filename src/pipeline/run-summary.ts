@@ -3,7 +3,7 @@ import type { BatchMode } from './manifest';
 import type { BatchTotals } from './summarize-slices';
 import { sortedReasons } from './validate-slice';
 
-/** The summary `run --json` / `backfill --json` print (PRODUCT.md §5), also saved as runs/<batch_id>.json. */
+/** What `run --json` / `backfill --json` print (docs/contract.md §10), saved as runs/<batch_id>.json. */
 export interface RunSummary {
   status: 'committed' | 'nothing_to_do' | 'skipped' | 'failed';
   batch_id: string;

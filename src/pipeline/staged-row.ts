@@ -97,7 +97,7 @@ export function joinStagedLine(prefix: string, enrichment: Enrichment, suffix: s
   );
 }
 
-/** Lesson events are the ones enriched from user state (PRODUCT.md §4). */
+/** Lesson events are the ones enriched from user state (docs/contract.md#enrichment). */
 export function needsEnrichment(event: ValidEvent): boolean {
   return event.event_type === 'lesson';
 }

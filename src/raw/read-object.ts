@@ -14,8 +14,8 @@
  *   `sizeBytes > bytes.length` exactly when the line was cut.
  * - A corrupt or truncated gzip stream throws `UnreadableObjectError` once its bytes run out. Batches yielded
  *   before that came from the readable start of a broken object: a caller that quarantines the object as a whole
- *   (PRODUCT.md §4) must not commit them. Errors of the source itself (network, missing file) pass through as
- *   they are.
+ *   (docs/contract.md#quarantine) must not commit them. Errors of the source itself (network, missing file)
+ *   pass through as they are.
  * - Memory: the current partial line (<= maxLineBytes, or the 64 KiB head of a long line) plus one batch
  *   (<= ~1000 lines / ~1 MiB, lines may share the stream's chunks) plus the stream buffers. Backpressure holds:
  *   nothing is read while the consumer is busy with a batch.

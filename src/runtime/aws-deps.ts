@@ -18,7 +18,7 @@ export interface AwsClients {
   readonly athena: AthenaClient;
 }
 
-/** Object-key prefix -> bucket of the AWS layout (PRODUCT.md §3). Glue table locations follow it. */
+/** Object-key prefix -> bucket on AWS (docs/contract.md#layout). Glue table locations follow it. */
 export function bucketRoutes(env: AwsEnv): { prefix: string; bucket: string }[] {
   return [
     { prefix: Layout.raw, bucket: env.rawBucket },

@@ -129,7 +129,7 @@ describe('Catalog', () => {
     });
   });
 
-  test('events has the curated row of PRODUCT.md, with event_date a date and created_datetime a timestamp', () => {
+  test('events has the curated row of docs/contract.md §6, with event_date a date and created_datetime a timestamp', () => {
     const fields = icebergInput(ATHENA_TABLES.events).Schema.Fields;
     expect(fields.map((f) => f.Name)).toEqual([
       'event_uuid',

@@ -1,5 +1,5 @@
 /**
- * RELIABILITY.md "Bad input: what each class gets", the rows about lines and objects: each bad line is read from
+ * docs/reliability.md#bad-input, the rows about lines and objects: each bad line is read from
  * an object between two good lines (plain and gzip), gets its exact reason, and its neighbours still validate.
  */
 import { createReadStream, readFileSync } from 'node:fs';

@@ -39,7 +39,7 @@ describe('eventlake CLI end to end (generate, run, query)', () => {
   });
   afterAll(() => rm(lake, { recursive: true, force: true }));
 
-  it('prints the summary with every key of PRODUCT.md §5 on stdout', () => {
+  it('prints the summary with every key of docs/contract.md §10 on stdout', () => {
     for (const key of ['batch_id', 'objects_read', 'lines_read', 'blank_lines', 'inserted', 'duplicates_in_batch', 'duplicates_existing', 'quarantined', 'quarantined_by_reason', 'enriched']) {
       expect(first).toHaveProperty(key);
     }

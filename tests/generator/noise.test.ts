@@ -4,7 +4,7 @@ import { MALFORMED_CLASSES } from '../../src/generator/malformed';
 import { MemoryObjectStore, readLines, type RawLine } from './memory-object-store';
 
 /**
- * An independent reading of the RELIABILITY.md "bad input" table, line by line, in arrival order: what a
+ * An independent reading of docs/reliability.md#bad-input, line by line, in arrival order: what a
  * correct pipeline does with each line. The generator's summary must agree with it.
  */
 type Verdict = 'blank' | 'valid' | 'exact_duplicate' | (typeof QUARANTINE_REASONS)[number];

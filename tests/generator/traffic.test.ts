@@ -186,7 +186,7 @@ describe('generate: realistic valid traffic', () => {
   });
 
   it('predicts the point-in-time enrichment status of every lesson (enriched, no_account, no_subscription)', () => {
-    // Prepare: PRODUCT.md §4, read literally, over all events in event time.
+    // Prepare: docs/contract.md#enrichment, read literally, over all events in event time.
     const latestAccount = new Map<string, number>();
     const subscription = new Map<string, { type?: string; status?: string }>();
     const counts = { enriched: 0, no_account: 0, no_subscription: 0 };

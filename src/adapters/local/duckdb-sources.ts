@@ -25,7 +25,7 @@ const EMPTY_CURATED =
 
 const EMPTY_BATCH_ROWS = '(SELECT CAST(NULL AS VARCHAR) AS batch_id, CAST(NULL AS DATE) AS event_date WHERE false)';
 
-/** DuckDB relations over the lake folder (PRODUCT.md §5 layout). */
+/** DuckDB relations over the lake folder (docs/contract.md#layout). */
 export class DuckDbSources implements SqlSources {
   constructor(private readonly objects: ObjectStore) {}
 
