@@ -84,11 +84,16 @@ function targetsOf(file: string): Targets {
 }
 
 /** What is wrong with a reference to `target` (a repository path) and its anchor or section, if anything. */
-function brokenTarget(target: string, anchor: string | undefined, section: string | undefined): string | null {
+function brokenTarget(
+  target: string,
+  anchor: string | undefined,
+  section: string | undefined,
+): string | null {
   if (!existsSync(join(REPO_ROOT, target))) return `${target} does not exist`;
   if (!target.endsWith('.md')) return null;
   const { anchors, sections } = targetsOf(target);
-  if (anchor !== undefined && anchor !== '' && !anchors.has(anchor)) return `${target} has no anchor #${anchor}`;
+  if (anchor !== undefined && anchor !== '' && !anchors.has(anchor))
+    return `${target} has no anchor #${anchor}`;
   if (section !== undefined && !sections.has(section)) return `${target} has no section §${section}`;
   return null;
 }
