@@ -69,8 +69,9 @@ function athenaStatement(sql: string, database: string): string {
  * The QueryString of a native Athena Task state, as the `States.Format` template its ASL fills. Athena
  * accepts execution parameters only in SELECT / INSERT INTO / CTAS / UNLOAD
  * (https://docs.aws.amazon.com/athena/latest/ug/querying-with-prepared-statements.html), so DELETE and MERGE
- * cannot take them: every native state formats its values into the text instead. They come from our own
- * state (a hex batch id, dates, integers, validated event types), never from event payloads.
+ * cannot take them: no native state sends ExecutionParameters, yet each has values, which its ASL passes as
+ * `States.Format` arguments into the text (MergeGroup: batch id, group, event_type and event_date bounds).
+ * They come from our own state (a hex batch id, dates, integers, validated event types), never from payloads.
  *
  * Each `?` becomes `{}` (numbers) or `'{}'` (strings); `' { } \` are escaped with a backslash as
  * intrinsic-function string literals require
