@@ -24,6 +24,11 @@ export interface PipelineConfig {
   /** Raw bytes (as stored) per slice: one Lambda / one Map iteration. */
   readonly sliceMaxBytes: number;
   /**
+   * NDJSON bytes per part object of a slice's outputs (src/pipeline/part-writer.ts): a slice holds one part
+   * per output in memory, whatever its number of lines. 32 MiB keeps a typical slice to one or two parts.
+   */
+  readonly partMaxBytes: number;
+  /**
    * A batch takes at most this many raw objects and this many raw bytes (as stored; an object larger than
    * the byte cap makes a batch alone). A backlog drains over successive batches, so no state payload,
    * Map or statement grows with it.
@@ -43,6 +48,7 @@ export const DEFAULT_CONFIG: PipelineConfig = {
   dedupHorizonDays: 7,
   maxPartitionsPerMerge: 80,
   sliceMaxBytes: 8 * 1024 * 1024,
+  partMaxBytes: 32 * 1024 * 1024,
   maxBatchObjects: 500,
   maxBatchBytes: 2 * 1024 * 1024 * 1024,
   lookbackHours: undefined,
@@ -58,16 +64,18 @@ export const Layout = {
   manifest: (batchId: string) => `staging/batches/${batchId}/manifest.json`,
   /** Staged rows of a batch (Hive-style, so Athena reads them as the `staged` table's batch_id partition). */
   staged: (batchId: string) => `staging/staged/batch_id=${batchId}/`,
-  /** Non-lesson events, final after validation. */
-  stagedFinal: (batchId: string, slice: number) => `staging/staged/batch_id=${batchId}/final-${pad(slice)}.ndjson`,
+  /** Non-lesson events, final after validation (one slice's parts: src/pipeline/part-writer.ts). */
+  stagedFinal: (batchId: string, slice: number) => partKeys(`staging/staged/batch_id=${batchId}/final-${pad(slice)}-`),
   /** Lesson events waiting for enrichment. */
-  stagedLessons: (batchId: string, slice: number) => `staging/batches/${batchId}/lessons/slice-${pad(slice)}.ndjson`,
-  stagedEnriched: (batchId: string, slice: number) => `staging/staged/batch_id=${batchId}/enriched-${pad(slice)}.ndjson`,
+  stagedLessons: (batchId: string, slice: number) => partKeys(`staging/batches/${batchId}/lessons/slice-${pad(slice)}-`),
+  stagedEnriched: (batchId: string, slice: number) => partKeys(`staging/staged/batch_id=${batchId}/enriched-${pad(slice)}-`),
+  /** A slice's user-state versions, spilled while its objects are read and applied once they all were. */
+  stateVersions: (batchId: string, slice: number) => partKeys(`staging/batches/${batchId}/versions/slice-${pad(slice)}-`),
   classified: (batchId: string) => `staging/batches/${batchId}/classified.parquet`,
   /** One slice's validation counts (the state carries none: its size would grow with the batch). */
   sliceResult: (batchId: string, slice: number) => `staging/batches/${batchId}/results/validate-${pad(slice)}.json`,
   quarantine: (batchId: string) => `quarantine/batch_id=${batchId}/`,
-  quarantineSlice: (batchId: string, slice: number) => `quarantine/batch_id=${batchId}/slice-${pad(slice)}.ndjson`,
+  quarantineSlice: (batchId: string, slice: number) => partKeys(`quarantine/batch_id=${batchId}/slice-${pad(slice)}-`),
   quarantineConflicts: (batchId: string) => `quarantine/batch_id=${batchId}/conflicts.ndjson`,
   runSummary: (batchId: string) => `runs/${batchId}.json`,
   /**
@@ -81,4 +89,15 @@ export const Layout = {
 
 function pad(n: number): string {
   return String(n).padStart(5, '0');
+}
+
+/** The objects of one output stream of a slice: `key(0)`, `key(1)`, ... all starting with `prefix`. */
+export interface PartKeys {
+  readonly prefix: string;
+  key(part: number): string;
+}
+
+/** `<prefix>00000.ndjson`, `<prefix>00001.ndjson`, ...: the parts of one stream (no other key starts with `prefix`). */
+function partKeys(prefix: string): PartKeys {
+  return { prefix, key: (part) => `${prefix}${pad(part)}.ndjson` };
 }

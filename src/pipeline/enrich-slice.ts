@@ -4,7 +4,7 @@ import type { PipelineDeps } from './deps';
 import { accountKey, subscriptionKey } from './entity-key';
 import { joinStagedLine, splitStagedLine, stagedLines, type Enrichment, type StagedHead } from './staged-row';
 import { EntityTimeline } from './user-state';
-import { LineBuffer } from './line-buffer';
+import { PartWriter, partsOf } from './part-writer';
 import type { SliceRef } from './validate-slice';
 
 export interface SliceEnrichment {
@@ -21,30 +21,37 @@ export interface SliceEnrichment {
  * every slice applied its state, so events of the same batch count, whatever their arrival order.
  */
 export async function enrichSlice(deps: PipelineDeps, ref: SliceRef): Promise<SliceEnrichment> {
-  const lessons = stagedLines((await deps.objects.get(Layout.stagedLessons(ref.batch_id, ref.slice))).toString('utf8')).map(
-    splitStagedLine,
-  );
+  const counts = { lessons: 0, enriched: 0, no_account: 0, no_subscription: 0 };
+  const out = new PartWriter(deps.objects, Layout.stagedEnriched(ref.batch_id, ref.slice), deps.config.partMaxBytes);
+  // One lessons part at a time (ValidateSlice wrote them, at most partMaxBytes each): memory stays flat.
+  for (const key of await partsOf(deps.objects, Layout.stagedLessons(ref.batch_id, ref.slice))) {
+    const lessons = stagedLines((await deps.objects.get(key)).toString('utf8')).map(splitStagedLine);
+    const timelines = await timelinesFor(deps, lessons);
+    for (const { head, prefix, suffix } of lessons) {
+      const enrichment = enrichmentOf(head, timelines);
+      if (enrichment.enrichment_status !== 'not_applicable') counts[enrichment.enrichment_status]++;
+      out.push(joinStagedLine(prefix, enrichment, suffix));
+    }
+    counts.lessons += lessons.length;
+    await out.flushIfFull();
+  }
+  await out.close();
+  deps.progress(`slice ${ref.slice}: ${counts.lessons} lessons enriched as of their own time (${counts.enriched} fully)`);
+  return { slice: ref.slice, ...counts };
+}
 
+/** The account and subscription timelines the lessons need, read in one call. */
+async function timelinesFor(deps: PipelineDeps, lessons: readonly { readonly head: StagedHead }[]): Promise<Map<EntityKey, EntityTimeline>> {
   const keys = new Set<EntityKey>();
   for (const { head } of lessons) {
     if (head.user_uuid === null) continue;
     keys.add(accountKey(head.user_uuid));
     if (head.language !== null) keys.add(subscriptionKey(head.user_uuid, head.language));
   }
-  const versions = await deps.state.getVersions([...keys]);
   const timelines = new Map<EntityKey, EntityTimeline>();
-  for (const [key, list] of versions) timelines.set(key, new EntityTimeline(list));
-
-  const counts = { enriched: 0, no_account: 0, no_subscription: 0 };
-  const out = new LineBuffer();
-  for (const { head, prefix, suffix } of lessons) {
-    const enrichment = enrichmentOf(head, timelines);
-    if (enrichment.enrichment_status !== 'not_applicable') counts[enrichment.enrichment_status]++;
-    out.push(joinStagedLine(prefix, enrichment, suffix));
-  }
-  await deps.objects.put(Layout.stagedEnriched(ref.batch_id, ref.slice), out.toBuffer());
-  deps.progress(`slice ${ref.slice}: ${lessons.length} lessons enriched as of their own time (${counts.enriched} fully)`);
-  return { slice: ref.slice, lessons: lessons.length, ...counts };
+  if (keys.size === 0) return timelines;
+  for (const [key, list] of await deps.state.getVersions([...keys])) timelines.set(key, new EntityTimeline(list));
+  return timelines;
 }
 
 function enrichmentOf(head: StagedHead, timelines: ReadonlyMap<EntityKey, EntityTimeline>): Enrichment {

@@ -1,16 +1,24 @@
 const CHUNK_BYTES = 1024 * 1024;
 const NEWLINE = 0x0a;
 
+/** A position in a LineBuffer: its size in bytes and lines at the moment `mark` was called. */
+export interface LineMark {
+  readonly bytes: number;
+  readonly lines: number;
+}
+
 /**
  * NDJSON output encoded as it is produced: each line is written straight into a 1 MiB chunk
  * (`Buffer.write`), so no row string outlives its line and no giant joined string is ever built (a
  * profile showed GC and one big join as the largest costs of validation). `mark`/`rollback` drop what
- * was written since a mark, for an object that turns out to be unreadable.
+ * was written since a mark, for an object that turns out to be unreadable. How much a buffer may hold
+ * is its owner's to bound: PartWriter (part-writer.ts) hands it to the object store a part at a time.
  */
 export class LineBuffer {
   private readonly chunks: Buffer[] = [];
   private current: Buffer;
   private offset = 0;
+  private closedBytes = 0;
   private lines = 0;
 
   /** `chunkBytes` is a floor: a longer line gets a chunk of its own size. */
@@ -18,8 +26,22 @@ export class LineBuffer {
     this.current = Buffer.allocUnsafe(chunkBytes);
   }
 
+  /** A buffer that starts with `bytes` (whole lines, `lines` of them), e.g. a part read back to roll into. */
+  static holding(bytes: Buffer, lines: number, chunkBytes = CHUNK_BYTES): LineBuffer {
+    const buffer = new LineBuffer(chunkBytes);
+    buffer.current = bytes;
+    buffer.offset = bytes.length;
+    buffer.lines = lines;
+    return buffer;
+  }
+
+  /** Lines pushed. */
   get length(): number {
     return this.lines;
+  }
+
+  get byteLength(): number {
+    return this.closedBytes + this.offset;
   }
 
   push(line: string): void {
@@ -31,17 +53,22 @@ export class LineBuffer {
     this.lines++;
   }
 
-  mark(): { readonly chunks: number; readonly offset: number; readonly lines: number } {
-    return { chunks: this.chunks.length, offset: this.offset, lines: this.lines };
+  mark(): LineMark {
+    return { bytes: this.byteLength, lines: this.lines };
   }
 
-  rollback(mark: { readonly chunks: number; readonly offset: number; readonly lines: number }): void {
-    if (this.chunks.length > mark.chunks) {
-      // The mark was inside a chunk that has since been closed: reopen it.
-      this.current = this.chunks[mark.chunks] as Buffer;
-      this.chunks.length = mark.chunks;
+  /** Drops every line pushed since `mark`. */
+  rollback(mark: LineMark): void {
+    if (mark.bytes < this.closedBytes) {
+      // The mark is inside a chunk that has since been closed: reopen it.
+      let start = 0;
+      let index = 0;
+      while (start + (this.chunks[index] as Buffer).length <= mark.bytes) start += (this.chunks[index++] as Buffer).length;
+      this.current = this.chunks[index] as Buffer;
+      this.chunks.length = index;
+      this.closedBytes = start;
     }
-    this.offset = mark.offset;
+    this.offset = mark.bytes - this.closedBytes;
     this.lines = mark.lines;
   }
 
@@ -51,7 +78,10 @@ export class LineBuffer {
   }
 
   private nextChunk(atLeast: number): void {
-    this.chunks.push(this.current.subarray(0, this.offset));
+    if (this.offset > 0) {
+      this.chunks.push(this.current.subarray(0, this.offset));
+      this.closedBytes += this.offset;
+    }
     this.current = Buffer.allocUnsafe(Math.max(this.chunkBytes, atLeast));
     this.offset = 0;
   }

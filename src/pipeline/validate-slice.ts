@@ -10,7 +10,7 @@ import type { ObjectInfo, ObjectStore } from '../ports/object-store';
 import type { VersionWrite } from '../ports/state-store';
 import { Layout } from './config';
 import type { PipelineDeps } from './deps';
-import { LineBuffer } from './line-buffer';
+import { PartWriter } from './part-writer';
 import { arrivalHourMs, readManifest } from './manifest';
 import { needsEnrichment, serializeStagedRow, stagedRow } from './staged-row';
 import { versionWriteFor } from './user-state';
@@ -51,7 +51,8 @@ const OBJECT_SAMPLE_BYTES = 64 * 1024;
  * Account/subscription events go to the state store as point-in-time versions. An object that cannot be
  * read (bad gzip) is rolled back and quarantined whole, counting one line; so is a poison object (a key
  * that cannot be used, not a regular file, gone since planning: src/raw/classify.ts), which is never
- * opened. Outputs have deterministic keys, so a retried slice overwrites its own files.
+ * opened. Outputs have deterministic keys, so a retried slice overwrites its own files (and removes
+ * parts a longer earlier attempt left: part-writer.ts).
  */
 export async function validateSlice(deps: PipelineDeps, ref: SliceRef): Promise<SliceValidation> {
   const manifest = await readManifest(deps.objects, ref.manifest_key);
@@ -60,9 +61,16 @@ export async function validateSlice(deps: PipelineDeps, ref: SliceRef): Promise<
   const quarantinedAt = manifest.planned_at;
   const plannedMs = Date.parse(manifest.planned_at);
 
-  const finalLines = new LineBuffer();
-  const lessonLines = new LineBuffer();
-  const quarantineLines = new LineBuffer();
+  const out = {
+    final: new PartWriter(deps.objects, Layout.stagedFinal(ref.batch_id, ref.slice), deps.config.partMaxBytes),
+    lessons: new PartWriter(deps.objects, Layout.stagedLessons(ref.batch_id, ref.slice), deps.config.partMaxBytes),
+    quarantine: new PartWriter(deps.objects, Layout.quarantineSlice(ref.batch_id, ref.slice), deps.config.partMaxBytes),
+    // Spilled while the objects are read, applied once every object of the slice was read whole.
+    versions: new PartWriter(deps.objects, Layout.stateVersions(ref.batch_id, ref.slice), deps.config.partMaxBytes),
+  };
+  const finalLines = out.final;
+  const lessonLines = out.lessons;
+  const quarantineLines = out.quarantine;
   const byReason: Record<string, number> = {};
   let linesRead = 0;
   let blank = 0;
@@ -70,8 +78,6 @@ export async function validateSlice(deps: PipelineDeps, ref: SliceRef): Promise<
   let reprocessed = false;
   let dateMin = null as string | null;
   let dateMax = null as string | null;
-  // Written once per slice (one lock and fsync), after every object of it was read whole.
-  const sliceWrites: VersionWrite[] = [];
 
   const quarantine = (reason: QuarantineReason, errors: readonly string[], raw: Buffer, sourceKey: string, lineNo: number | null, rawSizeBytes?: number) => {
     // A raw line (key + line number) is quarantined at most once, whatever reruns and backfills read it again.
@@ -112,8 +118,8 @@ export async function validateSlice(deps: PipelineDeps, ref: SliceRef): Promise<
     const hour = arrivalHourMs(object.key);
     // Arrival is known to the hour from the Firehose prefix; otherwise the plan time stands in.
     const arrivalMs = hour !== undefined ? hour + HOUR_MS : plannedMs;
-    const mark = { final: finalLines.mark(), lessons: lessonLines.mark(), quarantine: quarantineLines.mark(), lines: linesRead, blank, reasons: { ...byReason }, dateMin, dateMax, already: alreadyQuarantined };
-    const writes: VersionWrite[] = [];
+    const marks = { final: out.final.mark(), lessons: out.lessons.mark(), quarantine: out.quarantine.mark(), versions: out.versions.mark() };
+    const counts = { lines: linesRead, blank, reasons: { ...byReason }, dateMin, dateMax, already: alreadyQuarantined };
     let lineNo = 0;
     try {
       for await (const batch of readObjectLines(source)) {
@@ -132,36 +138,34 @@ export async function validateSlice(deps: PipelineDeps, ref: SliceRef): Promise<
             if (needsEnrichment(event)) lessonLines.push(row);
             else finalLines.push(row);
             const write = versionWriteFor(event);
-            if (write) writes.push(write);
+            if (write) out.versions.push(JSON.stringify(write));
           }
         }
+        // Memory stays at one part per stream, whatever the number of lines (part-writer.ts).
+        for (const writer of Object.values(out)) await writer.flushIfFull();
       }
       linesRead += lineNo;
     } catch (error) {
       if (!(error instanceof UnreadableObjectError)) throw error;
-      finalLines.rollback(mark.final);
-      lessonLines.rollback(mark.lessons);
-      quarantineLines.rollback(mark.quarantine);
-      blank = mark.blank;
-      alreadyQuarantined = mark.already;
-      dateMin = mark.dateMin;
-      dateMax = mark.dateMax;
+      for (const name of ['final', 'lessons', 'quarantine', 'versions'] as const) await out[name].rollback(marks[name]);
+      blank = counts.blank;
+      alreadyQuarantined = counts.already;
+      dateMin = counts.dateMin;
+      dateMax = counts.dateMax;
       for (const reason of Object.keys(byReason)) delete byReason[reason];
-      Object.assign(byReason, mark.reasons);
-      writes.length = 0;
-      linesRead = mark.lines + 1;
+      Object.assign(byReason, counts.reasons);
+      linesRead = counts.lines + 1;
       const sample = await readHead(deps.objects, object.key, OBJECT_SAMPLE_BYTES);
       quarantine('unreadable_object', [`raw object ${JSON.stringify(object.key)}: ${error.message}`], sample, object.key, null, object.sizeBytes);
       deps.progress(`quarantined unreadable object ${object.key}: ${error.message}`);
     }
-    for (const write of writes) sliceWrites.push(write);
   }
 
-  if (sliceWrites.length > 0) await deps.state.putVersions(sliceWrites);
-
-  await deps.objects.put(Layout.stagedFinal(ref.batch_id, ref.slice), finalLines.toBuffer());
-  await deps.objects.put(Layout.stagedLessons(ref.batch_id, ref.slice), lessonLines.toBuffer());
-  await deps.objects.put(Layout.quarantineSlice(ref.batch_id, ref.slice), quarantineLines.toBuffer());
+  const stateVersions = out.versions.length;
+  await applyVersions(deps, out.versions);
+  await out.final.close();
+  await out.lessons.close();
+  await out.quarantine.close();
 
   const quarantined = quarantineLines.length;
   deps.progress(
@@ -177,13 +181,32 @@ export async function validateSlice(deps: PipelineDeps, ref: SliceRef): Promise<
     already_quarantined: alreadyQuarantined,
     staged_final: finalLines.length,
     staged_lessons: lessonLines.length,
-    state_versions: sliceWrites.length,
+    state_versions: stateVersions,
     date_min: dateMin,
     date_max: dateMax,
   };
   // The counts go to an object, not into the state: a state payload must not grow with the slice count.
   await deps.objects.put(Layout.sliceResult(ref.batch_id, ref.slice), JSON.stringify(result));
   return result;
+}
+
+/** How many version writes go to the state store at a time. */
+const VERSION_WRITE_CHUNK = 5000;
+
+/** Applies a slice's spilled user-state versions, a chunk at a time (the state store folds duplicates). */
+async function applyVersions(deps: PipelineDeps, spill: PartWriter): Promise<void> {
+  let chunk: VersionWrite[] = [];
+  for await (const part of spill.contents()) {
+    for (const line of part.toString('utf8').split('\n')) {
+      if (line === '') continue;
+      chunk.push(JSON.parse(line) as VersionWrite);
+      if (chunk.length >= VERSION_WRITE_CHUNK) {
+        await deps.state.putVersions(chunk);
+        chunk = [];
+      }
+    }
+  }
+  if (chunk.length > 0) await deps.state.putVersions(chunk);
 }
 
 /** The first `maxBytes` of an object (empty if it is gone by now), without reading the rest of it. */

@@ -72,8 +72,11 @@ export async function verifyBatch(deps: PipelineDeps, input: VerifyInput): Promi
 async function countQuarantineLines(deps: PipelineDeps, batchId: string): Promise<number> {
   let lines = 0;
   for await (const info of deps.objects.list(Layout.quarantine(batchId))) {
-    const body = await deps.objects.get(info.key);
-    for (let i = body.indexOf(10); i !== -1; i = body.indexOf(10, i + 1)) lines++;
+    // Streamed: a batch's quarantine may be far larger than memory (a junk object of a million lines).
+    for await (const chunk of await deps.objects.getStream(info.key)) {
+      const body = chunk as Buffer;
+      for (let i = body.indexOf(10); i !== -1; i = body.indexOf(10, i + 1)) lines++;
+    }
   }
   return lines;
 }

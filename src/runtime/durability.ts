@@ -3,5 +3,5 @@
  * quarantine, curated files and run summaries must survive a power loss once the checkpoint moved.
  */
 export function isDurableKey(key: string): boolean {
-  return !key.startsWith('staging/staged/') && !/^staging\/batches\/[^/]+\/lessons\//.test(key);
+  return !key.startsWith('staging/staged/') && !/^staging\/batches\/[^/]+\/(lessons|versions)\//.test(key);
 }

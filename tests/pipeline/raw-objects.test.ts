@@ -30,6 +30,37 @@ describe('raw objects in a batch', () => {
     expect(row?.enrichment_status).toBe('no_account');
   });
 
+  it('rolls back an unreadable object whose readable start already filled parts that were put', async () => {
+    const small = await makeTestLake({ config: { partMaxBytes: 512 } });
+    try {
+      const good = Array.from({ length: 40 }, (_, i) => otherEvent(T0 + i));
+      await putRaw(small, key('a-good.gz'), good);
+      // 1,500 lines (accounts, lessons, junk) readable before the gzip stream breaks: more than one batch of
+      // lines (1,000), so parts of every stream were put before the break shows.
+      const broken = Array.from({ length: 500 }, (_, i) => [
+        JSON.stringify(accountEvent(`b${i}`, T0, { country: 'NL' })),
+        JSON.stringify(lessonEvent(`b${i}`, 'nl', T0 + 60)),
+        'not json',
+      ]).flat();
+      const full = gzipSync(`${broken.join('\n')}\n`);
+      await small.objects.put(key('b-broken.gz'), full.subarray(0, full.length - 12));
+      const lesson = lessonEvent('b7', 'nl', T0 + 120);
+      await putRaw(small, key('c-good.gz'), [lesson]);
+
+      const s = await runOk(small);
+
+      expect(s).toMatchObject({ lines_read: 42, inserted: 41, quarantined: 1, quarantined_by_reason: { unreadable_object: 1 } });
+      expectBalanced(s);
+      const rows = await queryLake(small, 'SELECT count(*)::INT AS n, count(DISTINCT source_key)::INT AS objects FROM events');
+      expect(rows).toEqual([{ n: 41, objects: 2 }]);
+      // None of the broken object's accounts reached the state store.
+      const [row] = await queryLake(small, `SELECT enrichment_status FROM events WHERE event_uuid = '${lesson.event_uuid}'`);
+      expect(row?.enrichment_status).toBe('no_account');
+    } finally {
+      await small.cleanup();
+    }
+  });
+
   it('counts an empty object and a gzip of nothing as zero lines, without error', async () => {
     await lake.objects.put(key('empty.gz'), Buffer.alloc(0));
     await lake.objects.put(key('nothing.gz'), gzipSync(Buffer.alloc(0)));

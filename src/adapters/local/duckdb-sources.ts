@@ -30,12 +30,15 @@ export class DuckDbSources implements SqlSources {
   constructor(private readonly objects: ObjectStore) {}
 
   async stagedSource(batchId: string, sliceCount: number): Promise<string> {
-    const keys: string[] = [];
+    // Every part of every slice's final and enriched stream (a slice's streams are closed before this runs).
+    const prefixes = new Set<string>();
     for (let slice = 0; slice < sliceCount; slice++) {
-      keys.push(Layout.stagedFinal(batchId, slice), Layout.stagedEnriched(batchId, slice));
+      prefixes.add(Layout.stagedFinal(batchId, slice).prefix).add(Layout.stagedEnriched(batchId, slice).prefix);
     }
     const present: string[] = [];
-    for (const key of keys) if (await this.objects.exists(key)) present.push(key);
+    for await (const info of this.objects.list(Layout.staged(batchId))) {
+      if (prefixes.has(info.key.replace(/\d+\.ndjson$/, ''))) present.push(info.key);
+    }
     if (present.length === 0) return EMPTY_STAGED;
     const files = present.map((key) => sqlPathLiteral(this.objects.uri(key))).join(', ');
     // batch_id comes from the Hive-style path, as Athena's partition column does: no value is spliced in.
