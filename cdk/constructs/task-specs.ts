@@ -87,6 +87,13 @@ export const TASK_SPECS: Readonly<Record<TaskName, TaskSpec>> = {
     memoryMiB: 2048,
     timeoutSeconds: 840,
     access: {
+      // Each output of a slice is a run of part objects (src/pipeline/part-writer.ts): closing one lists its
+      // parts and deletes those an earlier, longer attempt left; rolling back an unreadable object reads one back.
+      list: [
+        { bucket: 'staging', prefix: BATCHES },
+        { bucket: 'staging', prefix: LakePrefixes.staged },
+        { bucket: 'quarantine', prefix: LakePrefixes.quarantine },
+      ],
       objects: [
         {
           bucket: 'raw',
@@ -99,19 +106,24 @@ export const TASK_SPECS: Readonly<Record<TaskName, TaskSpec>> = {
           prefix: BATCHES,
           read: true,
           write: true,
-          why: `ValidateSlice reads the batch manifest and writes its slice's lesson file under staging/batches/<batch_id>/: ${RUN_TIME_ID}`,
+          delete: true,
+          why: `ValidateSlice reads the batch manifest and writes (and replaces) its slice's lesson and user-state parts under staging/batches/<batch_id>/: ${RUN_TIME_ID}`,
         },
         {
           bucket: 'staging',
           prefix: LakePrefixes.staged,
+          read: true,
           write: true,
-          why: 'ValidateSlice writes the staged rows of its slice under staging/staged/batch_id=<run-time id>/',
+          delete: true,
+          why: 'ValidateSlice writes (and replaces) the staged row parts of its slice under staging/staged/batch_id=<run-time id>/',
         },
         {
           bucket: 'quarantine',
           prefix: LakePrefixes.quarantine,
+          read: true,
           write: true,
-          why: 'ValidateSlice writes the quarantined lines of its slice under quarantine/batch_id=<run-time id>/',
+          delete: true,
+          why: 'ValidateSlice writes (and replaces) the quarantine parts of its slice under quarantine/batch_id=<run-time id>/',
         },
       ],
       // Each entity: a consistent read, the fold, a write conditional on its revision (DynamoDbStateStore).
@@ -123,18 +135,24 @@ export const TASK_SPECS: Readonly<Record<TaskName, TaskSpec>> = {
     memoryMiB: 1024,
     timeoutSeconds: 840,
     access: {
+      // Lists its slice's lesson parts, and its own enriched parts to delete those an earlier attempt left.
+      list: [
+        { bucket: 'staging', prefix: BATCHES },
+        { bucket: 'staging', prefix: LakePrefixes.staged },
+      ],
       objects: [
         {
           bucket: 'staging',
           prefix: BATCHES,
           read: true,
-          why: `EnrichSlice reads its slice's lesson file under staging/batches/<batch_id>/: ${RUN_TIME_ID}`,
+          why: `EnrichSlice reads its slice's lesson parts under staging/batches/<batch_id>/: ${RUN_TIME_ID}`,
         },
         {
           bucket: 'staging',
           prefix: LakePrefixes.staged,
           write: true,
-          why: 'EnrichSlice writes the enriched lessons under staging/staged/batch_id=<run-time id>/',
+          delete: true,
+          why: 'EnrichSlice writes (and replaces) the enriched lesson parts under staging/staged/batch_id=<run-time id>/',
         },
       ],
       userState: ['BatchGetItem'],

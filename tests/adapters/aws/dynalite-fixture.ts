@@ -80,6 +80,10 @@ dynaliteDb.itemSize = (item) => awsItemBytes(item);
 
 export async function startDynalite(): Promise<Dynalite> {
   const server: Server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  // Node closes an idle keep-alive socket after 5 s; a client that reuses it at that moment gets ECONNRESET,
+  // which this client (maxAttempts 1) does not retry: on a loaded machine verify:aws failed that way. The
+  // server keeps idle sockets instead (0 = no timeout); close() still ends them (Node >= 19).
+  server.keepAliveTimeout = 0;
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   const client = new DynamoDBClient({
