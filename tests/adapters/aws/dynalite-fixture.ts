@@ -80,6 +80,9 @@ dynaliteDb.itemSize = (item) => awsItemBytes(item);
 
 export async function startDynalite(): Promise<Dynalite> {
   const server: Server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  // Node's server closes a keep-alive connection after 5 s idle; a client that reuses it at that moment gets
+  // ECONNRESET (maxAttempts 1: no retry). Idle connections stay open until the client destroys them.
+  server.keepAliveTimeout = 0;
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   const client = new DynamoDBClient({
