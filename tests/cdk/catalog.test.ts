@@ -103,7 +103,7 @@ describe('Catalog', () => {
           { Name: 'batch_id', Type: 'string' },
           { Name: 'mode', Type: 'string' },
           { Name: 'committed_at', Type: 'string' },
-        ].map((c) => expect.objectContaining(c)),
+        ].map((c): unknown => expect.objectContaining(c)),
         SerdeInfo: { SerializationLibrary: 'org.apache.hive.hcatalog.data.JsonSerDe' },
       },
     });

@@ -134,7 +134,7 @@ export async function verifyAws(options: VerifyAwsOptions): Promise<VerifyAwsRep
   const synth = synthesizeForVerify('dev');
   // The synthesized template is shared by every run of the process: alter a copy.
   const template = options.alterTemplate === undefined ? synth.template : structuredClone(synth.template);
-  options.alterTemplate?.(template as unknown as Record<string, unknown>);
+  options.alterTemplate?.(template);
   const env = { stackName: synth.stackName };
   const resolver = resolverFor(template, env);
   const rendered = renderStateMachine(template, synth.assetDir, { env });
