@@ -1,3 +1,4 @@
+import { ATHENA_TABLES } from '../src/adapters/aws/athena-sources';
 import { CfnOutput, Stack, Tags, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { AWS_ENV_VARIABLES, type AwsEnv } from '../src/runtime/aws-env';
@@ -94,10 +95,10 @@ export class EventLakeStack extends Stack {
       controlTable: this.state.controlTable,
       catalog: this.catalog,
       glueTables: {
-        events: this.catalog.eventsTable,
-        classified: this.catalog.classifiedTable,
-        staged: this.catalog.stagedTable,
-        quarantine: this.catalog.quarantineTable,
+        [ATHENA_TABLES.events]: this.catalog.eventsTable,
+        [ATHENA_TABLES.classified]: this.catalog.classifiedTable,
+        [ATHENA_TABLES.staged]: this.catalog.stagedTable,
+        [ATHENA_TABLES.quarantine]: this.catalog.quarantineTable,
       },
       scheduleRateMinutes: s.scheduleRateMinutes,
       logRetention: s.logRetention,

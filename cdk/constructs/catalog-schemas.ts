@@ -91,3 +91,39 @@ const ICEBERG_TYPES: Readonly<Record<ColumnSpec['type'], string>> = {
 export function icebergType(column: ColumnSpec): string {
   return ICEBERG_TYPES[column.type];
 }
+
+/**
+ * What CommitBatch writes to `curated/_committed/<batch_id>.json` (src/pipeline/commit-batch.ts): one JSON
+ * line `{"batch_id", "mode", "committed_at"}`. `committed_at` is `Date.toISOString()` (milliseconds), kept
+ * as text: the views only need `batch_id`.
+ */
+export const COMMITTED_BATCHES_COLUMNS: readonly ColumnSpec[] = [
+  { name: 'batch_id', type: 'string', comment: 'a batch whose commit finished: readers may see its rows' },
+  { name: 'mode', type: 'string', comment: 'scheduled | backfill' },
+  { name: 'committed_at', type: 'string', comment: 'ISO 8601 UTC, when CommitBatch wrote the marker' },
+];
+
+/** The batch_id partition column of the NDJSON tables, as a column of the views over them. */
+export const PARTITION_BATCH_ID: ColumnSpec = { name: 'batch_id', type: 'string', comment: 'run that wrote the rows' };
+
+/**
+ * Trino (Athena engine v3) type names, as a Presto view's column list spells them: "For DML queries like
+ * SELECT, CTAS, and INSERT INTO, Athena uses Trino data type names"
+ * (https://docs.aws.amazon.com/athena/latest/ug/data-types.html). Iceberg timestamps keep microseconds in
+ * engine v3 ("Timestamp related data precision ... In Athena engine version 3, microsecond precision is
+ * supported", https://docs.aws.amazon.com/athena/latest/ug/querying-iceberg.html); Hive tables' are millisecond.
+ */
+const TRINO_TYPES: Readonly<Record<ColumnSpec['type'], string>> = {
+  string: 'varchar',
+  double: 'double',
+  bigint: 'bigint',
+  int: 'integer',
+  boolean: 'boolean',
+  date: 'date',
+  timestamp: 'timestamp(3)',
+  'array<string>': 'array(varchar)',
+};
+
+export function trinoType(column: ColumnSpec, iceberg: boolean): string {
+  return column.type === 'timestamp' && iceberg ? 'timestamp(6)' : TRINO_TYPES[column.type];
+}

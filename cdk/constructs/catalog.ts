@@ -8,14 +8,36 @@ import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { ATHENA_TABLES } from '../../src/adapters/aws/athena-sources';
 import {
+  ATHENA_GLUE_CATALOG,
+  PRESTO_VIEW_EXPANDED_TEXT,
+  PRESTO_VIEW_PARAMETERS,
+  committedViewSql,
+  encodePrestoView,
+} from './athena-views';
+import {
   CLASSIFIED_COLUMNS,
+  COMMITTED_BATCHES_COLUMNS,
   EVENTS_COLUMNS,
+  PARTITION_BATCH_ID,
   QUARANTINE_COLUMNS,
   STAGED_COLUMNS,
   icebergType,
+  trinoType,
   type ColumnSpec,
 } from './catalog-schemas';
 import { LakePrefixes } from './lake';
+
+/**
+ * What analysts query, beside the pipeline's ATHENA_TABLES: the committed batches (one row per marker
+ * CommitBatch writes) and the committed-only views. The views take the names analysts use in both runtimes
+ * (`events`, `quarantine`: the local views of src/cli/lake-views.ts have the same names and the same filter),
+ * so the default name is the safe one; the tables under them are named `*_all_batches` for what they hold.
+ */
+export const READER_OBJECTS = {
+  committedBatches: 'committed_batches',
+  events: 'events',
+  quarantine: 'quarantine',
+} as const;
 
 /** The analysts' saved queries: one CfnNamedQuery per file, read at synth. */
 export const NAMED_QUERIES_DIR = join(__dirname, '..', '..', 'sql', 'queries');
@@ -60,6 +82,12 @@ export class Catalog extends Construct {
   readonly classifiedTable: CfnTable;
   readonly stagedTable: CfnTable;
   readonly quarantineTable: CfnTable;
+  /** External JSON table over `curated/_committed/`: one row per committed batch. */
+  readonly committedBatchesTable: CfnTable;
+  /** The analysts' `events`: events_all_batches rows of committed batches only. */
+  readonly eventsView: CfnTable;
+  /** The analysts' `quarantine`: quarantine_all_batches records of committed batches only. */
+  readonly quarantineView: CfnTable;
   readonly namedQueries: CfnNamedQuery[];
 
   constructor(scope: Construct, id: string, props: CatalogProps) {
@@ -110,6 +138,30 @@ export class Catalog extends Construct {
       removalPolicy,
     });
 
+    // Readers see a batch wholly or not at all. Iceberg commits each MERGE statement on its own, so a batch of
+    // several merge groups lands in events_all_batches group by group, and a batch that fails VerifyBatch
+    // after a group merged stays there; CommitBatch writes curated/_committed/<batch_id>.json only after
+    // VerifyBatch passed (state-machines/microbatch.asl.json), and the views keep the rows of those batches.
+    this.committedBatchesTable = this.committedBatches(s3(props.curatedBucket, LakePrefixes.curatedCommitted), removalPolicy);
+    this.eventsView = this.committedView('EventsView', {
+      name: READER_OBJECTS.events,
+      description: 'Curated events of committed batches only (what analysts query): events_all_batches filtered by committed_batches',
+      base: ATHENA_TABLES.events,
+      columns: EVENTS_COLUMNS,
+      iceberg: true,
+      dependsOn: [this.eventsTable, this.committedBatchesTable],
+      removalPolicy,
+    });
+    this.quarantineView = this.committedView('QuarantineView', {
+      name: READER_OBJECTS.quarantine,
+      description: "Quarantine records of committed batches only; name the batch (WHERE batch_id = '<id>'): injected projection",
+      base: ATHENA_TABLES.quarantine,
+      columns: [...QUARANTINE_COLUMNS, PARTITION_BATCH_ID],
+      iceberg: false,
+      dependsOn: [this.quarantineTable, this.committedBatchesTable],
+      removalPolicy,
+    });
+
     this.workGroup = new CfnWorkGroup(this, 'WorkGroup', {
       name: props.workGroupName,
       description: 'eventlake pipeline and analysts: results encrypted, scans capped',
@@ -145,6 +197,7 @@ export class Catalog extends Construct {
           queryString,
         });
         query.addResourceDependency(this.database);
+        query.addResourceDependency(this.eventsView);
         return query;
       });
   }
@@ -285,6 +338,85 @@ export class Catalog extends Construct {
     table.addResourceDependency(this.database);
     table.applyRemovalPolicy(spec.removalPolicy);
     return table;
+  }
+
+  /**
+   * `committed_batches`: the committed markers as an unpartitioned external NDJSON table (each marker is
+   * one JSON line, src/pipeline/commit-batch.ts). "When you create a table used by Amazon Athena, and you do
+   * not specify any partitionKeys, you must at least set the value of partitionKeys to an empty list"
+   * (Glue Table structure, https://docs.aws.amazon.com/glue/latest/dg/aws-glue-api-catalog-tables.html).
+   * "Athena reads all data stored in the Amazon S3 folder that you specify"
+   * (https://docs.aws.amazon.com/athena/latest/ug/tables-location-format.html): only markers live there.
+   */
+  private committedBatches(location: string, removalPolicy: RemovalPolicy): CfnTable {
+    const table = new CfnTable(this, 'CommittedBatchesTable', {
+      catalogId: Aws.ACCOUNT_ID,
+      databaseName: this.databaseName,
+      tableInput: {
+        name: READER_OBJECTS.committedBatches,
+        description: 'One row per committed batch (CommitBatch writes curated/_committed/<batch_id>.json after VerifyBatch passed)',
+        tableType: 'EXTERNAL_TABLE',
+        parameters: { classification: 'json' },
+        partitionKeys: [],
+        storageDescriptor: {
+          location,
+          columns: COMMITTED_BATCHES_COLUMNS.map((c) => ({ name: c.name, type: c.type, comment: c.comment })),
+          inputFormat: 'org.apache.hadoop.mapred.TextInputFormat',
+          outputFormat: 'org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat',
+          serdeInfo: { serializationLibrary: 'org.apache.hive.hcatalog.data.JsonSerDe' },
+        },
+      },
+    });
+    table.addResourceDependency(this.database);
+    table.applyRemovalPolicy(removalPolicy);
+    return table;
+  }
+
+  /**
+   * A committed-only Athena view, declared as the Glue table Athena itself writes for CREATE VIEW (the form
+   * and its sources: cdk/constructs/athena-views.ts). A Glue table, not a CREATE VIEW run by a custom
+   * resource: CloudFormation creates, updates and deletes it with the stack, synth checks it offline, and no
+   * Lambda is needed. The view's SQL is the same filter the local views apply (src/cli/lake-views.ts).
+   */
+  private committedView(
+    id: string,
+    spec: {
+      name: string;
+      description: string;
+      base: string;
+      columns: readonly ColumnSpec[];
+      iceberg: boolean;
+      dependsOn: readonly CfnTable[];
+      removalPolicy: RemovalPolicy;
+    },
+  ): CfnTable {
+    const originalSql = committedViewSql(this.databaseName, spec.base, spec.columns, READER_OBJECTS.committedBatches);
+    const view = new CfnTable(this, id, {
+      catalogId: Aws.ACCOUNT_ID,
+      databaseName: this.databaseName,
+      tableInput: {
+        name: spec.name,
+        description: spec.description,
+        tableType: 'VIRTUAL_VIEW',
+        parameters: { ...PRESTO_VIEW_PARAMETERS },
+        partitionKeys: [],
+        storageDescriptor: {
+          columns: spec.columns.map((c) => ({ name: c.name, type: c.type, comment: c.comment })),
+          serdeInfo: {},
+        },
+        viewOriginalText: encodePrestoView({
+          originalSql,
+          catalog: ATHENA_GLUE_CATALOG,
+          schema: this.databaseName,
+          columns: spec.columns.map((c) => ({ name: c.name, type: trinoType(c, spec.iceberg) })),
+        }),
+        viewExpandedText: PRESTO_VIEW_EXPANDED_TEXT,
+      },
+    });
+    view.addResourceDependency(this.database);
+    for (const table of spec.dependsOn) view.addResourceDependency(table);
+    view.applyRemovalPolicy(spec.removalPolicy);
+    return view;
   }
 }
 

@@ -22,9 +22,11 @@ export const LakePrefixes = {
   staged: 'staging/staged/',
   /** The `classified` Iceberg table (staging bucket); outside `staging/` so expiry never breaks its metadata. */
   classified: 'iceberg/classified/',
-  /** The curated Iceberg `events` table (curated bucket). */
+  /** The curated Iceberg `events_all_batches` table (curated bucket). */
   curatedEvents: Layout.curatedEvents,
-  /** Quarantine records, one Hive partition per batch (quarantine bucket): the Glue `quarantine` table. */
+  /** CommitBatch's committed markers `<batch_id>.json` (curated bucket): the Glue `committed_batches` table. */
+  curatedCommitted: Layout.committedPrefix,
+  /** Quarantine records, one Hive partition per batch (quarantine bucket): the Glue `quarantine_all_batches` table. */
   quarantine: 'quarantine/',
   /** Run summaries `runs/<batch_id>.json` (staging bucket). */
   runs: 'runs/',

@@ -47,10 +47,10 @@ export interface TaskSpec {
 export const TABLE_LOCATIONS: Readonly<
   Record<GlueTable, { readonly bucket: LakeBucket; readonly prefix: string }>
 > = {
-  events: { bucket: 'curated', prefix: LakePrefixes.curatedEvents },
-  classified: { bucket: 'staging', prefix: LakePrefixes.classified },
-  staged: { bucket: 'staging', prefix: LakePrefixes.staged },
-  quarantine: { bucket: 'quarantine', prefix: LakePrefixes.quarantine },
+  [ATHENA_TABLES.events]: { bucket: 'curated', prefix: LakePrefixes.curatedEvents },
+  [ATHENA_TABLES.classified]: { bucket: 'staging', prefix: LakePrefixes.classified },
+  [ATHENA_TABLES.staged]: { bucket: 'staging', prefix: LakePrefixes.staged },
+  [ATHENA_TABLES.quarantine]: { bucket: 'quarantine', prefix: LakePrefixes.quarantine },
 };
 
 const BATCHES = 'staging/batches/';
@@ -238,7 +238,7 @@ export const TASK_SPECS: Readonly<Record<TaskName, TaskSpec>> = {
         },
         {
           bucket: 'curated',
-          prefix: 'curated/_committed/',
+          prefix: LakePrefixes.curatedCommitted,
           write: true,
           why: "CommitBatch writes the batch's committed marker curated/_committed/<batch_id>.json (what readers filter on), a name known only at run time",
         },

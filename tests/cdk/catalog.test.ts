@@ -9,6 +9,9 @@ import {
   STAGED_COLUMNS,
 } from '../../cdk/constructs/catalog-schemas';
 import { ATHENA_TABLES } from '../../src/adapters/aws/athena-sources';
+import { decodePrestoView } from '../../cdk/constructs/athena-views';
+import { READER_OBJECTS } from '../../cdk/constructs/catalog';
+import { COMMITTED_BATCHES_COLUMNS } from '../../cdk/constructs/catalog-schemas';
 import { toUtcTimestamp } from '../../src/contract/datetime';
 import { toQuarantineRecord } from '../../src/contract/quarantine-record';
 import type { StagedRow } from '../../src/pipeline/staged-row';
@@ -83,9 +86,72 @@ describe('Catalog', () => {
     dev.template.hasResourceProperties('AWS::Glue::Database', { DatabaseInput: { Name: 'eventlake_dev' } });
   });
 
-  test('the Glue tables are exactly ATHENA_TABLES', () => {
+  test("the Glue tables are exactly ATHENA_TABLES and the readers' committed_batches, events and quarantine", () => {
     const names = tables().map(nameOf);
-    expect(names.sort()).toEqual(Object.values(ATHENA_TABLES).sort());
+    expect(names.sort()).toEqual([...Object.values(ATHENA_TABLES), ...Object.values(READER_OBJECTS)].sort());
+    expect(Object.values(ATHENA_TABLES)).not.toContain('events');
+  });
+
+  test('committed_batches reads the markers CommitBatch writes: NDJSON under curated/_committed/ of the curated bucket', () => {
+    const input = table(READER_OBJECTS.committedBatches).TableInput as Record<string, unknown>;
+    expect(input).toMatchObject({
+      TableType: 'EXTERNAL_TABLE',
+      PartitionKeys: [],
+      StorageDescriptor: {
+        Location: { 'Fn::Join': ['', ['s3://', { Ref: logicalId(dev, dev.stack.lake.curatedBucket) }, '/curated/_committed/']] },
+        Columns: [
+          { Name: 'batch_id', Type: 'string' },
+          { Name: 'mode', Type: 'string' },
+          { Name: 'committed_at', Type: 'string' },
+        ].map((c): unknown => expect.objectContaining(c)),
+        SerdeInfo: { SerializationLibrary: 'org.apache.hive.hcatalog.data.JsonSerDe' },
+      },
+    });
+    // The columns are the marker's fields (src/pipeline/commit-batch.ts writes them in this order).
+    const source = readFileSync(join(REPO_ROOT, 'src', 'pipeline', 'commit-batch.ts'), 'utf8');
+    const fields = /JSON\.stringify\(\{ (batch_id)[^,]*, (mode)[^,]*, (committed_at)[^}]*\}\)/.exec(source)?.slice(1);
+    expect(fields).toEqual(COMMITTED_BATCHES_COLUMNS.map((c) => c.name));
+  });
+
+  test.each([
+    [READER_OBJECTS.events, ATHENA_TABLES.events, EVENTS_COLUMNS.map((c) => c.name)],
+    [READER_OBJECTS.quarantine, ATHENA_TABLES.quarantine, [...QUARANTINE_COLUMNS.map((c) => c.name), 'batch_id']],
+  ])('%s is an Athena view of %s filtered to committed batches, every column named', (name, base, columns) => {
+    const input = table(name).TableInput as unknown as {
+      TableType: string;
+      Parameters: Record<string, string>;
+      ViewOriginalText: string;
+      ViewExpandedText: string;
+      StorageDescriptor: { Columns: { Name: string }[] };
+    };
+    expect(input.TableType).toBe('VIRTUAL_VIEW');
+    expect(input.Parameters).toEqual({ presto_view: 'true', comment: 'Presto View' });
+    expect(input.ViewExpandedText).toBe('/* Presto View */');
+    const view = decodePrestoView(input.ViewOriginalText);
+    const list = columns.map((c) => `"${c}"`).join(', ');
+    expect(view.originalSql).toBe(
+      `SELECT ${list} FROM "eventlake_dev"."${base}" WHERE "batch_id" IN (SELECT "batch_id" FROM "eventlake_dev"."committed_batches")`,
+    );
+    expect(view).toMatchObject({ catalog: 'awsdatacatalog', schema: 'eventlake_dev' });
+    expect(view.columns.map((c) => c.name)).toEqual(columns);
+    expect(input.StorageDescriptor.Columns.map((c) => c.Name)).toEqual(columns);
+  });
+
+  test('the events view declares Trino types, created_datetime with Iceberg microseconds', () => {
+    const view = decodePrestoView((table(READER_OBJECTS.events).TableInput as unknown as { ViewOriginalText: string }).ViewOriginalText);
+    const types = Object.fromEntries(view.columns.map((c) => [c.name, c.type]));
+    expect(types).toMatchObject({ event_uuid: 'varchar', created_at: 'double', event_date: 'date', created_datetime: 'timestamp(6)', batch_id: 'varchar' });
+  });
+
+  test('the views are created after the tables they read', () => {
+    const resources = dev.template.findResources('AWS::Glue::Table') as Record<string, { DependsOn?: string[]; Properties: TableJson['Properties'] }>;
+    const idOf = (name: string) => Object.entries(resources).find(([, r]) => nameOf(r) === name)?.[0];
+    for (const [view, base] of [
+      [READER_OBJECTS.events, ATHENA_TABLES.events],
+      [READER_OBJECTS.quarantine, ATHENA_TABLES.quarantine],
+    ] as const) {
+      expect(resources[idOf(view) as string]?.DependsOn).toEqual(expect.arrayContaining([idOf(base), idOf(READER_OBJECTS.committedBatches)]));
+    }
   });
 
   test.each([ATHENA_TABLES.events, ATHENA_TABLES.classified])(
@@ -109,11 +175,13 @@ describe('Catalog', () => {
     expect(icebergFormProblems(oldForm)).toEqual(['has a TableInput', 'has no top-level Name']);
   });
 
-  test('only the external NDJSON tables have a TableInput', () => {
+  test('only the external NDJSON tables and the views have a TableInput', () => {
     const withTableInput = tables()
       .filter((t) => t.Properties.TableInput !== undefined)
       .map(nameOf);
-    expect(withTableInput.sort()).toEqual([ATHENA_TABLES.quarantine, ATHENA_TABLES.staged].sort());
+    expect(withTableInput.sort()).toEqual(
+      [ATHENA_TABLES.quarantine, ATHENA_TABLES.staged, ...Object.values(READER_OBJECTS)].sort(),
+    );
   });
 
   test('events is an Iceberg v2 Parquet table partitioned by event_type and event_date', () => {

@@ -150,7 +150,7 @@ describe('IAM', () => {
   test('no task commits an Athena table: the classification and the MERGE are native states', () => {
     for (const task of TASK_NAMES) {
       expect(grants(taskStatements(task), 'glue:UpdateTable', ':table/')).toEqual([]);
-      expect(grants(taskStatements(task), 'glue:UpdateTable', ':table/eventlake_dev/events')).toEqual([]);
+      expect(grants(taskStatements(task), 'glue:UpdateTable', ':table/eventlake_dev/events_all_batches')).toEqual([]);
       expect(grants(taskStatements(task), 's3:PutObject', '/curated/events/')).toEqual([]);
       // The committed markers readers filter on are the one thing a task writes in the curated bucket.
       if (task !== 'commit-batch') expect(grants(taskStatements(task), 's3:PutObject', '/curated/')).toEqual([]);

@@ -171,7 +171,7 @@ describe('Orchestration: state machine', () => {
     expect(merge.Parameters['QueryString.$']).toBe(
       `States.Format('${template}', $.batch_id, $.group.group, $.group.type_min, $.group.type_max, $.group.date_min, $.group.date_max)`,
     );
-    expect(merge.Parameters['QueryString.$']).toContain('MERGE INTO "eventlake_dev"."events"');
+    expect(merge.Parameters['QueryString.$']).toContain('MERGE INTO "eventlake_dev"."events_all_batches"');
     expect(merge.Parameters.WorkGroup).toBe('eventlake-dev');
     expect(merge.Parameters.QueryExecutionContext).toEqual({
       Database: 'eventlake_dev',
@@ -219,7 +219,7 @@ describe('Orchestration: state machine', () => {
     const update = statements.filter((s) => asArray(s.Action).includes('glue:UpdateTable'));
     expect(update).toHaveLength(1);
     const tables = JSON.stringify(update[0]!.Resource);
-    expect(tables).toContain(':table/eventlake_dev/events');
+    expect(tables).toContain(':table/eventlake_dev/events_all_batches');
     expect(tables).toContain(':table/eventlake_dev/classified');
     expect(tables).not.toContain(':table/eventlake_dev/staged');
   });

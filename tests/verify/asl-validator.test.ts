@@ -122,7 +122,7 @@ describe('the rendered state machine definition', () => {
 
   test('Athena SQL substituted into JSON strings parses back to the SQL (double quotes escaped)', () => {
     const merge = strings(rendered.definition).filter((s) =>
-      s.includes('MERGE INTO "eventlake_dev"."events"'),
+      s.includes('MERGE INTO "eventlake_dev"."events_all_batches"'),
     );
     expect(merge).toHaveLength(1);
     expect(merge[0]).toContain('FROM "eventlake_dev"."classified"');

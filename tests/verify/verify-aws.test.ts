@@ -1,4 +1,17 @@
+import { decodePrestoView, encodePrestoView } from '../../cdk/constructs/athena-views';
 import { verifyAws, type VerifyAwsReport } from '../../verify/aws/verify-aws';
+
+/** Rewrites the SQL of the Glue view `name` in the synthesized template. */
+function rewriteView(name: string, rewrite: (sql: string) => string) {
+  return (template: Record<string, unknown>) => {
+    const resources = template.Resources as Record<string, { Type: string; Properties: { TableInput?: { Name?: string; ViewOriginalText?: string } } }>;
+    const view = Object.values(resources).find((r) => r.Type === 'AWS::Glue::Table' && r.Properties.TableInput?.Name === name);
+    const input = view?.Properties.TableInput;
+    if (input?.ViewOriginalText === undefined) throw new Error(`no Glue view ${name}`);
+    const definition = decodePrestoView(input.ViewOriginalText);
+    input.ViewOriginalText = encodePrestoView({ ...definition, originalSql: rewrite(definition.originalSql) });
+  };
+}
 
 /** The MergeGroup state inside the rendered definition. */
 function mergeGroup(definition: Record<string, unknown>): { Parameters: Record<string, unknown> } {
@@ -45,10 +58,50 @@ describe('npm run verify:aws, small (the offline AWS proof)', () => {
     expect(report.details.backlog_plan.backlog_objects).toBeGreaterThan(0);
   });
 
+  it("shows a reader of the analysts' events none of a batch before CommitBatch, though MERGE groups committed, and all of it after", () => {
+    const { reader, summary } = report.details;
+    expect(reader.batch_id).toBe(summary.batch_id);
+    // The defect the view hides: part of the batch is in the Iceberg table before the commit.
+    expect(reader.after_first_merge_group.events_all_batches).toBeGreaterThan(0);
+    expect(reader.after_first_merge_group.events_all_batches).toBeLessThan(summary.inserted);
+    expect(reader.after_first_merge_group).toMatchObject({ events: 0, quarantine: 0 });
+    expect(reader.after_failed_run).toMatchObject({ events: 0, quarantine: 0 });
+    expect(reader.after_failed_run.quarantine_all_batches).toBeGreaterThan(0);
+    expect(reader.after_commit).toEqual({
+      events: summary.inserted,
+      events_all_batches: summary.inserted,
+      quarantine: reader.after_commit.quarantine_all_batches,
+      quarantine_all_batches: reader.after_commit.quarantine_all_batches,
+    });
+    expect([report.reader_rows_before_commit, report.reader_rows_after_commit]).toEqual([0, summary.inserted]);
+  });
+
   it('leaves the same curated rows and summary as the local runtime', () => {
     expect(report.details.parity_problems).toEqual([]);
     expect(report.parity).toBe(true);
   });
+});
+
+describe('verify:aws catches a view that does not filter to committed batches (issue 7)', () => {
+  let log: jest.SpyInstance;
+  beforeAll(() => {
+    log = jest.spyOn(console, 'log').mockImplementation(() => undefined);
+  });
+  afterAll(() => log.mockRestore());
+
+  it('fails when the events view reads events_all_batches without the committed_batches filter', async () => {
+    const unfiltered = rewriteView('events', (sql) => sql.replace(/ WHERE "batch_id" IN \(SELECT .*\)$/, ''));
+
+    await expect(verifyAws({ events: 300, backlogObjects: 100, maxPartitionsPerMerge: 2, alterTemplate: unfiltered })).rejects.toThrow(
+      /a reader saw [1-9]\d* rows and 0 quarantine records of batch [0-9a-f]+ after its first MERGE group committed, before CommitBatch/,
+    );
+  }, 240_000);
+
+  it('fails when a view declares columns its SQL does not yield (Athena: stale view)', async () => {
+    const stale = rewriteView('quarantine', (sql) => sql.replace('"raw_line", ', ''));
+
+    await expect(verifyAws({ events: 300, backlogObjects: 100, alterTemplate: stale })).rejects.toThrow(/VIEW_IS_STALE: view eventlake_dev\.quarantine/);
+  }, 240_000);
 });
 
 describe('verify:aws catches the defects of issue 6', () => {

@@ -9,7 +9,8 @@ import { AthenaFake, type AthenaTableLocation } from '../fakes/athena-fake';
 import { CallRecorder } from '../fakes/recorder';
 import { S3Fake } from '../fakes/s3-fake';
 import { installSdkInterception, type SdkCall, type SdkInterception, type ServiceHandler } from '../fakes/sdk-intercept';
-import { openIcebergTwin, type IcebergTwin } from '../twin/iceberg-twin';
+import { openIcebergTwin, type IcebergTwin, type TwinCatalog } from '../twin/iceberg-twin';
+import { decodePrestoView } from '../../cdk/constructs/athena-views';
 import type { TemplateResolver } from '../template';
 
 type Send = (this: unknown, command: unknown) => Promise<unknown>;
@@ -61,7 +62,7 @@ export class FakeAccount {
         }),
       );
     }
-    const twin = await openIcebergTwin(root, env);
+    const twin = await openIcebergTwin(root, env, twinCatalog(resolver, env.glueDatabase));
     return new FakeAccount(root, env, s3, dynalite, twin, resolver);
   }
 
@@ -97,16 +98,55 @@ export class FakeAccount {
   }
 }
 
-/** `database.table` -> location and format, from the template's AWS::Glue::Table resources. */
+interface GlueTableProperties {
+  DatabaseName: string;
+  Name?: string;
+  TableInput?: {
+    Name: string;
+    TableType?: string;
+    StorageDescriptor?: { Location?: string; Columns?: { Name: string; Type: string }[] };
+    PartitionKeys?: { Name: string; Type: string }[];
+    Parameters?: Record<string, string>;
+    ViewOriginalText?: string;
+  };
+  OpenTableFormatInput?: {
+    IcebergInput?: { IcebergTableInput?: { Location: string; Schema?: { Fields: { Name: string; Type: string }[] } } };
+  };
+}
+
+/** Iceberg schema types back to Glue's names (cdk/constructs/catalog-schemas.ts icebergType). */
+const GLUE_TYPE_OF_ICEBERG: Readonly<Record<string, string>> = { long: 'bigint', 'list<string>': 'array<string>' };
+
+/** The template's Glue tables and views of `database`, as the twin evaluates analysts' queries over them. */
+function twinCatalog(resolver: TemplateResolver, database: string): TwinCatalog {
+  const catalog: { tables: TwinCatalog['tables'][number][]; views: TwinCatalog['views'][number][] } = { tables: [], views: [] };
+  for (const id of resolver.logicalIdsOfType('AWS::Glue::Table')) {
+    const p = resolver.resolve(resolver.properties(id)) as GlueTableProperties;
+    if (p.DatabaseName !== database) continue;
+    const input = p.TableInput;
+    const iceberg = p.OpenTableFormatInput?.IcebergInput?.IcebergTableInput;
+    if (input?.TableType === 'VIRTUAL_VIEW') {
+      const view = decodePrestoView(input.ViewOriginalText ?? '');
+      catalog.views.push({ name: input.Name, originalSql: view.originalSql, columns: view.columns });
+    } else if (iceberg !== undefined) {
+      const columns = (iceberg.Schema?.Fields ?? []).map((f) => ({ name: f.Name, type: GLUE_TYPE_OF_ICEBERG[f.Type] ?? f.Type }));
+      catalog.tables.push({ name: p.Name ?? '', location: iceberg.Location, iceberg: true, columns, partitionKeys: [], injected: [] });
+    } else if (input !== undefined) {
+      const partitionKeys = (input.PartitionKeys ?? []).map((k) => k.Name);
+      const columns = [...(input.StorageDescriptor?.Columns ?? []), ...(input.PartitionKeys ?? [])].map((c) => ({ name: c.Name, type: c.Type }));
+      const injected = partitionKeys.filter((k) => input.Parameters?.[`projection.${k}.type`] === 'injected');
+      catalog.tables.push({ name: input.Name, location: input.StorageDescriptor?.Location ?? '', iceberg: false, columns, partitionKeys, injected });
+    }
+  }
+  return catalog;
+}
+
+/** `database.table` -> location and format, from the template's AWS::Glue::Table resources (views have none). */
 function glueTables(resolver: TemplateResolver): Record<string, AthenaTableLocation> {
   const tables: Record<string, AthenaTableLocation> = {};
   for (const id of resolver.logicalIdsOfType('AWS::Glue::Table')) {
-    const p = resolver.resolve(resolver.properties(id)) as {
-      DatabaseName: string;
-      Name?: string;
-      TableInput?: { Name: string; StorageDescriptor?: { Location?: string }; Parameters?: Record<string, string> };
-      OpenTableFormatInput?: { IcebergInput?: { IcebergTableInput?: { Location: string } } };
-    };
+    const p = resolver.resolve(resolver.properties(id)) as GlueTableProperties;
+    if (p.TableInput?.TableType === 'VIRTUAL_VIEW') continue;
     const iceberg = p.OpenTableFormatInput?.IcebergInput?.IcebergTableInput;
     const name = p.Name ?? p.TableInput?.Name;
     const template = p.TableInput?.Parameters?.['storage.location.template'];

@@ -5,7 +5,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ExecutionError, StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
+import { AthenaClient } from '@aws-sdk/client-athena';
+import { AthenaEngine } from '../../src/adapters/aws/athena-engine';
+import { ATHENA_TABLES, athenaTable } from '../../src/adapters/aws/athena-sources';
 import { DuckDbSources } from '../../src/adapters/local/duckdb-sources';
+import { READER_OBJECTS } from '../../cdk/constructs/catalog';
 import { FolderObjectStore } from '../../src/adapters/local/folder-object-store';
 import { generate, type GenerateOptions, type GenerateSummary } from '../../src/generator/generate';
 import type { RunSummary } from '../../src/pipeline/run-summary';
@@ -14,6 +18,7 @@ import type { BatchPlan } from '../../src/pipeline/plan-batch';
 import { openLocalLake } from '../../src/runtime/local-lake';
 import { LocalOrchestrator } from '../../src/runtime/local-orchestrator';
 import { allStates } from '../../src/runtime/asl';
+import { recognizeAthenaStatement } from '../../src/runtime/athena-state-query';
 import { payloadBytes, PayloadMeter, type StateMachineEvent } from '../fakes/payload-meter';
 import type { CallRecord } from '../fakes/recorder';
 import {
@@ -47,6 +52,37 @@ export interface VerifyAwsOptions {
   readonly progress?: (message: string) => void;
   /** Changes the rendered definition before it runs (tests: show that the proof fails on a known defect). */
   readonly alterDefinition?: (definition: Record<string, unknown>) => void;
+  /**
+   * Partitions per MERGE statement (the plan's max_partitions_per_merge, 80 in DEFAULT_CONFIG), in the AWS run
+   * and in the local run it is compared with: small traffic touches far fewer than 80 partitions, and a lower
+   * cap gives its batch several merge groups, so a reader can look at the table between two of them.
+   * @default 8
+   */
+  readonly maxPartitionsPerMerge?: number;
+  /** Changes the synthesized template before the fake account is built from it (tests: a known defect). */
+  readonly alterTemplate?: (template: Record<string, unknown>) => void;
+}
+
+/** What a reader of one table or view counts of one batch. */
+export interface ReaderCounts {
+  /** Rows of the batch in the analysts' `events` view. */
+  readonly events: number;
+  /** Rows of the batch in `events_all_batches` (what MERGE committed so far). */
+  readonly events_all_batches: number;
+  /** Records of the batch in the analysts' `quarantine` view. */
+  readonly quarantine: number;
+  readonly quarantine_all_batches: number;
+}
+
+/** An analyst querying the views while the batch commits (docs/state-machine.md, "Exactly once, and recovery"). */
+export interface ReaderReport {
+  readonly batch_id: string;
+  /** Right after the first MergeGroup state succeeded, before CommitBatch. */
+  readonly after_first_merge_group: ReaderCounts;
+  /** After the run whose MERGE kept failing (the batch is pending). */
+  readonly after_failed_run: ReaderCounts;
+  /** After the run that committed the batch. */
+  readonly after_commit: ReaderCounts;
 }
 
 export interface VerifyAwsReport {
@@ -60,7 +96,11 @@ export interface VerifyAwsReport {
   readonly backlog_max_state_payload_bytes: number;
   /** The curated rows and the run summary equal the local runtime's on the same traffic. */
   readonly parity: boolean;
+  /** Rows of the batch an analyst's `events` saw before CommitBatch (must be 0), and after it. */
+  readonly reader_rows_before_commit: number;
+  readonly reader_rows_after_commit: number;
   readonly details: {
+    readonly reader: ReaderReport;
     readonly summary: RunSummary;
     readonly failed_run: string;
     readonly second_run_status: string;
@@ -92,11 +132,14 @@ export async function verifyAws(options: VerifyAwsOptions): Promise<VerifyAwsRep
   const seed = options.seed ?? 7;
   progress('synthesizing the app (dev stage)');
   const synth = synthesizeForVerify('dev');
+  // The synthesized template is shared by every run of the process: alter a copy.
+  const template = options.alterTemplate === undefined ? synth.template : structuredClone(synth.template);
+  options.alterTemplate?.(template);
   const env = { stackName: synth.stackName };
-  const resolver = resolverFor(synth.template, env);
-  const rendered = renderStateMachine(synth.template, synth.assetDir, { env });
+  const resolver = resolverFor(template, env);
+  const rendered = renderStateMachine(template, synth.assetDir, { env });
   options.alterDefinition?.(rendered.definition);
-  const lambdas = lambdaFunctions(synth.template, env);
+  const lambdas = lambdaFunctions(template, env);
   const first = lambdas[0];
   if (first === undefined) throw new Error('the template has no task functions');
   const account = await FakeAccount.open(resolver, first.environment);
@@ -120,12 +163,36 @@ export async function verifyAws(options: VerifyAwsOptions): Promise<VerifyAwsRep
     account.install();
     const meter = new PayloadMeter();
     const handlers = meter.wrapTasks(await taskHandlers(rendered, lambdas, account));
+    // An analyst reading the views while the batch commits: right after the first MERGE group committed.
+    const reader = new Reader(account);
+    let batchId: string | undefined;
+    let afterFirstMerge: ReaderCounts | undefined;
+    const cap = options.maxPartitionsPerMerge ?? 8;
+    const planBatch = handlers.PlanBatch;
+    if (planBatch === undefined) throw new Error('the rendered definition has no PlanBatch state');
+    handlers.PlanBatch = async (input) => {
+      const output = (await planBatch(input)) as Record<string, unknown> | null;
+      return output !== null && 'max_partitions_per_merge' in output ? { ...output, max_partitions_per_merge: cap } : output;
+    };
+    const mergeGroup = handlers.MergeGroup;
+    if (mergeGroup === undefined) throw new Error('the rendered definition has no MergeGroup state');
+    handlers.MergeGroup = async (input) => {
+      // The state's input is its Parameters: the batch id is a value formatted into the MERGE text.
+      const statement = recognizeAthenaStatement(String((input as { QueryString?: unknown }).QueryString), account.env.glueDatabase);
+      if (statement?.name !== 'merge_group') throw new Error('MergeGroup ran something other than sql/athena/merge_group.sql');
+      batchId ??= String(statement.params[0]);
+      const output = await mergeGroup(input);
+      afterFirstMerge ??= await reader.counts(batchId);
+      return output;
+    };
 
     // 1. A run whose MERGE fails on every attempt (4 = the first + the ASL's 3 retries): it must fail,
     //    release the lease and leave the batch pending.
     for (let i = 0; i < 4; i++) account.athena.failNext(/^MERGE INTO/, { reason: 'ICEBERG_COMMIT_ERROR: injected by verify:aws', errorType: 1000 });
     progress('executing the rendered state machine: a run whose MERGE keeps failing');
     const failed = await execute(rendered, handlers, meter, 'verify-aws-1', SCHEDULED, true);
+    if (batchId === undefined) throw new Error('the failed run reached no MergeGroup');
+    const afterFailedRun = await reader.counts(batchId);
     // 2. Two runs at once: one takes the lease and resumes the pending batch (its MERGE must run again,
     //    not be answered with the failed one), the other ends as skipped.
     progress('two concurrent runs: one resumes the failed batch, one is skipped');
@@ -138,6 +205,14 @@ export async function verifyAws(options: VerifyAwsOptions): Promise<VerifyAwsRep
     const summary = run.output as unknown as RunSummary;
     if (summary.status !== 'committed' || !summary.resumed) throw new Error(`no run resumed and committed the batch: ${JSON.stringify([a.output, b.output])}`);
     if ('status' in skipped.output) throw new Error(`the concurrent run was not skipped: ${JSON.stringify(skipped.output)}`);
+    if (afterFirstMerge === undefined || batchId !== summary.batch_id) throw new Error(`no MergeGroup of batch ${summary.batch_id} succeeded`);
+    const readerReport: ReaderReport = {
+      batch_id: batchId,
+      after_first_merge_group: afterFirstMerge,
+      after_failed_run: afterFailedRun,
+      after_commit: await reader.counts(batchId),
+    };
+    checkReader(readerReport, summary);
     // 3. Again with nothing new, then a backfill of the same days: both must change nothing.
     progress('a run with nothing new, then a backfill of the same days');
     const again = await execute(rendered, handlers, meter, 'verify-aws-3', SCHEDULED);
@@ -154,12 +229,12 @@ export async function verifyAws(options: VerifyAwsOptions): Promise<VerifyAwsRep
 
     progress('judging every recorded call against the template IAM');
     const calls = recordedCalls(account.recorder.calls);
-    const evaluation = await evaluateCalls(synth.template, calls, env);
-    const unused = unusedGrants(synth.template, calls, loadUnexercisedGrants(), env);
-    const unknown = await unknownActions(synth.template, env);
+    const evaluation = await evaluateCalls(template, calls, env);
+    const unused = unusedGrants(template, calls, loadUnexercisedGrants(), env);
+    const unknown = await unknownActions(template, env);
 
     progress('running the same traffic on the local runtime (parity)');
-    const parityProblems = await parity(account.twin.deps, generation, summary);
+    const parityProblems = await parity(account.twin.deps, generation, summary, cap);
     const largest = [meter.largestInput, meter.largestOutput].reduce(
       (a, b) => (b !== undefined && (a === undefined || b.bytes > a.bytes) ? b : a),
       undefined,
@@ -173,7 +248,10 @@ export async function verifyAws(options: VerifyAwsOptions): Promise<VerifyAwsRep
       max_state_payload_bytes: largest.bytes,
       backlog_max_state_payload_bytes: backlog.bytes,
       parity: parityProblems.length === 0,
+      reader_rows_before_commit: readerReport.after_first_merge_group.events,
+      reader_rows_after_commit: readerReport.after_commit.events,
       details: {
+        reader: readerReport,
         summary,
         failed_run: failed.error ?? '(did not fail)',
         second_run_status: String((again.output as Partial<RunSummary>).status),
@@ -300,6 +378,8 @@ async function planBacklog(
 function recordedCalls(records: readonly CallRecord[]): RecordedCall[] {
   const seen = new Map<string, RecordedCall>();
   for (const r of records) {
+    // Analysts' access is granted outside this stack (the template has no analyst role to judge it by).
+    if (r.principal === ANALYST) continue;
     for (const resource of r.resources.length > 0 ? r.resources : ['*']) {
       const call: RecordedCall = { principal: r.principal, action: r.action, resource, ...(r.context !== undefined ? { context: r.context } : {}) };
       seen.set(JSON.stringify(call), call);
@@ -309,17 +389,19 @@ function recordedCalls(records: readonly CallRecord[]): RecordedCall[] {
 }
 
 /** Runs the same traffic on the local runtime and lists every difference in curated rows and summary. */
-async function parity(twin: PipelineDeps, generation: GenerateOptions, awsSummary: RunSummary): Promise<string[]> {
+async function parity(twin: PipelineDeps, generation: GenerateOptions, awsSummary: RunSummary, maxPartitionsPerMerge: number): Promise<string[]> {
   const dir = mkdtempSync(join(tmpdir(), 'eventlake-verify-local-'));
-  const lake = await openLocalLake(dir);
+  const lake = await openLocalLake(dir, { config: { maxPartitionsPerMerge } });
   try {
     await generate(lake.objects, generation);
     const result = await new LocalOrchestrator(lake).execute({ name: 'verify-local', input: { mode: 'scheduled' } });
     if (result.status !== 'SUCCEEDED') return [`the local run failed: ${result.error}: ${result.cause}`];
     const local = result.output as unknown as RunSummary;
     const problems: string[] = [];
-    // The AWS run resumed a batch after an injected failure: the same batch, so only `resumed` differs.
-    const comparable = (s: RunSummary) => JSON.stringify({ ...s, committed_at: null, resumed: null });
+    // The AWS run resumed a batch after an injected failure: the same batch, so only `resumed` differs, and
+    // `partitions` and `merge_groups`: the resumed run merges only the groups the failed run left (their rows
+    // count as inserted); the curated rows are compared below.
+    const comparable = (s: RunSummary) => JSON.stringify({ ...s, committed_at: null, resumed: null, partitions: null, merge_groups: null });
     if (comparable(local) !== comparable(awsSummary)) problems.push(`summaries differ: local ${comparable(local)} aws ${comparable(awsSummary)}`);
     const rows = async (deps: PipelineDeps) =>
       (await deps.sql.query({ name: 'verify/rows', text: `SELECT * EXCLUDE (ingested_at) FROM ${await new DuckDbSources(deps.objects).curatedSource()} ORDER BY event_uuid` })).map((r) => JSON.stringify(r));
@@ -331,5 +413,64 @@ async function parity(twin: PipelineDeps, generation: GenerateOptions, awsSummar
   } finally {
     await lake.close();
     rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** The principal of the analyst's queries (not a role of the template). */
+const ANALYST = 'verify-aws-analyst';
+
+/**
+ * An analyst with Athena: queries the workgroup through the real AthenaEngine and SDK, answered by the Athena
+ * fake, whose twin evaluates the Glue views from the SQL the template holds.
+ */
+class Reader {
+  private readonly engine: AthenaEngine;
+
+  constructor(private readonly account: FakeAccount) {
+    this.engine = new AthenaEngine({
+      client: new AthenaClient({ region: account.recorder.scope.region }),
+      workGroup: account.env.athenaWorkGroup,
+      database: account.env.glueDatabase,
+      pollIntervalMs: 0,
+    });
+  }
+
+  async counts(batchId: string): Promise<ReaderCounts> {
+    if (!/^[0-9a-f]+$/.test(batchId)) throw new Error(`not a batch id: ${batchId}`);
+    const database = this.account.env.glueDatabase;
+    const count = async (table: string) => {
+      const text = `SELECT count(*) AS n FROM ${athenaTable(database, table)} WHERE batch_id = '${batchId}'`;
+      const [row] = await this.account.recorder.run(ANALYST, () => this.engine.query<{ n: unknown }>({ name: `verify/reader_${table}`, text }));
+      return Number(row?.n);
+    };
+    return {
+      events: await count(READER_OBJECTS.events),
+      events_all_batches: await count(ATHENA_TABLES.events),
+      quarantine: await count(READER_OBJECTS.quarantine),
+      quarantine_all_batches: await count(ATHENA_TABLES.quarantine),
+    };
+  }
+}
+
+/**
+ * A reader sees a batch wholly or not at all: nothing of it before CommitBatch (though MERGE committed rows
+ * of it to events_all_batches), everything after.
+ */
+function checkReader(reader: ReaderReport, summary: RunSummary): void {
+  const { after_first_merge_group: mid, after_failed_run: failed, after_commit: after } = reader;
+  if (mid.events_all_batches === 0) throw new Error(`the first MergeGroup of batch ${reader.batch_id} committed no row to ${ATHENA_TABLES.events}`);
+  for (const [when, counts] of [['after its first MERGE group committed', mid], ['after a failed run', failed]] as const) {
+    if (counts.events !== 0 || counts.quarantine !== 0) {
+      throw new Error(
+        `a reader saw ${counts.events} rows and ${counts.quarantine} quarantine records of batch ${reader.batch_id} ${when}, before CommitBatch ` +
+          `(${counts.events_all_batches} rows merged so far): the analysts' views must show committed batches only`,
+      );
+    }
+  }
+  if (after.events !== summary.inserted || after.events !== after.events_all_batches) {
+    throw new Error(`after CommitBatch a reader saw ${after.events} rows of batch ${reader.batch_id}, the run inserted ${summary.inserted}`);
+  }
+  if (after.quarantine !== after.quarantine_all_batches) {
+    throw new Error(`after CommitBatch a reader saw ${after.quarantine} of the ${after.quarantine_all_batches} quarantine records of batch ${reader.batch_id}`);
   }
 }

@@ -1,3 +1,4 @@
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { DuckDbEngine } from '../../src/adapters/local/duckdb-engine';
 import { DuckDbSources } from '../../src/adapters/local/duckdb-sources';
@@ -12,6 +13,34 @@ import type { AwsEnv } from '../../src/runtime/aws-env';
 import { recognizeAthenaStatement, type RecognizedStatement } from '../../src/runtime/athena-state-query';
 import { runAthenaTwin } from '../../src/runtime/athena-twin';
 import type { AthenaColumn, AthenaExecutor, AthenaExecutorResult } from '../fakes/athena-fake';
+import { analyzeStatement } from '../fakes/athena-statement';
+import { sqlPathLiteral } from '../../src/sql/render';
+
+/** A Glue table of the template, as the twin reads it for analysts' queries. */
+export interface TwinTable {
+  readonly name: string;
+  /** `s3://bucket/prefix/`. */
+  readonly location: string;
+  readonly iceberg: boolean;
+  /** Data columns then partition keys, Hive type names. */
+  readonly columns: readonly { readonly name: string; readonly type: string }[];
+  readonly partitionKeys: readonly string[];
+  /** Partition columns with injected partition projection (`projection.<col>.type = injected`). */
+  readonly injected: readonly string[];
+}
+
+/** A Glue VIRTUAL_VIEW of the template: its decoded Presto view definition. */
+export interface TwinView {
+  readonly name: string;
+  readonly originalSql: string;
+  readonly columns: readonly { readonly name: string; readonly type: string }[];
+}
+
+/** The template's Glue catalog, for analysts' queries (SELECTs that are none of sql/athena/*.sql). */
+export interface TwinCatalog {
+  readonly tables: readonly TwinTable[];
+  readonly views: readonly TwinView[];
+}
 
 /**
  * DuckDB relations with Iceberg's commit semantics: a MERGE is visible as soon as it commits (no pending
@@ -44,7 +73,7 @@ const WRITES = new Set(['clear_classified', 'classify_batch', 'merge_group']);
  * key prefix exactly as the Lambdas route them (bucketRoutes), and every statement the fake receives must be
  * one of sql/athena/*.sql over `database` (recognizeAthenaStatement): anything else fails the query.
  */
-export async function openIcebergTwin(s3Root: string, env: AwsEnv): Promise<IcebergTwin> {
+export async function openIcebergTwin(s3Root: string, env: AwsEnv, catalog: TwinCatalog = { tables: [], views: [] }): Promise<IcebergTwin> {
   const objects = new RoutedObjectStore(
     bucketRoutes(env).map(({ prefix, bucket }) => ({ prefix, store: new FolderObjectStore(join(s3Root, bucket)) })),
   );
@@ -62,7 +91,10 @@ export async function openIcebergTwin(s3Root: string, env: AwsEnv): Promise<Iceb
 
   const executor: AthenaExecutor = async (text) => {
     const statement = recognizeAthenaStatement(text, env.glueDatabase);
-    if (statement === undefined) throw new Error(`not one of sql/athena/*.sql over ${env.glueDatabase}: ${text.slice(0, 160)}`);
+    if (statement === undefined) {
+      if (isReaderQuery(text, env.glueDatabase, catalog)) return toResult(await readerQuery(sql, s3Root, env.glueDatabase, catalog, text));
+      throw new Error(`not one of sql/athena/*.sql over ${env.glueDatabase}: ${text.slice(0, 160)}`);
+    }
     if (!WRITES.has(statement.name)) return toResult(await runAthenaTwin(deps, statement));
     const stats = statement.name === 'merge_group' ? await mergeStats(deps, statement) : { partitionsWritten: 1 };
     return { columns: [], rows: [], stats, commit: async () => void (await runAthenaTwin(deps, statement)) };
@@ -99,4 +131,102 @@ function toResult(rows: readonly SqlRow[]): AthenaExecutorResult {
     columns,
     rows: rows.map((r) => names.map((name) => (r[name] === null || r[name] === undefined ? null : String(r[name] as string | number | boolean)))),
   };
+}
+
+/** A SELECT that reads only tables and views of the template's catalog: what an analyst runs. */
+function isReaderQuery(text: string, database: string, catalog: TwinCatalog): boolean {
+  const analysis = analyzeStatement(text, database);
+  const known = new Set([...catalog.tables, ...catalog.views].map((t) => t.name));
+  return analysis.kind === 'SELECT' && analysis.statements === 1 && analysis.reads.length > 0 && analysis.reads.every((r) => r.database === database && known.has(r.table));
+}
+
+const DUCKDB_TYPES: Readonly<Record<string, string>> = {
+  string: 'VARCHAR',
+  double: 'DOUBLE',
+  bigint: 'BIGINT',
+  int: 'INTEGER',
+  boolean: 'BOOLEAN',
+  date: 'DATE',
+  timestamp: 'TIMESTAMP',
+  'array<string>': 'VARCHAR[]',
+};
+
+function duckType(hiveType: string): string {
+  const type = DUCKDB_TYPES[hiveType];
+  if (type === undefined) throw new Error(`twin: no DuckDB type for Glue type ${hiveType}`);
+  return type;
+}
+
+/**
+ * An analyst's query as Athena runs it over the Glue catalog: each table a DuckDB view over its files in
+ * the fake buckets (Iceberg tables: the Parquet files MERGE committed; NDJSON tables: every object under
+ * the location, Hive partitions from the path), each Glue view created from the SQL its Presto view text
+ * holds (the template's text, run as it is), then the query. Athena's rules kept:
+ * - a view whose SQL no longer yields its declared columns fails as stale ("Athena displays an error
+ *   message when it detects stale views", https://docs.aws.amazon.com/athena/latest/ug/considerations-limitations-views.html);
+ * - a table with an injected projected partition column needs a literal equality on it in the query
+ *   ("Your query must include at least one value for the partition key ... the query fails with ...
+ *   CONSTRAINT_VIOLATION", https://docs.aws.amazon.com/athena/latest/ug/partition-projection-dynamic-id-partitioning.html).
+ */
+async function readerQuery(sql: DuckDbEngine, s3Root: string, database: string, catalog: TwinCatalog, text: string): Promise<SqlRow[]> {
+  const schema = `"${database}"`;
+  await sql.run({ name: 'verify/reader_schema', text: `CREATE SCHEMA IF NOT EXISTS ${schema}` });
+  const reached = new Set<string>();
+  const reach = (query: string) => {
+    for (const ref of analyzeStatement(query, database).reads) {
+      if (reached.has(ref.table)) continue;
+      reached.add(ref.table);
+      const view = catalog.views.find((v) => v.name === ref.table);
+      if (view !== undefined) reach(view.originalSql);
+    }
+  };
+  reach(text);
+  for (const table of catalog.tables) {
+    for (const column of table.injected) {
+      if (reached.has(table.name) && !new RegExp(`\\b${column}\\s*=\\s*'[^']*'`, 'i').test(text)) {
+        throw new Error(
+          `CONSTRAINT_VIOLATION: For the injected projected partition column ${column}, the WHERE clause must contain only static equality conditions, and at least one such condition must be present.`,
+        );
+      }
+    }
+    await sql.run({ name: 'verify/reader_table', text: `CREATE OR REPLACE VIEW ${schema}."${table.name}" AS ${tableRelation(s3Root, table)}` });
+  }
+  for (const view of catalog.views) {
+    await sql.run({ name: 'verify/reader_view', text: `CREATE OR REPLACE VIEW ${schema}."${view.name}" AS ${view.originalSql}` });
+    const described = await sql.query<{ column_name: string }>({ name: 'verify/reader_view_columns', text: `DESCRIBE ${schema}."${view.name}"` });
+    const actual = described.map((c) => c.column_name).join(', ');
+    const declared = view.columns.map((c) => c.name).join(', ');
+    if (actual !== declared) throw new Error(`VIEW_IS_STALE: view ${database}.${view.name} declares (${declared}) but its SQL yields (${actual})`);
+  }
+  return sql.query({ name: 'verify/reader_query', text });
+}
+
+/** A Glue table's rows, read from its files in the fake S3 (an empty relation of its columns when none). */
+function tableRelation(s3Root: string, table: TwinTable): string {
+  const match = /^s3:\/\/([^/]+)\/(.*)$/.exec(table.location);
+  if (match === null) throw new Error(`twin: not an s3:// location: ${table.location}`);
+  const folder = join(s3Root, match[1] as string, match[2] as string);
+  const columns = table.columns.map((c) => `"${c.name}"`).join(', ');
+  const empty = `SELECT ${table.columns.map((c) => `CAST(NULL AS ${duckType(c.type)}) AS "${c.name}"`).join(', ')} WHERE false`;
+  const files = listFiles(folder, table.iceberg ? '.parquet' : '');
+  if (files.length === 0) return empty;
+  const list = `[${files.map(sqlPathLiteral).join(', ')}]`;
+  if (table.iceberg) return `SELECT ${columns} FROM read_parquet(${list}, hive_partitioning = true, union_by_name = true)`;
+  const dataColumns = table.columns.filter((c) => !table.partitionKeys.includes(c.name));
+  const struct = `{${dataColumns.map((c) => `${c.name}: '${duckType(c.type)}'`).join(', ')}}`;
+  const partitions = table.partitionKeys.map((key) => `regexp_extract(filename, '${key}=([^/]+)/', 1) AS "${key}"`);
+  return (
+    `SELECT ${[...dataColumns.map((c) => `"${c.name}"`), ...partitions].join(', ')} FROM read_json(${list}, format = 'newline_delimited', ` +
+    `columns = ${struct}, maximum_object_size = 1048576, filename = true)`
+  );
+}
+
+/** Every file under `folder` (recursively) ending in `suffix`, sorted. */
+function listFiles(folder: string, suffix: string): string[] {
+  if (!existsSync(folder)) return [];
+  const found: string[] = [];
+  for (const entry of readdirSync(folder, { withFileTypes: true, recursive: true })) {
+    if (entry.isFile() && entry.name.endsWith(suffix)) found.push(join(entry.parentPath, entry.name));
+  }
+  return found.sort();
 }

@@ -1,15 +1,22 @@
 import type { SqlSources } from '../../pipeline/sql-sources';
 
-/** Glue table names inside the pipeline's database; the CDK catalog construct creates exactly these. */
+/**
+ * Glue table names inside the pipeline's database that the pipeline reads and writes; the CDK catalog
+ * construct creates these, and beside them the analysts' committed-only views `events` and `quarantine`
+ * over `events_all_batches` / `quarantine_all_batches` (cdk/constructs/catalog.ts, docs/state-machine.md).
+ */
 export const ATHENA_TABLES = {
-  /** Curated Iceberg table (Parquet), partitioned by event_type and event_date. */
-  events: 'events',
+  /**
+   * Curated Iceberg table (Parquet), partitioned by event_type and event_date: every row MERGE committed,
+   * batches not committed yet included (the pipeline's dedup, merge and verify read it; analysts read `events`).
+   */
+  events: 'events_all_batches',
   /** Iceberg staging table of classified rows, partitioned by batch_id. */
   classified: 'classified',
   /** External JSON table over staging/staged/batch_id=<id>/ (partition projection on batch_id). */
   staged: 'staged',
-  /** External JSON table over quarantine/batch_id=<id>/ (partition projection on batch_id). */
-  quarantine: 'quarantine',
+  /** External JSON table over quarantine/batch_id=<id>/ (partition projection on batch_id), every batch's records. */
+  quarantine: 'quarantine_all_batches',
 } as const;
 
 const IDENTIFIER = /^[a-z_][a-z0-9_]{0,254}$/;
