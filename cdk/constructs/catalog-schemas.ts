@@ -93,7 +93,7 @@ export function icebergType(column: ColumnSpec): string {
 }
 
 /**
- * What CommitBatch writes to `curated/_committed/<batch_id>.json` (src/pipeline/commit-batch.ts): one JSON
+ * What CommitBatch writes to `curated/committed/<batch_id>.json` (src/pipeline/commit-batch.ts): one JSON
  * line `{"batch_id", "mode", "committed_at"}`. `committed_at` is `Date.toISOString()` (milliseconds), kept
  * as text: the views only need `batch_id`.
  */

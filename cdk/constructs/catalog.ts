@@ -82,7 +82,7 @@ export class Catalog extends Construct {
   readonly classifiedTable: CfnTable;
   readonly stagedTable: CfnTable;
   readonly quarantineTable: CfnTable;
-  /** External JSON table over `curated/_committed/`: one row per committed batch. */
+  /** External JSON table over `curated/committed/`: one row per committed batch. */
   readonly committedBatchesTable: CfnTable;
   /** The analysts' `events`: events_all_batches rows of committed batches only. */
   readonly eventsView: CfnTable;
@@ -140,7 +140,7 @@ export class Catalog extends Construct {
 
     // Readers see a batch wholly or not at all. Iceberg commits each MERGE statement on its own, so a batch of
     // several merge groups lands in events_all_batches group by group, and a batch that fails VerifyBatch
-    // after a group merged stays there; CommitBatch writes curated/_committed/<batch_id>.json only after
+    // after a group merged stays there; CommitBatch writes curated/committed/<batch_id>.json only after
     // VerifyBatch passed (state-machines/microbatch.asl.json), and the views keep the rows of those batches.
     this.committedBatchesTable = this.committedBatches(s3(props.curatedBucket, LakePrefixes.curatedCommitted), removalPolicy);
     this.eventsView = this.committedView('EventsView', {
@@ -354,7 +354,7 @@ export class Catalog extends Construct {
       databaseName: this.databaseName,
       tableInput: {
         name: READER_OBJECTS.committedBatches,
-        description: 'One row per committed batch (CommitBatch writes curated/_committed/<batch_id>.json after VerifyBatch passed)',
+        description: 'One row per committed batch (CommitBatch writes curated/committed/<batch_id>.json after VerifyBatch passed)',
         tableType: 'EXTERNAL_TABLE',
         parameters: { classification: 'json' },
         partitionKeys: [],

@@ -240,7 +240,7 @@ export const TASK_SPECS: Readonly<Record<TaskName, TaskSpec>> = {
           bucket: 'curated',
           prefix: LakePrefixes.curatedCommitted,
           write: true,
-          why: "CommitBatch writes the batch's committed marker curated/_committed/<batch_id>.json (what readers filter on), a name known only at run time",
+          why: "CommitBatch writes the batch's committed marker curated/committed/<batch_id>.json (what readers filter on), a name known only at run time",
         },
       ],
       control: ['GetItem', 'PutItem', 'BatchWriteItem'],

@@ -83,8 +83,8 @@ export const Layout = {
    * (the `events` and `quarantine` views) show a batch's rows only when its marker exists, so a batch is
    * visible wholly or not at all. Same NDJSON shape as a run summary's head: `{"batch_id", ...}`.
    */
-  committedPrefix: 'curated/_committed/',
-  committedMarker: (batchId: string) => `curated/_committed/${batchId}.json`,
+  committedPrefix: 'curated/committed/',
+  committedMarker: (batchId: string) => `curated/committed/${batchId}.json`,
 } as const;
 
 function pad(n: number): string {

@@ -92,13 +92,13 @@ describe('Catalog', () => {
     expect(Object.values(ATHENA_TABLES)).not.toContain('events');
   });
 
-  test('committed_batches reads the markers CommitBatch writes: NDJSON under curated/_committed/ of the curated bucket', () => {
+  test('committed_batches reads the markers CommitBatch writes: NDJSON under curated/committed/ of the curated bucket', () => {
     const input = table(READER_OBJECTS.committedBatches).TableInput as Record<string, unknown>;
     expect(input).toMatchObject({
       TableType: 'EXTERNAL_TABLE',
       PartitionKeys: [],
       StorageDescriptor: {
-        Location: { 'Fn::Join': ['', ['s3://', { Ref: logicalId(dev, dev.stack.lake.curatedBucket) }, '/curated/_committed/']] },
+        Location: { 'Fn::Join': ['', ['s3://', { Ref: logicalId(dev, dev.stack.lake.curatedBucket) }, '/curated/committed/']] },
         Columns: [
           { Name: 'batch_id', Type: 'string' },
           { Name: 'mode', Type: 'string' },

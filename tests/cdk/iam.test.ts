@@ -157,15 +157,26 @@ describe('IAM', () => {
     }
   });
 
-  test('only dedup-batch deletes objects, and only in the quarantine', () => {
+  test('only tasks that replace their own outputs delete objects, and only under those outputs', () => {
+    // ValidateSlice/EnrichSlice remove stale parts of their slice's outputs (src/pipeline/part-writer.ts);
+    // DedupBatch removes an outdated conflicts file. Nothing deletes raw or curated objects.
+    const allowed: Record<string, string[]> = {
+      'validate-slice': ['Staging/staging/batches/*', 'Staging/staging/staged/*', 'Quarantine/quarantine/*'],
+      'enrich-slice': ['Staging/staging/staged/*'],
+      'dedup-batch': ['Quarantine/quarantine/*'],
+    };
     const deleters = TASK_NAMES.filter((task) => actionsOf(taskStatements(task)).includes('s3:DeleteObject'));
-    expect(deleters).toEqual(['dedup-batch']);
-    const deletes = taskStatements('dedup-batch').filter((s) =>
-      asArray(s.Action).includes('s3:DeleteObject'),
-    );
-    expect(JSON.stringify(deletes.map((s) => s.Resource))).toMatch(
-      /^\[\{"Fn::Join":\["",\[\{"Fn::GetAtt":\["LakeQuarantineBucket\w+","Arn"\]\},"\/quarantine\/\*"\]\]\}\]$/,
-    );
+    expect(deleters).toEqual(Object.keys(allowed));
+    for (const task of deleters) {
+      const resources = taskStatements(task)
+        .filter((s) => asArray(s.Action).includes('s3:DeleteObject'))
+        .flatMap((s) => asArray(s.Resource))
+        .map((r) => {
+          const match = /^\[\{"Fn::GetAtt":\["Lake(\w+?)Bucket\w+","Arn"\]\},"\/(.+)"\]$/.exec(JSON.stringify((r as { 'Fn::Join': unknown[] })['Fn::Join'][1]));
+          return match ? `${match[1]}/${match[2]}` : JSON.stringify(r);
+        });
+      expect(resources.sort()).toEqual([...(allowed[task] ?? [])].sort());
+    }
   });
 
   test('every task role may write only its own log group', () => {
