@@ -1,12 +1,13 @@
 /**
- * `npm run bench [-- --json] [-- --events N]`: end-to-end events/s of the local pipeline on 1M
- * generated events (raw objects cached in .bench-cache/ between runs), on a fresh lake each time,
+ * `npm run bench [-- --json] [-- --events N]`: end-to-end events/s of the local pipeline on N (default 1M)
+ * generated events (raw objects cached in .bench-cache/ between runs), on a fresh lake each time, run
+ * batch after batch until the backlog is drained,
  * and a DuckDB-only baseline on the same raw files in the same run. Each side runs in its own child
  * process so its peak RSS is its own.
  */
 import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 
@@ -54,7 +55,7 @@ function main(): void {
     const lake = join(work, 'lake');
     cpSync(join(cache, 'raw'), join(lake, 'raw'), { recursive: true });
     log('running the local pipeline on a fresh lake');
-    const pipeline = lastJsonLine<{ seconds: number; peak_rss_mib: number; summary: Record<string, unknown>; phases: Record<string, number> }>(
+    const pipeline = lastJsonLine<{ seconds: number; peak_rss_mib: number; runs: number; summary: Record<string, unknown>; phases: Record<string, number>; staged_bytes: number }>(
       child('run-pipeline.ts', [lake]),
     );
     log('running the DuckDB-only baseline on the same raw files');
@@ -69,10 +70,18 @@ function main(): void {
       baseline_seconds: round(baseline.seconds),
       baseline_events_per_second: Math.round(lines / baseline.seconds),
       peak_rss_mib: Math.round(pipeline.peak_rss_mib),
+      /** Pipeline seconds / baseline seconds, both measured in this run. */
+      ratio: round(pipeline.seconds / baseline.seconds),
+      /** Seconds spent in each state, all runs added up. */
+      phases: Object.fromEntries(Object.entries(pipeline.phases).map(([k, v]) => [k, round(v)])),
+      /** Bytes of staged rows the pipeline wrote (what DuckDB here, and Athena on AWS, reads back). */
+      staged_bytes: pipeline.staged_bytes,
+      events_per_core_second: Math.round(lines / pipeline.seconds / availableParallelism()),
+      cores: availableParallelism(),
+      runs: pipeline.runs,
       baseline_peak_rss_mib: Math.round(baseline.peak_rss_mib),
       inserted: pipeline.summary.inserted,
       baseline_rows: baseline.rows,
-      phases_seconds: Object.fromEntries(Object.entries(pipeline.phases).map(([k, v]) => [k, round(v)])),
     };
     if (values.json) {
       process.stdout.write(`${JSON.stringify(result)}\n`);
@@ -83,7 +92,9 @@ function main(): void {
           `pipeline                   ${result.seconds} s  ${result.events_per_second} events/s  peak RSS ${result.peak_rss_mib} MiB`,
           `DuckDB-only baseline       ${result.baseline_seconds} s  ${result.baseline_events_per_second} events/s  peak RSS ${result.baseline_peak_rss_mib} MiB`,
           `rows: pipeline ${String(result.inserted)}, baseline ${result.baseline_rows} (the baseline drops what it cannot parse and does not validate)`,
-          `where the time goes (s):   ${Object.entries(result.phases_seconds).map(([k, v]) => `${k} ${v}`).join(', ')}`,
+          `ratio to the baseline      ${result.ratio} (${result.cores} cores, ${result.events_per_core_second} events per core-second, ${result.runs} run(s))`,
+          `staged bytes               ${result.staged_bytes}`,
+          `where the time goes (s):   ${Object.entries(result.phases).map(([k, v]) => `${k} ${v}`).join(', ')}`,
         ].join('\n') + '\n',
       );
     }
