@@ -63,7 +63,7 @@ describe('CLI against AWS (mocked clients, never the network)', () => {
     const result = await cli('produce', '--events', '10');
 
     expect(result.code).toBe(2);
-    expect(result.err).toMatch(/produce needs --stream NAME/);
+    expect(result.err).toMatch(/required option '--stream <name>' not specified/);
   });
 
   it('backfill --state-machine-arn starts a deterministically named execution and exits 0 on success', async () => {

@@ -118,12 +118,12 @@ describe('eventlake CLI errors', () => {
   afterAll(() => rm(lake, { recursive: true, force: true }));
 
   it.each([
-    [['backfill', '--from', '2024-04-07'], /backfill needs --from YYYY-MM-DD and --to YYYY-MM-DD/],
-    [['backfill', '--from', '2024-02-30', '--to', '2024-03-01'], /--from 2024-02-30: expected a calendar date/],
-    [['query', 'SELECT 1', '--format', 'xml'], /--format xml: expected table, csv or json/],
-    [['generate', '--events', '0'], /--events 0: expected a whole number > 0/],
-    [['frobnicate'], /unknown command "frobnicate"/],
-    [['run', '--bogus'], /Unknown option '--bogus'/],
+    [['backfill', '--from', '2024-04-07'], /required option '--to <date>' not specified/],
+    [['backfill', '--from', '2024-02-30', '--to', '2024-03-01'], /option '--from <date>' argument '2024-02-30' is invalid\. expected a calendar date/],
+    [['query', 'SELECT 1', '--format', 'xml'], /option '--format <format>' argument 'xml' is invalid\. Allowed choices are table, csv, json/],
+    [['generate', '--events', '0'], /option '--events <n>' argument '0' is invalid\. expected a whole number >= 1/],
+    [['frobnicate'], /unknown command 'frobnicate'/],
+    [['run', '--bogus'], /unknown option '--bogus'/],
   ])('%j exits 2 and says what to fix', async (args, message) => {
     const result = await cli(lake, ...args);
 

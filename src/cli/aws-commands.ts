@@ -1,0 +1,49 @@
+import { AthenaClient } from '@aws-sdk/client-athena';
+import { KinesisClient } from '@aws-sdk/client-kinesis';
+import { SFNClient } from '@aws-sdk/client-sfn';
+import { AthenaEngine } from '../adapters/aws/athena-engine';
+import { remoteExecutionName, StepFunctionsOrchestrator } from '../adapters/aws/step-functions-orchestrator';
+import { ExitCode, type CliIo } from './io';
+import { formatRows } from './format';
+import { reportRun } from './commands/run';
+import { KinesisProducer } from './aws/kinesis-producer';
+import { produceGenerated } from './aws/produce';
+import { generateOptions } from './generate-options';
+import type { BackfillFlags, ProduceFlags, QueryFlags, RunFlags } from './main';
+
+type Progress = (message: string) => void;
+
+function awsClientConfig(flags: { region?: string }): { region?: string } {
+  return flags.region ? { region: flags.region } : {};
+}
+
+export async function produceCommand(io: CliIo, flags: ProduceFlags, progress: Progress): Promise<number> {
+  const producer = new KinesisProducer({
+    client: new KinesisClient(awsClientConfig(flags)),
+    streamName: flags.stream,
+    onProgress: (s) => progress(`sent ${s.records} records (${s.calls} PutRecords, ${s.retriedRecords} retried)`),
+  });
+  const summary = await produceGenerated(producer, generateOptions(flags, progress));
+  io.out(JSON.stringify({ ...summary, records_sent: producer.stats.records, retried_records: producer.stats.retriedRecords }));
+  return ExitCode.ok;
+}
+
+/** run / backfill against the deployed state machine: a deterministic execution name, followed to its end. */
+export async function remoteRunCommand(io: CliIo, flags: RunFlags & Partial<Pick<BackfillFlags, 'attempt'>>, range: { from: string; to: string } | undefined, progress: Progress): Promise<number> {
+  const arn = flags.stateMachineArn ?? '';
+  const mode = range ? 'backfill' : 'scheduled';
+  const input: Record<string, unknown> = { mode, ...range };
+  const name = remoteExecutionName({ mode, ...range, at: new Date(), attempt: flags.attempt ?? 1 });
+  const orchestrator = new StepFunctionsOrchestrator({ client: new SFNClient(awsClientConfig(flags)), stateMachineArn: arn, progress });
+  return reportRun(io, await orchestrator.execute({ name, input }), flags.json === true);
+}
+
+export async function athenaQueryCommand(io: CliIo, sql: string, flags: QueryFlags): Promise<number> {
+  const engine = new AthenaEngine({ client: new AthenaClient(awsClientConfig(flags)), workGroup: flags.workgroup ?? '', database: flags.database });
+  try {
+    io.out(formatRows(await engine.query({ name: 'query', text: sql }), flags.format));
+  } finally {
+    await engine.close();
+  }
+  return ExitCode.ok;
+}
