@@ -6,6 +6,7 @@ import { hasObject } from '../ports/object-store';
 import { openLocalLake, type LocalLake } from '../runtime/local-lake';
 import type { RunSummary } from '../pipeline/run-summary';
 import { ExitCode, type CliIo } from './io';
+import { checkExistingLake, checkNewLake } from './lake-dir';
 import { formatRows } from './format';
 import { runUntilDrained } from './commands/run';
 import { queryLake } from './commands/query';
@@ -14,7 +15,10 @@ import type { BackfillFlags, GenerateFlags, LakeFlags, QueryFlags, RunFlags, Sta
 
 type Progress = (message: string) => void;
 
-async function withLake<T>(flags: LakeFlags, progress: Progress | undefined, work: (lake: LocalLake) => Promise<T>): Promise<T> {
+/** Opens the lake of --lake: `create` for generate and demo, else it must exist (src/cli/lake-dir.ts). */
+async function withLake<T>(flags: LakeFlags, progress: Progress | undefined, work: (lake: LocalLake) => Promise<T>, create = false): Promise<T> {
+  if (create) await checkNewLake(flags.lake);
+  else await checkExistingLake(flags.lake);
   const lake = await openLocalLake(flags.lake, progress ? { progress } : {});
   try {
     return await work(lake);
@@ -27,7 +31,7 @@ export function generateCommand(io: CliIo, flags: GenerateFlags & LakeFlags, pro
   return withLake(flags, progress, async (lake) => {
     io.out(JSON.stringify(await generate(lake.objects, generateOptions(flags, progress))));
     return ExitCode.ok;
-  });
+  }, true);
 }
 
 export function runCommand(io: CliIo, flags: RunFlags, progress: Progress): Promise<number> {
@@ -74,5 +78,5 @@ export function demoCommand(io: CliIo, flags: GenerateFlags & LakeFlags, progres
     }
     io.out(`\nTry: npx eventlake query "SELECT reason, count(*) FROM quarantine GROUP BY 1" --lake ${flags.lake}`);
     return ExitCode.ok;
-  });
+  }, true);
 }

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -114,6 +114,7 @@ describe('eventlake CLI errors', () => {
   let lake: string;
   beforeAll(async () => {
     lake = await mkdtemp(join(tmpdir(), 'eventlake-cli-'));
+    await mkdir(join(lake, 'raw'));
   });
   afterAll(() => rm(lake, { recursive: true, force: true }));
 
