@@ -5,6 +5,7 @@ import { AthenaEngine } from '../adapters/aws/athena-engine';
 import { remoteExecutionName, StepFunctionsOrchestrator } from '../adapters/aws/step-functions-orchestrator';
 import { ExitCode, type CliIo } from './io';
 import { formatRows } from './format';
+import { fileSink, stdoutSink } from './query/sink';
 import { reportRun } from './commands/run';
 import { KinesisProducer } from './aws/kinesis-producer';
 import { produceGenerated } from './aws/produce';
@@ -39,9 +40,13 @@ export async function remoteRunCommand(io: CliIo, flags: RunFlags & Partial<Pick
 }
 
 export async function athenaQueryCommand(io: CliIo, sql: string, flags: QueryFlags): Promise<number> {
+  const format = flags.format === 'parquet' ? 'table' : flags.format;
   const engine = new AthenaEngine({ client: new AthenaClient(awsClientConfig(flags)), workGroup: flags.workgroup ?? '', database: flags.database });
   try {
-    io.out(formatRows(await engine.query({ name: 'query', text: sql }), flags.format));
+    const text = formatRows(await engine.query({ name: 'query', text: sql }), format);
+    const sink = flags.output !== undefined ? await fileSink(flags.output) : stdoutSink(io);
+    await sink.write(`${text}\n`);
+    await sink.close();
   } finally {
     await engine.close();
   }

@@ -11,6 +11,7 @@ import { formatRows } from './format';
 import { runUntilDrained } from './commands/run';
 import { queryLake } from './commands/query';
 import { lakeStatus } from './commands/status';
+import { localQuery } from './query/local-query';
 import type { BackfillFlags, GenerateFlags, LakeFlags, QueryFlags, RunFlags, StatusFlags } from './main';
 
 type Progress = (message: string) => void;
@@ -42,11 +43,9 @@ export function backfillCommand(io: CliIo, flags: BackfillFlags, progress: Progr
   return withLake(flags, progress, async (lake) => (await runUntilDrained(io, lake, { mode: 'backfill', from: flags.from, to: flags.to }, flags.json === true)).code);
 }
 
-export function queryCommand(io: CliIo, sql: string, flags: QueryFlags): Promise<number> {
-  return withLake(flags, undefined, async (lake) => {
-    io.out(formatRows(await queryLake(lake, sql), flags.format));
-    return ExitCode.ok;
-  });
+export async function queryCommand(io: CliIo, sql: string, flags: QueryFlags): Promise<number> {
+  await checkExistingLake(flags.lake);
+  return localQuery(io, sql, flags);
 }
 
 export function statusCommand(io: CliIo, flags: StatusFlags): Promise<number> {

@@ -3,6 +3,8 @@ import { join } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { ExitCode, processIo, UsageError, type CliIo } from './io';
 import { awsCommands, localCommands } from './lazy';
+import { OUTPUT_FORMATS, type OutputFormat } from './format';
+import { readSql } from './query/sql-source';
 import { calendarDate, hours, integer, isoTime, nonEmpty, rate, wholeNumber } from './options';
 
 /** Demo default: a day at 1/100 of the seeds' 1M events/hour, so `npm start` finishes in seconds. */
@@ -15,6 +17,19 @@ Exit codes:
   2    usage error (the message says what to fix)
   3    skipped: another run holds the lease
   130  interrupted (Ctrl-C); 143 terminated (SIGTERM)`;
+
+const QUERY_HELP = `
+Every statement runs, in order; each one that returns rows is printed (table and csv results separated by
+a blank line, json one array per result). Results stream, so a large export runs in bounded memory.
+table shows NULL as NULL; csv leaves it empty; json and ndjson write null.
+
+Examples:
+  eventlake query "SELECT event_type, count(*) FROM events GROUP BY 1"
+  eventlake query --file report.sql --format csv --output report.csv
+  eventlake query --format parquet --output events.parquet "SELECT * FROM events"
+  echo "SELECT count(*) FROM quarantine" | eventlake query -
+  eventlake query -- "-- a comment first
+  SELECT 1"`;
 
 /** Options of `generate`, `demo` and `produce`, as parsed. */
 export interface GenerateFlags {
@@ -44,7 +59,9 @@ export interface BackfillFlags extends RunFlags {
 }
 
 export interface QueryFlags extends LakeFlags {
-  format: 'table' | 'csv' | 'json';
+  format: OutputFormat | 'parquet';
+  output?: string;
+  file?: string;
   workgroup?: string;
   database: string;
   region?: string;
@@ -147,15 +164,19 @@ export function buildProgram(io: CliIo, setCode: (code: number) => void): Comman
   program
     .command('query')
     .description('SQL over the views events and quarantine (with --workgroup: through Athena)')
-    .argument('[sql...]', 'the SQL (quote it)')
-    .addOption(new Option('--format <format>', 'output format').choices(['table', 'csv', 'json']).default('table'))
+    .argument('[sql...]', 'the SQL (quote it; - reads it from stdin; put it after -- when it starts with a -- comment)')
+    .option('--file <path>', 'read the SQL from a file (- for stdin)')
+    .addOption(new Option('--format <format>', 'output format').choices(OUTPUT_FORMATS).default('table'))
+    .option('--output <path>', 'write the result to a file instead of stdout (required for parquet)')
     .addOption(lakeOption())
     .option('--workgroup <name>', 'run the SQL through Athena in this workgroup')
     .option('--database <db>', 'with --workgroup: the Glue database', 'eventlake_dev')
     .addOption(regionOption())
+    .addHelpText('after', QUERY_HELP)
     .action(async (words: string[], flags: QueryFlags) => {
-      const sql = words.join(' ').trim();
-      if (!sql) throw new UsageError('query needs SQL, e.g. eventlake query "SELECT count(*) FROM events"');
+      if (flags.format === 'parquet' && flags.output === undefined) throw new UsageError('--format parquet needs --output PATH');
+      if (flags.format === 'parquet' && flags.workgroup !== undefined) throw new UsageError('--format parquet is for the local lake (Athena writes Parquet with UNLOAD)');
+      const sql = await readSql(words, flags.file, io);
       if (flags.workgroup !== undefined) setCode(await awsCommands().athenaQueryCommand(io, sql, flags));
       else setCode(await localCommands().queryCommand(io, sql, flags));
     });
