@@ -6,7 +6,8 @@ import { remoteExecutionName, StepFunctionsOrchestrator } from '../adapters/aws/
 import { ExitCode, type CliIo } from './io';
 import { formatRows } from './format';
 import { fileSink, stdoutSink } from './query/sink';
-import { reportRun } from './commands/run';
+import { reportError, reportRun } from './commands/run';
+import type { ExecutionResult } from '../ports/orchestrator';
 import { KinesisProducer } from './aws/kinesis-producer';
 import { produceGenerated } from './aws/produce';
 import { generateOptions } from './generate-options';
@@ -36,7 +37,14 @@ export async function remoteRunCommand(io: CliIo, flags: RunFlags & Partial<Pick
   const input: Record<string, unknown> = { mode, ...range };
   const name = remoteExecutionName({ mode, ...range, at: new Date(), attempt: flags.attempt ?? 1 });
   const orchestrator = new StepFunctionsOrchestrator({ client: new SFNClient(awsClientConfig(flags)), stateMachineArn: arn, progress });
-  return reportRun(io, await orchestrator.execute({ name, input }), flags.json === true);
+  let result: ExecutionResult;
+  try {
+    result = await orchestrator.execute({ name, input });
+  } catch (error) {
+    // Credentials, permissions, a missing state machine, the network: the same report shape, exit 1.
+    return reportError(io, error, mode, name, flags.json === true);
+  }
+  return reportRun(io, result, flags.json === true, mode);
 }
 
 export async function athenaQueryCommand(io: CliIo, sql: string, flags: QueryFlags): Promise<number> {

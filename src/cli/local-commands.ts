@@ -10,7 +10,7 @@ import { checkExistingLake, checkNewLake } from './lake-dir';
 import { formatRows } from './format';
 import { runUntilDrained } from './commands/run';
 import { queryLake } from './commands/query';
-import { lakeStatus } from './commands/status';
+import { humanStatus, lakeStatus } from './commands/status';
 import { localQuery } from './query/local-query';
 import type { BackfillFlags, GenerateFlags, LakeFlags, QueryFlags, RunFlags, StatusFlags } from './main';
 
@@ -51,7 +51,7 @@ export async function queryCommand(io: CliIo, sql: string, flags: QueryFlags): P
 export function statusCommand(io: CliIo, flags: StatusFlags): Promise<number> {
   return withLake(flags, undefined, async (lake) => {
     const status = await lakeStatus(lake);
-    io.out(flags.json ? JSON.stringify(status) : JSON.stringify(status, null, 2));
+    io.out(flags.json ? JSON.stringify(status) : humanStatus(status));
     return ExitCode.ok;
   });
 }

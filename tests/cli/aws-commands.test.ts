@@ -4,6 +4,7 @@ import { DescribeExecutionCommand, SFNClient, StartExecutionCommand } from '@aws
 import { mockClient } from 'aws-sdk-client-mock';
 import { main } from '../../src/cli/main';
 import type { CliIo } from '../../src/cli/io';
+import { RUN_REPORT_KEYS } from '../../src/cli/run-report';
 
 const kinesis = mockClient(KinesisClient);
 const sfn = mockClient(SFNClient);
@@ -89,5 +90,27 @@ describe('CLI against AWS (mocked clients, never the network)', () => {
 
     expect(result.code).toBe(1);
     expect(result.err).toMatch(/run failed, nothing committed \(EventLake\.ConservationViolated: does not balance\)/);
+  });
+
+  it('run --state-machine-arn --json: a failed execution prints the one report shape, counts null', async () => {
+    sfn.on(StartExecutionCommand).resolves({ executionArn: `${ARN.replace('stateMachine', 'execution')}:x`, startDate: new Date() });
+    sfn.on(DescribeExecutionCommand).resolves({ status: 'FAILED', error: 'EventLake.ConservationViolated', cause: 'does not balance' } as never);
+
+    const result = await cli('run', '--state-machine-arn', ARN, '--region', 'eu-west-1', '--json');
+
+    expect(result.code).toBe(1);
+    const report = JSON.parse(result.out) as Record<string, unknown>;
+    expect(Object.keys(report).sort()).toEqual([...RUN_REPORT_KEYS].sort());
+    expect(report).toMatchObject({ status: 'failed', mode: 'scheduled', error: 'EventLake.ConservationViolated', cause: 'does not balance', inserted: null, batch_id: null });
+  });
+
+  it('an AWS error (here AccessDenied on StartExecution) still prints the report with --json, exit 1', async () => {
+    sfn.on(StartExecutionCommand).rejects(Object.assign(new Error('User is not authorized to perform: states:StartExecution'), { name: 'AccessDeniedException' }));
+
+    const result = await cli('backfill', '--state-machine-arn', ARN, '--from', '2024-04-01', '--to', '2024-04-02', '--region', 'eu-west-1', '--json');
+
+    expect(result.code).toBe(1);
+    expect(JSON.parse(result.out)).toMatchObject({ status: 'failed', mode: 'backfill', execution: 'backfill-2024-04-01-2024-04-02', error: 'AccessDeniedException', cause: 'User is not authorized to perform: states:StartExecution', lines_read: null });
+    expect(result.err).toMatch(/run failed, nothing committed \(AccessDeniedException: User is not authorized/);
   });
 });
