@@ -5,7 +5,7 @@ import { ExitCode, processIo, UsageError, type CliIo } from './io';
 import { awsCommands, localCommands } from './lazy';
 import { OUTPUT_FORMATS, type OutputFormat } from './format';
 import { readSql } from './query/sql-source';
-import { calendarDate, hours, integer, isoTime, nonEmpty, rate, wholeNumber } from './options';
+import { calendarDate, hours, integer, isoTime, nonEmpty, rate, stateMachineArn, wholeNumber } from './options';
 
 /** Demo default: a day at 1/100 of the seeds' 1M events/hour, so `npm start` finishes in seconds. */
 export const DEMO_EVENTS = 240_000;
@@ -46,10 +46,9 @@ export interface LakeFlags {
   lake: string;
 }
 
-export interface RunFlags extends LakeFlags {
+export interface RunFlags extends LakeFlags, AwsFlags {
   json?: boolean;
   stateMachineArn?: string;
-  region?: string;
 }
 
 export interface BackfillFlags extends RunFlags {
@@ -58,22 +57,20 @@ export interface BackfillFlags extends RunFlags {
   attempt: number;
 }
 
-export interface QueryFlags extends LakeFlags {
+export interface QueryFlags extends LakeFlags, AwsFlags {
   format: OutputFormat | 'parquet';
   output?: string;
   file?: string;
   workgroup?: string;
   database: string;
-  region?: string;
 }
 
 export interface StatusFlags extends LakeFlags {
   json?: boolean;
 }
 
-export interface ProduceFlags extends GenerateFlags {
+export interface ProduceFlags extends GenerateFlags, AwsFlags {
   stream: string;
-  region?: string;
 }
 
 function version(): string {
@@ -85,7 +82,14 @@ function version(): string {
 }
 
 const lakeOption = () => new Option('--lake <dir>', 'the lake folder').default('lake');
-const regionOption = () => new Option('--region <region>', 'AWS region (default: AWS_REGION)');
+const regionOption = () => new Option('--region <region>', 'AWS region (default: AWS_REGION, then AWS_DEFAULT_REGION, then the profile)').argParser(nonEmpty('a region'));
+const profileOption = () => new Option('--profile <name>', 'named profile of ~/.aws/config and credentials (default: AWS_PROFILE)').argParser(nonEmpty('a profile name'));
+
+/** --region and --profile, as the AWS CLI has them. */
+export interface AwsFlags {
+  region?: string;
+  profile?: string;
+}
 
 function addGenerateOptions(command: Command, events: 'required' | number): Command {
   const eventsOption = new Option('--events <n>', 'valid distinct events to generate').argParser(wholeNumber(1));
@@ -138,8 +142,9 @@ export function buildProgram(io: CliIo, setCode: (code: number) => void): Comman
     .description('scheduled micro-batches over every raw object not processed yet (what EventBridge triggers on AWS)')
     .addOption(lakeOption())
     .option('--json', 'one JSON object per batch on stdout')
-    .option('--state-machine-arn <arn>', 'run the deployed state machine instead of the local lake', nonEmpty('an ARN'))
+    .option('--state-machine-arn <arn>', 'run the deployed state machine instead of the local lake', stateMachineArn)
     .addOption(regionOption())
+    .addOption(profileOption())
     .action(async (flags: RunFlags) => {
       if (flags.stateMachineArn !== undefined) setCode(await awsCommands().remoteRunCommand(io, flags, undefined, progressFor()));
       else setCode(await localCommands().runCommand(io, flags, progressFor()));
@@ -152,9 +157,10 @@ export function buildProgram(io: CliIo, setCode: (code: number) => void): Comman
     .requiredOption('--to <date>', 'last day, YYYY-MM-DD', calendarDate)
     .addOption(lakeOption())
     .option('--json', 'one JSON object per batch on stdout')
-    .option('--state-machine-arn <arn>', 'backfill through the deployed state machine', nonEmpty('an ARN'))
+    .option('--state-machine-arn <arn>', 'backfill through the deployed state machine', stateMachineArn)
     .option('--attempt <n>', 'with --state-machine-arn: rerun a range on purpose (a new execution name)', wholeNumber(1), 1)
     .addOption(regionOption())
+    .addOption(profileOption())
     .action(async (flags: BackfillFlags) => {
       if (flags.from > flags.to) throw new UsageError(`--from ${flags.from} is after --to ${flags.to}`);
       if (flags.stateMachineArn !== undefined) setCode(await awsCommands().remoteRunCommand(io, flags, { from: flags.from, to: flags.to }, progressFor()));
@@ -172,6 +178,7 @@ export function buildProgram(io: CliIo, setCode: (code: number) => void): Comman
     .option('--workgroup <name>', 'run the SQL through Athena in this workgroup')
     .option('--database <db>', 'with --workgroup: the Glue database', 'eventlake_dev')
     .addOption(regionOption())
+    .addOption(profileOption())
     .addHelpText('after', QUERY_HELP)
     .action(async (words: string[], flags: QueryFlags) => {
       if (flags.format === 'parquet' && flags.output === undefined) throw new UsageError('--format parquet needs --output PATH');
@@ -200,6 +207,7 @@ export function buildProgram(io: CliIo, setCode: (code: number) => void): Comman
     'required',
   )
     .addOption(regionOption())
+    .addOption(profileOption())
     .action(async (flags: ProduceFlags) => setCode(await awsCommands().produceCommand(io, flags, progressFor())));
 
   return program;

@@ -53,3 +53,13 @@ export function nonEmpty(what: string): (text: string) => string {
     return text;
   };
 }
+/** A Step Functions state machine ARN: arn:<partition>:states:<region>:<account>:stateMachine:<name>. */
+export const STATE_MACHINE_ARN = /^arn:aws(-[a-z]+)*:states:[a-z]{2}(-[a-z]+)+-\d:\d{12}:stateMachine:[A-Za-z0-9_-]{1,80}$/;
+
+export function stateMachineArn(text: string): string {
+  if (!STATE_MACHINE_ARN.test(text)) {
+    throw new InvalidArgumentError('expected a state machine ARN, e.g. arn:aws:states:eu-west-1:123456789012:stateMachine:eventlake-dev-microbatch');
+  }
+  return text;
+}
+
