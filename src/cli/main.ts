@@ -5,6 +5,7 @@ import { ExitCode, processIo, UsageError, type CliIo } from './io';
 import { awsCommands, localCommands } from './lazy';
 import { OUTPUT_FORMATS, type OutputFormat } from './format';
 import { readSql } from './query/sql-source';
+import { progressReporter, type Progress } from './progress';
 import { calendarDate, hours, integer, isoTime, nonEmpty, rate, stateMachineArn, wholeNumber } from './options';
 
 /** Demo default: a day at 1/100 of the seeds' 1M events/hour, so `npm start` finishes in seconds. */
@@ -125,9 +126,14 @@ export function buildProgram(io: CliIo, setCode: (code: number) => void): Comman
     .allowExcessArguments(false)
     .addHelpText('after', EXIT_CODES_HELP);
 
-  const progressFor = () => {
-    const startedAt = Date.now();
-    return (message: string) => io.err(`[eventlake ${((Date.now() - startedAt) / 1000).toFixed(1)}s] ${message}`);
+  /** Long work reports progress on stderr: a live line on a terminal, plain lines otherwise or with --json. */
+  const withProgress = async (json: boolean | undefined, work: (io: CliIo, progress: Progress) => Promise<number>) => {
+    const reporter = progressReporter(io, io.stderrIsTTY === true && json !== true);
+    try {
+      setCode(await work(reporter.io, reporter.progress));
+    } finally {
+      reporter.finish();
+    }
   };
 
   addGenerateOptions(
@@ -135,7 +141,7 @@ export function buildProgram(io: CliIo, setCode: (code: number) => void): Comman
     'required',
   )
     .addOption(lakeOption())
-    .action(async (flags: GenerateFlags & LakeFlags) => setCode(await localCommands().generateCommand(io, flags, progressFor())));
+    .action((flags: GenerateFlags & LakeFlags) => withProgress(false, (out, progress) => localCommands().generateCommand(out, flags, progress)));
 
   program
     .command('run')
@@ -146,8 +152,9 @@ export function buildProgram(io: CliIo, setCode: (code: number) => void): Comman
     .addOption(regionOption())
     .addOption(profileOption())
     .action(async (flags: RunFlags) => {
-      if (flags.stateMachineArn !== undefined) setCode(await awsCommands().remoteRunCommand(io, flags, undefined, progressFor()));
-      else setCode(await localCommands().runCommand(io, flags, progressFor()));
+      await withProgress(flags.json, (out, progress) =>
+        flags.stateMachineArn !== undefined ? awsCommands().remoteRunCommand(out, flags, undefined, progress) : localCommands().runCommand(out, flags, progress),
+      );
     });
 
   program
@@ -163,8 +170,11 @@ export function buildProgram(io: CliIo, setCode: (code: number) => void): Comman
     .addOption(profileOption())
     .action(async (flags: BackfillFlags) => {
       if (flags.from > flags.to) throw new UsageError(`--from ${flags.from} is after --to ${flags.to}`);
-      if (flags.stateMachineArn !== undefined) setCode(await awsCommands().remoteRunCommand(io, flags, { from: flags.from, to: flags.to }, progressFor()));
-      else setCode(await localCommands().backfillCommand(io, flags, progressFor()));
+      await withProgress(flags.json, (out, progress) =>
+        flags.stateMachineArn !== undefined
+          ? awsCommands().remoteRunCommand(out, flags, { from: flags.from, to: flags.to }, progress)
+          : localCommands().backfillCommand(out, flags, progress),
+      );
     });
 
   program
@@ -197,7 +207,7 @@ export function buildProgram(io: CliIo, setCode: (code: number) => void): Comman
 
   addGenerateOptions(program.command('demo').description('generate a day of traffic, run the schedule, show two analyst queries (what npm start runs)'), DEMO_EVENTS)
     .addOption(lakeOption())
-    .action(async (flags: GenerateFlags & LakeFlags) => setCode(await localCommands().demoCommand(io, flags, progressFor())));
+    .action((flags: GenerateFlags & LakeFlags) => withProgress(false, (out, progress) => localCommands().demoCommand(out, flags, progress)));
 
   addGenerateOptions(
     program
@@ -208,7 +218,7 @@ export function buildProgram(io: CliIo, setCode: (code: number) => void): Comman
   )
     .addOption(regionOption())
     .addOption(profileOption())
-    .action(async (flags: ProduceFlags) => setCode(await awsCommands().produceCommand(io, flags, progressFor())));
+    .action((flags: ProduceFlags) => withProgress(false, (out, progress) => awsCommands().produceCommand(out, flags, progress)));
 
   return program;
 }
