@@ -100,4 +100,16 @@ describe('bin/eventlake.js loads the heavy modules only for the commands that ne
 
     expect(JSON.parse(stdout)).toEqual({ code: 0, heavy: 0 });
   });
+
+  it('prints no AWS SDK Node-version warning (bin/eventlake.js handles it once)', async () => {
+    const env: NodeJS.ProcessEnv = { ...process.env, AWS_CONFIG_FILE: '/nonexistent/aws-config' };
+    for (const name of ['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED', 'AWS_REGION', 'AWS_DEFAULT_REGION', 'AWS_PROFILE']) delete env[name];
+    const result = await run(process.execPath, [BIN, 'run', '--state-machine-arn', 'arn:aws:states:eu-west-1:123456789012:stateMachine:x'], { env }).catch(
+      (error: { code: number; stderr: string }) => error,
+    );
+
+    expect('code' in result ? result.code : 0).toBe(2);
+    expect(result.stderr).toMatch(/no AWS region/);
+    expect(result.stderr).not.toMatch(/NodeVersionSupportWarning/);
+  });
 });
