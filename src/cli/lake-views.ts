@@ -1,4 +1,5 @@
-import { hasObject } from '../ports/object-store';
+import { hasObject, type ObjectStore } from '../ports/object-store';
+import type { SqlStatement } from '../ports/sql-engine';
 import type { LocalLake } from '../runtime/local-lake';
 import { sqlPathLiteral } from '../sql/render';
 import { Layout } from '../pipeline/config';
@@ -25,27 +26,34 @@ const EMPTY_QUARANTINE =
  * The batch ids readers may see: those with a committed marker (Layout.committedMarker), and, for lakes
  * written before markers existed, those with a run summary (written after the checkpoint moved).
  */
-async function committedBatches(lake: LocalLake, root: string): Promise<string> {
+async function committedBatches(objects: ObjectStore, root: string): Promise<string> {
   const globs: string[] = [];
-  if (await hasObject(lake.objects, Layout.committedPrefix, '.json')) globs.push(`${root}/${Layout.committedPrefix}*.json`);
-  if (await hasObject(lake.objects, 'runs/', '.json')) globs.push(`${root}/runs/*.json`);
+  if (await hasObject(objects, Layout.committedPrefix, '.json')) globs.push(`${root}/${Layout.committedPrefix}*.json`);
+  if (await hasObject(objects, 'runs/', '.json')) globs.push(`${root}/runs/*.json`);
   if (globs.length === 0) return "(SELECT CAST(NULL AS VARCHAR) AS batch_id WHERE false)";
   return `(SELECT batch_id FROM read_json([${globs.map(sqlPathLiteral).join(', ')}], columns = {batch_id: 'VARCHAR'}, format = 'auto'))`;
 }
 
 /**
- * Creates the analyst views `events` (published curated table) and `quarantine` in the lake's DuckDB. Both
- * show committed batches only: a query sees a batch wholly or not at all, at every moment of its commit.
+ * The statements creating the analyst views `events` (published curated table) and `quarantine` over a lake's
+ * files. Both show committed batches only: a query sees a batch wholly or not at all, at every moment of its commit.
  */
-export async function createLakeViews(lake: LocalLake): Promise<void> {
-  const root = lake.objects.uri('').replace(/\/$/, '');
-  const committed = await committedBatches(lake, root);
-  const events = (await hasObject(lake.objects, Layout.curatedEvents, '.parquet'))
+export async function lakeViewStatements(objects: ObjectStore): Promise<SqlStatement[]> {
+  const root = objects.uri('').replace(/\/$/, '');
+  const committed = await committedBatches(objects, root);
+  const events = (await hasObject(objects, Layout.curatedEvents, '.parquet'))
     ? `SELECT * FROM read_parquet(${sqlPathLiteral(`${root}/curated/events/event_type=*/event_date=*/*.parquet`)}, hive_partitioning = true, hive_types = {'event_type': VARCHAR, 'event_date': DATE}) WHERE batch_id IN ${committed}`
     : EMPTY_EVENTS;
-  const quarantine = (await hasObject(lake.objects, 'quarantine/', '.ndjson'))
+  const quarantine = (await hasObject(objects, 'quarantine/', '.ndjson'))
     ? `SELECT * FROM read_json(${sqlPathLiteral(`${root}/quarantine/*/*.ndjson`)}, format = 'newline_delimited', columns = ${QUARANTINE_COLUMNS}, maximum_object_size = 1048576) WHERE batch_id IN ${committed}`
     : EMPTY_QUARANTINE;
-  await lake.sql.run({ name: 'create_view_events', text: `CREATE OR REPLACE VIEW events AS ${events}` });
-  await lake.sql.run({ name: 'create_view_quarantine', text: `CREATE OR REPLACE VIEW quarantine AS ${quarantine}` });
+  return [
+    { name: 'create_view_events', text: `CREATE OR REPLACE VIEW events AS ${events}` },
+    { name: 'create_view_quarantine', text: `CREATE OR REPLACE VIEW quarantine AS ${quarantine}` },
+  ];
+}
+
+/** Creates the analyst views in the lake's DuckDB (lakeViewStatements). */
+export async function createLakeViews(lake: LocalLake): Promise<void> {
+  for (const statement of await lakeViewStatements(lake.objects)) await lake.sql.run(statement);
 }

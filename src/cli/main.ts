@@ -1,244 +1,248 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
-import { generate, type GenerateOptions } from '../generator/generate';
-import { hasObject } from '../ports/object-store';
-import { openLocalLake, type LocalLake } from '../runtime/local-lake';
-import { parseUtcDate } from '../time/utc';
+import { Command, CommanderError, Option } from 'commander';
 import { ExitCode, processIo, UsageError, type CliIo } from './io';
-import { formatRows, type OutputFormat } from './format';
-import { reportRun, runUntilDrained } from './commands/run';
-import { queryCommand, queryLake } from './commands/query';
-import { lakeStatus } from './commands/status';
-import type { RunSummary } from '../pipeline/run-summary';
-import { AthenaClient } from '@aws-sdk/client-athena';
-import { KinesisClient } from '@aws-sdk/client-kinesis';
-import { AthenaEngine } from '../adapters/aws/athena-engine';
-import { SFNClient } from '@aws-sdk/client-sfn';
-import { KinesisProducer } from './aws/kinesis-producer';
-import { produceGenerated } from './aws/produce';
-import { remoteExecutionName, StepFunctionsOrchestrator } from '../adapters/aws/step-functions-orchestrator';
-
-const USAGE = `usage: eventlake <command> [options]
-
-commands:
-  generate --events N [--start ISO] [--hours H] [--seed S] [--duplicates R] [--malformed R] [--plain]
-                             write realistic Firehose-style raw objects under <lake>/raw/
-  run [--json]               one scheduled micro-batch (what EventBridge triggers on AWS)
-  backfill --from YYYY-MM-DD --to YYYY-MM-DD [--json]
-                             reprocess the raw objects of that range (same state machine)
-  query "<SQL>" [--format table|csv|json]
-                             SQL over the views events and quarantine
-  status [--json]            checkpoint, backlog, table sizes, last run
-  demo [--events N]          generate a day of traffic, run the schedule, show two analyst queries
-
-against AWS (after cdk deploy; see docs/deploy.md):
-  produce --stream NAME [generate options]
-                             send generated traffic to the Kinesis stream (PutRecords, <= 500 records / 5 MiB)
-  run --state-machine-arn ARN [--json]
-  backfill --state-machine-arn ARN --from YYYY-MM-DD --to YYYY-MM-DD [--attempt N] [--json]
-                             start the deployed state machine (deterministic name) and follow it
-  query "<SQL>" --workgroup NAME [--database DB] [--format ...]
-                             the same query through Athena
-
-common options:
-  --lake DIR                 the lake folder (default ./lake)
-  --region REGION            AWS region for the AWS commands (default: AWS_REGION)
-
-exit codes: 0 ok (committed, or nothing to do), 1 run failed (nothing committed), 2 usage error,
-            3 skipped (another run holds the lease)`;
+import { awsCommands, localCommands } from './lazy';
+import { OUTPUT_FORMATS, type OutputFormat } from './format';
+import { readSql } from './query/sql-source';
+import { progressReporter, type Progress } from './progress';
+import { calendarDate, hours, integer, isoTime, nonEmpty, rate, stateMachineArn, wholeNumber } from './options';
 
 /** Demo default: a day at 1/100 of the seeds' 1M events/hour, so `npm start` finishes in seconds. */
 export const DEMO_EVENTS = 240_000;
 
-const OPTIONS = {
-  lake: { type: 'string', default: 'lake' },
-  json: { type: 'boolean', default: false },
-  format: { type: 'string', default: 'table' },
-  events: { type: 'string' },
-  start: { type: 'string' },
-  hours: { type: 'string', default: '24' },
-  seed: { type: 'string', default: '1' },
-  duplicates: { type: 'string', default: '0.01' },
-  malformed: { type: 'string', default: '0.001' },
-  plain: { type: 'boolean', default: false },
-  from: { type: 'string' },
-  to: { type: 'string' },
-  stream: { type: 'string' },
-  'state-machine-arn': { type: 'string' },
-  workgroup: { type: 'string' },
-  database: { type: 'string', default: 'eventlake_dev' },
-  region: { type: 'string' },
-  attempt: { type: 'string' },
-  help: { type: 'boolean', short: 'h', default: false },
-} as const;
+export const EXIT_CODES_HELP = `
+Exit codes:
+  0    ok (committed, or nothing to do)
+  1    the run or query failed (nothing committed)
+  2    usage error (the message says what to fix)
+  3    skipped: another run holds the lease
+  130  interrupted (Ctrl-C); 143 terminated (SIGTERM)`;
+
+const QUERY_HELP = `
+Every statement runs, in order; each one that returns rows is printed (table and csv results separated by
+a blank line, json one array per result). Results stream, so a large export runs in bounded memory.
+table shows NULL as NULL; csv leaves it empty; json and ndjson write null.
+
+Examples:
+  eventlake query "SELECT event_type, count(*) FROM events GROUP BY 1"
+  eventlake query --file report.sql --format csv --output report.csv
+  eventlake query --format parquet --output events.parquet "SELECT * FROM events"
+  echo "SELECT count(*) FROM quarantine" | eventlake query -
+  eventlake query -- "-- a comment first
+  SELECT 1"`;
+
+/** Options of `generate`, `demo` and `produce`, as parsed. */
+export interface GenerateFlags {
+  events: number;
+  start?: Date;
+  hours: number;
+  seed: number;
+  duplicates: number;
+  malformed: number;
+  plain?: boolean;
+}
+
+export interface LakeFlags {
+  lake: string;
+}
+
+export interface RunFlags extends LakeFlags, AwsFlags {
+  json?: boolean;
+  stateMachineArn?: string;
+}
+
+export interface BackfillFlags extends RunFlags {
+  from: string;
+  to: string;
+  attempt: number;
+}
+
+export interface QueryFlags extends LakeFlags, AwsFlags {
+  format: OutputFormat | 'parquet';
+  output?: string;
+  file?: string;
+  workgroup?: string;
+  database: string;
+}
+
+export interface StatusFlags extends LakeFlags {
+  json?: boolean;
+}
+
+export interface ProduceFlags extends GenerateFlags, AwsFlags {
+  stream: string;
+}
+
+function version(): string {
+  try {
+    return (JSON.parse(readFileSync(join(__dirname, '..', '..', 'package.json'), 'utf8')) as { version: string }).version;
+  } catch {
+    return 'unknown';
+  }
+}
+
+const lakeOption = () => new Option('--lake <dir>', 'the lake folder').default('lake');
+const regionOption = () => new Option('--region <region>', 'AWS region (default: AWS_REGION, then AWS_DEFAULT_REGION, then the profile)').argParser(nonEmpty('a region'));
+const profileOption = () => new Option('--profile <name>', 'named profile of ~/.aws/config and credentials (default: AWS_PROFILE)').argParser(nonEmpty('a profile name'));
+
+/** --region and --profile, as the AWS CLI has them. */
+export interface AwsFlags {
+  region?: string;
+  profile?: string;
+}
+
+function addGenerateOptions(command: Command, events: 'required' | number): Command {
+  const eventsOption = new Option('--events <n>', 'valid distinct events to generate').argParser(wholeNumber(1));
+  if (events === 'required') eventsOption.makeOptionMandatory();
+  else eventsOption.default(events);
+  return command
+    .addOption(eventsOption)
+    .option('--start <iso>', 'first event time (default: <hours> before now)', isoTime)
+    .option('--hours <h>', 'hours the events are spread over', hours, 24)
+    .option('--seed <s>', 'same seed and options give byte-identical objects', integer, 1)
+    .option('--duplicates <r>', 'extra exact-duplicate lines, as a fraction of --events', rate, 0.01)
+    .option('--malformed <r>', 'extra malformed lines, as a fraction of --events', rate, 0.001)
+    .option('--plain', 'write plain NDJSON instead of GZIP (Firehose) objects');
+}
+
+/** The command tree. Every action loads its implementation lazily (src/cli/lazy.ts). */
+export function buildProgram(io: CliIo, setCode: (code: number) => void): Command {
+  const program = new Command('eventlake');
+  program
+    .description('Deduplicated, validated, enriched Parquet event lake: the local runtime (DuckDB) and the deployed one (Step Functions + Athena)')
+    .usage('<command> [options]')
+    .version(version(), '-V, --version', 'print the version')
+    .helpOption('-h, --help', 'show help')
+    .helpCommand('help [command]', 'show help for a command')
+    .exitOverride()
+    .configureOutput({
+      writeOut: (text) => io.out(text),
+      writeErr: (text) => io.err(text),
+      outputError: (text, write) => write(text.replace(/^error: /, 'eventlake: ')),
+    })
+    .showHelpAfterError('(add --help for usage)')
+    .showSuggestionAfterError(true)
+    .allowExcessArguments(false)
+    .addHelpText('after', EXIT_CODES_HELP);
+
+  /** Long work reports progress on stderr: a live line on a terminal, plain lines otherwise or with --json. */
+  const withProgress = async (json: boolean | undefined, work: (io: CliIo, progress: Progress) => Promise<number>) => {
+    const reporter = progressReporter(io, io.stderrIsTTY === true && json !== true);
+    try {
+      setCode(await work(reporter.io, reporter.progress));
+    } finally {
+      reporter.finish();
+    }
+  };
+
+  addGenerateOptions(
+    program.command('generate').description('write realistic Firehose-style raw objects under <lake>/raw/ and print a JSON summary with the expected outcome'),
+    'required',
+  )
+    .addOption(lakeOption())
+    .action((flags: GenerateFlags & LakeFlags) => withProgress(false, (out, progress) => localCommands().generateCommand(out, flags, progress)));
+
+  program
+    .command('run')
+    .description('scheduled micro-batches over every raw object not processed yet (what EventBridge triggers on AWS)')
+    .addOption(lakeOption())
+    .option('--json', 'one JSON object per batch on stdout')
+    .option('--state-machine-arn <arn>', 'run the deployed state machine instead of the local lake', stateMachineArn)
+    .addOption(regionOption())
+    .addOption(profileOption())
+    .action(async (flags: RunFlags) => {
+      await withProgress(flags.json, (out, progress) =>
+        flags.stateMachineArn !== undefined ? awsCommands().remoteRunCommand(out, flags, undefined, progress) : localCommands().runCommand(out, flags, progress),
+      );
+    });
+
+  program
+    .command('backfill')
+    .description('reprocess the raw objects of a date range (by arrival prefix) with the same state machine')
+    .requiredOption('--from <date>', 'first day, YYYY-MM-DD', calendarDate)
+    .requiredOption('--to <date>', 'last day, YYYY-MM-DD', calendarDate)
+    .addOption(lakeOption())
+    .option('--json', 'one JSON object per batch on stdout')
+    .option('--state-machine-arn <arn>', 'backfill through the deployed state machine', stateMachineArn)
+    .option('--attempt <n>', 'with --state-machine-arn: rerun a range on purpose (a new execution name)', wholeNumber(1), 1)
+    .addOption(regionOption())
+    .addOption(profileOption())
+    .action(async (flags: BackfillFlags) => {
+      if (flags.from > flags.to) throw new UsageError(`--from ${flags.from} is after --to ${flags.to}`);
+      await withProgress(flags.json, (out, progress) =>
+        flags.stateMachineArn !== undefined
+          ? awsCommands().remoteRunCommand(out, flags, { from: flags.from, to: flags.to }, progress)
+          : localCommands().backfillCommand(out, flags, progress),
+      );
+    });
+
+  program
+    .command('query')
+    .description('SQL over the views events and quarantine (with --workgroup: through Athena)')
+    .argument('[sql...]', 'the SQL (quote it; - reads it from stdin; put it after -- when it starts with a -- comment)')
+    .option('--file <path>', 'read the SQL from a file (- for stdin)')
+    .addOption(new Option('--format <format>', 'output format').choices(OUTPUT_FORMATS).default('table'))
+    .option('--output <path>', 'write the result to a file instead of stdout (required for parquet)')
+    .addOption(lakeOption())
+    .option('--workgroup <name>', 'run the SQL through Athena in this workgroup')
+    .option('--database <db>', 'with --workgroup: the Glue database', 'eventlake_dev')
+    .addOption(regionOption())
+    .addOption(profileOption())
+    .addHelpText('after', QUERY_HELP)
+    .action(async (words: string[], flags: QueryFlags) => {
+      if (flags.format === 'parquet' && flags.output === undefined) throw new UsageError('--format parquet needs --output PATH');
+      if (flags.format === 'parquet' && flags.workgroup !== undefined) throw new UsageError('--format parquet is for the local lake (Athena writes Parquet with UNLOAD)');
+      const sql = await readSql(words, flags.file, io);
+      if (flags.workgroup !== undefined) setCode(await awsCommands().athenaQueryCommand(io, sql, flags));
+      else setCode(await localCommands().queryCommand(io, sql, flags));
+    });
+
+  program
+    .command('status')
+    .description('checkpoint, backlog, table sizes, run lease, last run')
+    .addOption(lakeOption())
+    .option('--json', 'one JSON object on stdout')
+    .action(async (flags: StatusFlags) => setCode(await localCommands().statusCommand(io, flags)));
+
+  addGenerateOptions(program.command('demo').description('generate a day of traffic, run the schedule, show two analyst queries (what npm start runs)'), DEMO_EVENTS)
+    .addOption(lakeOption())
+    .action((flags: GenerateFlags & LakeFlags) => withProgress(false, (out, progress) => localCommands().demoCommand(out, flags, progress)));
+
+  addGenerateOptions(
+    program
+      .command('produce')
+      .description('send generated traffic to the Kinesis stream of a deployed stack (PutRecords, <= 500 records / 5 MiB)')
+      .requiredOption('--stream <name>', 'the Kinesis stream of the deployed stack', nonEmpty('a stream name')),
+    'required',
+  )
+    .addOption(regionOption())
+    .addOption(profileOption())
+    .action((flags: ProduceFlags) => withProgress(false, (out, progress) => awsCommands().produceCommand(out, flags, progress)));
+
+  return program;
+}
 
 export async function main(argv: readonly string[], io: CliIo = processIo): Promise<number> {
-  let parsed;
+  let code: number = ExitCode.ok;
+  const program = buildProgram(io, (c) => {
+    code = c;
+  });
   try {
-    parsed = parseArgs({ args: [...argv], options: OPTIONS, allowPositionals: true, strict: true });
+    await program.parseAsync([...argv], { from: 'user' });
+    return code;
   } catch (error) {
-    io.err(`eventlake: ${(error as Error).message}\n\n${USAGE}`);
-    return ExitCode.usage;
-  }
-  const { values, positionals } = parsed;
-  const [command, ...rest] = positionals;
-  if (values.help || !command) {
-    io.err(USAGE);
-    return values.help ? ExitCode.ok : ExitCode.usage;
-  }
-  const startedAt = Date.now();
-  const progress = (message: string) => io.err(`[eventlake ${((Date.now() - startedAt) / 1000).toFixed(1)}s] ${message}`);
-  let lake: LocalLake | undefined;
-  try {
-    const remote = await runAgainstAws(command, rest, values, io, progress);
-    if (remote !== undefined) return remote;
-    lake = await openLocalLake(values.lake, { progress });
-    switch (command) {
-      case 'generate': {
-        const summary = await generate(lake.objects, generateOptions(values, progress));
-        io.out(JSON.stringify(summary));
-        return ExitCode.ok;
-      }
-      case 'run':
-        return (await runUntilDrained(io, lake, { mode: 'scheduled' }, values.json)).code;
-      case 'backfill':
-        return (await runUntilDrained(io, lake, { mode: 'backfill', ...backfillRange(values) }, values.json)).code;
-      case 'query': {
-        const sql = rest.join(' ').trim();
-        if (!sql) throw new UsageError('query needs SQL, e.g. eventlake query "SELECT count(*) FROM events"');
-        io.out(await queryCommand(lake, sql, outputFormat(values.format)));
-        return ExitCode.ok;
-      }
-      case 'status': {
-        const status = await lakeStatus(lake);
-        io.out(values.json ? JSON.stringify(status) : JSON.stringify(status, null, 2));
-        return ExitCode.ok;
-      }
-      case 'demo':
-        return await demo(lake, io, values, progress);
-      default:
-        throw new UsageError(`unknown command "${command}"`);
+    if (error instanceof CommanderError) {
+      // Help and version exit 0; every other parse error (unknown command or option, missing or invalid value,
+      // stray argument, no command at all) is a usage error, reported before any lake is opened.
+      return error.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
     }
-  } catch (error) {
     if (error instanceof UsageError) {
-      io.err(`eventlake: ${error.message}\n\n${USAGE}`);
+      io.err(`eventlake: ${error.message}\n(add --help for usage)`);
       return ExitCode.usage;
     }
     const e = error as Error;
     io.err(`eventlake: ${e.name}: ${e.message}`);
     return ExitCode.failed;
-  } finally {
-    await lake?.close();
   }
-}
-
-/** The AWS counterparts; undefined when the command runs on the local lake. */
-async function runAgainstAws(command: string, rest: string[], values: Values, io: CliIo, progress: (m: string) => void): Promise<number | undefined> {
-  const arn = values['state-machine-arn'];
-  if (command === 'produce') {
-    if (!values.stream) throw new UsageError('produce needs --stream NAME (the Kinesis stream of the deployed stack)');
-    const producer = new KinesisProducer({
-      client: new KinesisClient(awsClientConfig(values)),
-      streamName: values.stream,
-      onProgress: (s) => progress(`sent ${s.records} records (${s.calls} PutRecords, ${s.retriedRecords} retried)`),
-    });
-    const summary = await produceGenerated(producer, generateOptions(values, progress));
-    io.out(JSON.stringify({ ...summary, records_sent: producer.stats.records, retried_records: producer.stats.retriedRecords }));
-    return ExitCode.ok;
-  }
-  if ((command === 'run' || command === 'backfill') && arn) {
-    const range = command === 'backfill' ? backfillRange(values) : undefined;
-    const attempt = numberOption('attempt', values.attempt, 1, (n) => Number.isInteger(n) && n >= 1, 'expected a whole number >= 1');
-    const mode = command === 'run' ? 'scheduled' : 'backfill';
-    const input: Record<string, unknown> = { mode, ...range };
-    const name = remoteExecutionName({ mode, ...range, at: new Date(), attempt });
-    const orchestrator = new StepFunctionsOrchestrator({ client: new SFNClient(awsClientConfig(values)), stateMachineArn: arn, progress });
-    return reportRun(io, await orchestrator.execute({ name, input }), values.json);
-  }
-  if (command === 'query' && values.workgroup) {
-    const sql = rest.join(' ').trim();
-    if (!sql) throw new UsageError('query needs SQL, e.g. eventlake query "SELECT count(*) FROM events" --workgroup NAME');
-    const format = outputFormat(values.format);
-    const engine = new AthenaEngine({ client: new AthenaClient(awsClientConfig(values)), workGroup: values.workgroup, database: values.database });
-    try {
-      io.out(formatRows(await engine.query({ name: 'query', text: sql }), format));
-    } finally {
-      await engine.close();
-    }
-    return ExitCode.ok;
-  }
-  return undefined;
-}
-
-function awsClientConfig(values: Values): { region?: string } {
-  return values.region ? { region: values.region } : {};
-}
-
-type Values = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>['values'];
-
-function numberOption(name: string, text: string | undefined, fallback: number, check: (n: number) => boolean, hint: string): number {
-  if (text === undefined) return fallback;
-  const n = Number(text);
-  if (!Number.isFinite(n) || !check(n)) throw new UsageError(`--${name} ${text}: ${hint}`);
-  return n;
-}
-
-/** --from and --to of a backfill, both required and both calendar dates. */
-function backfillRange(values: Values): { from: string; to: string } {
-  if (!values.from || !values.to) throw new UsageError('backfill needs --from YYYY-MM-DD and --to YYYY-MM-DD');
-  parseDateOption('--from', values.from);
-  parseDateOption('--to', values.to);
-  return { from: values.from, to: values.to };
-}
-
-function parseDateOption(name: string, text: string): void {
-  try {
-    parseUtcDate(text);
-  } catch {
-    throw new UsageError(`${name} ${text}: expected a calendar date YYYY-MM-DD`);
-  }
-}
-
-function outputFormat(text: string): OutputFormat {
-  if (text === 'table' || text === 'csv' || text === 'json') return text;
-  throw new UsageError(`--format ${text}: expected table, csv or json`);
-}
-
-function generateOptions(values: Values, progress: (m: string) => void, defaultEvents?: number): GenerateOptions {
-  const hours = numberOption('hours', values.hours, 24, (n) => n > 0 && n <= 24 * 366, 'expected hours > 0');
-  const start = values.start ? new Date(values.start) : new Date(Date.now() - hours * 3_600_000);
-  if (Number.isNaN(start.getTime())) throw new UsageError(`--start ${values.start}: expected an ISO time, e.g. 2024-04-07T00:00:00Z`);
-  return {
-    events: numberOption('events', values.events, defaultEvents ?? Number.NaN, (n) => Number.isInteger(n) && n > 0, 'expected a whole number > 0'),
-    start,
-    hours,
-    seed: numberOption('seed', values.seed, 1, Number.isInteger, 'expected an integer'),
-    duplicateRate: numberOption('duplicates', values.duplicates, 0.01, (n) => n >= 0 && n <= 1, 'expected a rate between 0 and 1'),
-    malformedRate: numberOption('malformed', values.malformed, 0.001, (n) => n >= 0 && n <= 1, 'expected a rate between 0 and 1'),
-    gzip: !values.plain,
-    onProgress: (p) => progress(`generated ${p.events} events in ${p.objects} objects`),
-  };
-}
-
-async function demo(lake: LocalLake, io: CliIo, values: Values, progress: (m: string) => void): Promise<number> {
-  if (await hasObject(lake.objects, 'raw/')) {
-    progress(`${lake.root}/raw already has objects: running the schedule over what is new`);
-  } else {
-    const options = generateOptions(values, progress, DEMO_EVENTS);
-    progress(`generating ${options.events} events over ${options.hours} h (1/100 of 1M events/hour) into ${lake.root}/raw`);
-    await generate(lake.objects, options);
-  }
-  const started = Date.now();
-  const { code, last } = await runUntilDrained(io, lake, { mode: 'scheduled' }, false);
-  if (code !== ExitCode.ok || last === undefined) return code;
-  const summary = last.output as unknown as RunSummary;
-  const seconds = (Date.now() - started) / 1000;
-  if (summary.lines_read > 0) progress(`${summary.lines_read} lines in ${seconds.toFixed(1)} s (${Math.round(summary.lines_read / seconds)} lines/s)`);
-  for (const name of ['events_per_type_per_day', 'lessons_by_subscription']) {
-    const sql = readFileSync(join(__dirname, '..', '..', 'sql', 'queries', `${name}.sql`), 'utf8');
-    io.out(`\n-- sql/queries/${name}.sql\n${formatRows(await queryLake(lake, sql), 'table')}`);
-  }
-  io.out(`\nTry: npx eventlake query "SELECT reason, count(*) FROM quarantine GROUP BY 1" --lake ${values.lake}`);
-  return ExitCode.ok;
 }

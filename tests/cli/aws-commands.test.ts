@@ -4,6 +4,7 @@ import { DescribeExecutionCommand, SFNClient, StartExecutionCommand } from '@aws
 import { mockClient } from 'aws-sdk-client-mock';
 import { main } from '../../src/cli/main';
 import type { CliIo } from '../../src/cli/io';
+import { RUN_REPORT_KEYS } from '../../src/cli/run-report';
 
 const kinesis = mockClient(KinesisClient);
 const sfn = mockClient(SFNClient);
@@ -63,7 +64,7 @@ describe('CLI against AWS (mocked clients, never the network)', () => {
     const result = await cli('produce', '--events', '10');
 
     expect(result.code).toBe(2);
-    expect(result.err).toMatch(/produce needs --stream NAME/);
+    expect(result.err).toMatch(/required option '--stream <name>' not specified/);
   });
 
   it('backfill --state-machine-arn starts a deterministically named execution and exits 0 on success', async () => {
@@ -89,5 +90,81 @@ describe('CLI against AWS (mocked clients, never the network)', () => {
 
     expect(result.code).toBe(1);
     expect(result.err).toMatch(/run failed, nothing committed \(EventLake\.ConservationViolated: does not balance\)/);
+  });
+
+  it('run --state-machine-arn --json: a failed execution prints the one report shape, counts null', async () => {
+    sfn.on(StartExecutionCommand).resolves({ executionArn: `${ARN.replace('stateMachine', 'execution')}:x`, startDate: new Date() });
+    sfn.on(DescribeExecutionCommand).resolves({ status: 'FAILED', error: 'EventLake.ConservationViolated', cause: 'does not balance' } as never);
+
+    const result = await cli('run', '--state-machine-arn', ARN, '--region', 'eu-west-1', '--json');
+
+    expect(result.code).toBe(1);
+    const report = JSON.parse(result.out) as Record<string, unknown>;
+    expect(Object.keys(report).sort()).toEqual([...RUN_REPORT_KEYS].sort());
+    expect(report).toMatchObject({ status: 'failed', mode: 'scheduled', error: 'EventLake.ConservationViolated', cause: 'does not balance', inserted: null, batch_id: null });
+  });
+
+  it('an AWS error (here AccessDenied on StartExecution) still prints the report with --json, exit 1', async () => {
+    sfn.on(StartExecutionCommand).rejects(Object.assign(new Error('User is not authorized to perform: states:StartExecution'), { name: 'AccessDeniedException' }));
+
+    const result = await cli('backfill', '--state-machine-arn', ARN, '--from', '2024-04-01', '--to', '2024-04-02', '--region', 'eu-west-1', '--json');
+
+    expect(result.code).toBe(1);
+    expect(JSON.parse(result.out)).toMatchObject({ status: 'failed', mode: 'backfill', execution: 'backfill-2024-04-01-2024-04-02', error: 'AccessDeniedException', cause: 'User is not authorized to perform: states:StartExecution', lines_read: null });
+    expect(result.err).toMatch(/run failed, nothing committed \(AccessDeniedException: User is not authorized/);
+  });
+
+  describe('region, profile and ARN, as the AWS CLI has them (checked before any call)', () => {
+    const saved = { ...process.env };
+    beforeEach(() => {
+      for (const name of ['AWS_REGION', 'AWS_DEFAULT_REGION', 'AWS_PROFILE']) delete process.env[name];
+      process.env.AWS_CONFIG_FILE = '/nonexistent/aws-config';
+      process.env.AWS_SHARED_CREDENTIALS_FILE = '/nonexistent/aws-credentials';
+      sfn.on(StartExecutionCommand).resolves({ executionArn: `${ARN.replace('stateMachine', 'execution')}:x`, startDate: new Date() });
+      sfn.on(DescribeExecutionCommand).resolves({ status: 'SUCCEEDED', output: JSON.stringify({ status: 'nothing_to_do', batch_id: '' }) } as never);
+    });
+    afterEach(() => {
+      process.env = { ...saved };
+    });
+
+    const clientOf = async () => {
+      const client = sfn.commandCalls(StartExecutionCommand)[0]?.thisValue as SFNClient;
+      return { region: await client.config.region(), profile: (client.config as { profile?: string }).profile };
+    };
+
+    it('no region anywhere: exit 2 with what to set, nothing sent', async () => {
+      const result = await cli('run', '--state-machine-arn', ARN);
+
+      expect(result.code).toBe(2);
+      expect(result.err).toMatch(/no AWS region: pass --region, set AWS_REGION \(or AWS_DEFAULT_REGION\), or set region in the default profile of ~\/\.aws\/config/);
+      expect(sfn.calls()).toHaveLength(0);
+    });
+
+    it('AWS_DEFAULT_REGION is used when AWS_REGION is not set; --region wins over both', async () => {
+      process.env.AWS_DEFAULT_REGION = 'eu-west-1';
+      expect((await cli('run', '--state-machine-arn', ARN)).code).toBe(0);
+      expect((await clientOf()).region).toBe('eu-west-1');
+
+      sfn.resetHistory();
+      process.env.AWS_REGION = 'us-east-1';
+      const mismatch = await cli('run', '--state-machine-arn', ARN);
+      expect(mismatch.code).toBe(2);
+      expect(mismatch.err).toMatch(/--state-machine-arn is in eu-west-1 but the region is us-east-1: pass --region eu-west-1/);
+      expect((await cli('run', '--state-machine-arn', ARN, '--region', 'eu-west-1')).code).toBe(0);
+      expect((await clientOf()).region).toBe('eu-west-1');
+    });
+
+    it('--profile names the profile the clients use', async () => {
+      expect((await cli('run', '--state-machine-arn', ARN, '--region', 'eu-west-1', '--profile', 'analytics')).code).toBe(0);
+      expect((await clientOf()).profile).toBe('analytics');
+    });
+
+    it.each(['arn:aws:states:eu-west-1:123456789012:execution:x:y', 'eventlake-dev-microbatch', 'arn:aws:states:eu-west-1:1234:stateMachine:x'])('a malformed state machine ARN (%s) is a usage error', async (arn) => {
+      const result = await cli('run', '--state-machine-arn', arn, '--region', 'eu-west-1');
+
+      expect(result.code).toBe(2);
+      expect(result.err).toMatch(/argument '.*' is invalid\. expected a state machine ARN, e\.g\. arn:aws:states:/);
+      expect(sfn.calls()).toHaveLength(0);
+    });
   });
 });

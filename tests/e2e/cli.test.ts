@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -114,16 +114,17 @@ describe('eventlake CLI errors', () => {
   let lake: string;
   beforeAll(async () => {
     lake = await mkdtemp(join(tmpdir(), 'eventlake-cli-'));
+    await mkdir(join(lake, 'raw'));
   });
   afterAll(() => rm(lake, { recursive: true, force: true }));
 
   it.each([
-    [['backfill', '--from', '2024-04-07'], /backfill needs --from YYYY-MM-DD and --to YYYY-MM-DD/],
-    [['backfill', '--from', '2024-02-30', '--to', '2024-03-01'], /--from 2024-02-30: expected a calendar date/],
-    [['query', 'SELECT 1', '--format', 'xml'], /--format xml: expected table, csv or json/],
-    [['generate', '--events', '0'], /--events 0: expected a whole number > 0/],
-    [['frobnicate'], /unknown command "frobnicate"/],
-    [['run', '--bogus'], /Unknown option '--bogus'/],
+    [['backfill', '--from', '2024-04-07'], /required option '--to <date>' not specified/],
+    [['backfill', '--from', '2024-02-30', '--to', '2024-03-01'], /option '--from <date>' argument '2024-02-30' is invalid\. expected a calendar date/],
+    [['query', 'SELECT 1', '--format', 'xml'], /option '--format <format>' argument 'xml' is invalid\. Allowed choices are table, csv, json/],
+    [['generate', '--events', '0'], /option '--events <n>' argument '0' is invalid\. expected a whole number >= 1/],
+    [['frobnicate'], /unknown command 'frobnicate'/],
+    [['run', '--bogus'], /unknown option '--bogus'/],
   ])('%j exits 2 and says what to fix', async (args, message) => {
     const result = await cli(lake, ...args);
 

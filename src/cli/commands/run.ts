@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import type { ExecutionResult } from '../../ports/orchestrator';
 import type { RunSummary } from '../../pipeline/run-summary';
+import { errorReport, humanReport, reportWithoutCounts, runReport, type RunReport } from '../run-report';
 import { LocalOrchestrator } from '../../runtime/local-orchestrator';
 import type { LocalLake } from '../../runtime/local-lake';
 import { ExitCode, type CliIo } from '../io';
@@ -47,12 +48,17 @@ export async function runUntilDrained(io: CliIo, lake: LocalLake, request: RunRe
   // Files a killed run was writing never outlive the next run (the batch they belonged to is rewritten whole).
   const swept = await sweepOrphanTempFiles(lake.root, LAKE_WRITE_FOLDERS);
   if (swept.length > 0) lake.progress(`removed ${swept.length} temporary files left by a killed run`);
-  const stop = releaseOnSignal(io, lake, () => current);
+  const stop = releaseOnSignal(io, lake, () => current, json ? request.mode : undefined);
   try {
     for (;;) {
       current = executionName(lake, next.mode);
-      const result = await executeRun(lake, next, current);
-      const code = reportRun(io, result, json);
+      let result: ExecutionResult;
+      try {
+        result = await executeRun(lake, next, current);
+      } catch (error) {
+        return { code: reportError(io, error, request.mode, current, json) };
+      }
+      const code = reportRun(io, result, json, request.mode);
       const summary = result.output as Partial<RunSummary> | undefined;
       if (code !== ExitCode.ok || summary?.status !== 'committed' || !summary.backlog_objects) return { code, last: result };
       lake.progress(`${summary.backlog_objects} raw objects left: next batch`);
@@ -68,14 +74,16 @@ export async function runUntilDrained(io: CliIo, lake: LocalLake, request: RunRe
  * wait for its expiry), say which batch stays pending, and exit 130 / 143. Files a killed state was
  * writing are rewritten whole when the batch resumes.
  */
-function releaseOnSignal(io: CliIo, lake: LocalLake, owner: () => string | undefined): () => void {
+function releaseOnSignal(io: CliIo, lake: LocalLake, owner: () => string | undefined, jsonMode: RunReport['mode'] | undefined): () => void {
   const handler = (signal: NodeJS.Signals) => {
     void (async () => {
       const name = owner();
       const released = name === undefined ? false : await lake.state.releaseLease(lake.config.pipelineName, name).catch(() => false);
       const checkpoint = await lake.state.getCheckpoint(lake.config.pipelineName).catch(() => undefined);
       const pending = checkpoint?.pending ? `; batch ${checkpoint.pending.batchId} stays pending: the next run resumes it` : '';
-      io.err(`interrupted by ${signal}: ${released ? 'lease released' : 'no lease held'}${pending}`);
+      const cause = `${released ? 'lease released' : 'no lease held'}${pending}`;
+      if (jsonMode !== undefined) io.out(JSON.stringify(reportWithoutCounts('interrupted', jsonMode, name ?? null, { error: signal, cause })));
+      io.err(`interrupted by ${signal}: ${cause}`);
       process.exit(signal === 'SIGINT' ? 130 : 143);
     })();
   };
@@ -87,40 +95,31 @@ function releaseOnSignal(io: CliIo, lake: LocalLake, owner: () => string | undef
   };
 }
 
-/** Prints the summary (stdout) and returns the exit code: 0 committed or nothing to do, 3 skipped, 1 failed. */
-export function reportRun(io: CliIo, result: ExecutionResult, json: boolean): number {
-  if (result.status !== 'SUCCEEDED') {
-    const reason = `${result.error ?? result.status}: ${result.cause ?? 'no cause given'}`;
-    if (json) io.out(JSON.stringify({ status: 'failed', execution: result.name, error: result.error, cause: result.cause }));
-    io.err(`run failed, nothing committed (${reason})`);
-    return ExitCode.failed;
+/**
+ * Prints the report (stdout: one JSON line with --json, else the human summary; failures and skips on stderr)
+ * and returns the exit code: 0 committed or nothing to do, 3 skipped, 1 failed.
+ */
+export function reportRun(io: CliIo, result: ExecutionResult, json: boolean, mode: RunReport['mode']): number {
+  const report = runReport(result, mode);
+  if (json) io.out(JSON.stringify(report));
+  switch (report.status) {
+    case 'committed':
+    case 'nothing_to_do':
+      if (!json) io.out(humanReport(report));
+      return ExitCode.ok;
+    case 'skipped':
+      io.err(`skipped: another run holds the lease (${report.lease_holder ?? 'unknown'}); nothing written`);
+      return ExitCode.skipped;
+    default:
+      io.err(`run failed, nothing committed (${report.error ?? 'failed'}: ${report.cause ?? 'no cause given'})`);
+      return ExitCode.failed;
   }
-  const output = result.output ?? {};
-  if (!('status' in output)) {
-    // SkippedLeaseHeld ends with the state as it was: the lease result says who holds it.
-    const lease = output.lease as { holder?: string } | undefined;
-    if (json) io.out(JSON.stringify({ status: 'skipped', execution: result.name, holder: lease?.holder ?? null }));
-    io.err(`skipped: another run holds the lease (${lease?.holder ?? 'unknown'}); nothing written`);
-    return ExitCode.skipped;
-  }
-  const summary = output as unknown as RunSummary;
-  io.out(json ? JSON.stringify(summary) : humanSummary(summary));
-  return ExitCode.ok;
 }
 
-export function humanSummary(s: RunSummary): string {
-  if (s.status === 'nothing_to_do') return 'nothing to do: no new raw objects';
-  const reasons = Object.entries(s.quarantined_by_reason).map(([r, n]) => `${r} ${n}`).join(', ');
-  return [
-    `batch ${s.batch_id} (${s.mode}${s.resumed ? ', resumed' : ''}) committed at ${s.committed_at ?? '?'}`,
-    `  objects read         ${s.objects_read}`,
-    `  lines read           ${s.lines_read}`,
-    `  inserted             ${s.inserted}  (${s.partitions} partitions, ${s.merge_groups} merge groups)`,
-    `  duplicates in batch  ${s.duplicates_in_batch}`,
-    `  duplicates existing  ${s.duplicates_existing}`,
-    `  quarantined          ${s.quarantined}${reasons ? `  (${reasons})` : ''}`,
-    `  blank lines          ${s.blank_lines}`,
-    `  lessons enriched     ${s.enriched}  (no account ${s.no_account}, no subscription ${s.no_subscription})`,
-    ...(s.backlog_objects > 0 ? [`  left for next batch  ${s.backlog_objects} raw objects (batch cap)`] : []),
-  ].join('\n');
+/** An execution that threw before it had a result (AWS SDK error, local crash): the failed report, exit 1. */
+export function reportError(io: CliIo, error: unknown, mode: RunReport['mode'], execution: string | null, json: boolean): number {
+  const report = errorReport(error, mode, execution);
+  if (json) io.out(JSON.stringify(report));
+  io.err(`run failed, nothing committed (${report.error ?? 'Error'}: ${report.cause ?? 'no cause given'})`);
+  return ExitCode.failed;
 }

@@ -4,6 +4,7 @@ import type { LocalLake } from '../../runtime/local-lake';
 import { holderIsGone } from '../../adapters/local/file-state-store';
 import { classifyRawObject } from '../../raw/classify';
 import { queryLake } from './query';
+import { checkpointName } from '../../pipeline/plan-batch';
 
 /** The run lease as `status` shows it: who holds it, since when, its heartbeat and expiry, whether it is dead. */
 export interface LeaseStatus {
@@ -35,6 +36,7 @@ export interface LakeStatus {
   curated_partitions: number;
   quarantined_rows: number;
   lease: LeaseStatus | null;
+  /** The summary of the last committed batch, scheduled or backfill. */
   last_run: RunSummary | null;
 }
 
@@ -53,9 +55,14 @@ export async function lakeStatus(lake: LocalLake): Promise<LakeStatus> {
   const processed = await lake.state.filterProcessed(rawKeys);
   const [curated] = await queryLake(lake, 'SELECT count(*) AS n, count(DISTINCT (event_type, event_date)) AS p FROM events');
   const [quarantined] = await lake.sql.query({ name: 'status_quarantine', text: 'SELECT count(*) AS n FROM quarantine' });
+  // The last committed batch, scheduled or backfill (a backfill moves its own checkpoint: checkpointName).
+  const backfill = await lake.state.getCheckpoint(checkpointName(lake, 'backfill'));
+  const latest = [checkpoint, backfill]
+    .filter((c) => c.lastBatchId !== undefined)
+    .sort((a, b) => (b.committedAt ?? '').localeCompare(a.committedAt ?? ''))[0];
   let lastRun: RunSummary | null = null;
-  if (checkpoint.lastBatchId && (await lake.objects.exists(Layout.runSummary(checkpoint.lastBatchId)))) {
-    lastRun = JSON.parse((await lake.objects.get(Layout.runSummary(checkpoint.lastBatchId))).toString('utf8')) as RunSummary;
+  if (latest?.lastBatchId && (await lake.objects.exists(Layout.runSummary(latest.lastBatchId)))) {
+    lastRun = JSON.parse((await lake.objects.get(Layout.runSummary(latest.lastBatchId))).toString('utf8')) as RunSummary;
   }
   return {
     lake: lake.root,
@@ -93,4 +100,24 @@ async function count(items: AsyncIterable<unknown>): Promise<number> {
   let n = 0;
   while (!(await iterator.next()).done) n++;
   return n;
+}
+
+/** `status` for people: the same facts as --json, one per line. */
+export function humanStatus(s: LakeStatus): string {
+  const lease = s.lease
+    ? `held by ${s.lease.holder} since ${s.lease.since ?? '?'} (heartbeat ${s.lease.heartbeat ?? '?'}, expires ${s.lease.expires_at})${s.lease.holder_gone ? ': holder gone, the next run takes it' : ''}`
+    : 'free';
+  const run = s.last_run;
+  return [
+    `lake                 ${s.lake}`,
+    `checkpoint           version ${s.checkpoint.version}, last batch ${s.checkpoint.last_batch_id ?? 'none'}${s.checkpoint.committed_at ? ` at ${s.checkpoint.committed_at}` : ''}`,
+    `pending batch        ${s.checkpoint.pending_batch_id ?? 'none'}`,
+    `raw objects          ${s.raw_objects} (${s.raw_objects_unprocessed} not processed yet, ${s.raw_objects_unprocessable} unprocessable, ${s.raw_objects_skipped} temporary files skipped)`,
+    `curated rows         ${s.curated_rows} in ${s.curated_partitions} partitions`,
+    `quarantined rows     ${s.quarantined_rows}`,
+    `run lease            ${lease}`,
+    run
+      ? `last run             batch ${run.batch_id} (${run.mode}) committed at ${run.committed_at ?? '?'}: ${run.lines_read} lines, ${run.inserted} inserted, ${run.quarantined} quarantined`
+      : 'last run             none',
+  ].join('\n');
 }

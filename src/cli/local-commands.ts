@@ -1,0 +1,81 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { generate } from '../generator/generate';
+import { generateOptions } from './generate-options';
+import { hasObject } from '../ports/object-store';
+import { openLocalLake, type LocalLake } from '../runtime/local-lake';
+import type { RunSummary } from '../pipeline/run-summary';
+import { ExitCode, type CliIo } from './io';
+import { checkExistingLake, checkNewLake } from './lake-dir';
+import { formatRows } from './format';
+import { runUntilDrained } from './commands/run';
+import { queryLake } from './commands/query';
+import { humanStatus, lakeStatus } from './commands/status';
+import { localQuery } from './query/local-query';
+import type { BackfillFlags, GenerateFlags, LakeFlags, QueryFlags, RunFlags, StatusFlags } from './main';
+
+type Progress = (message: string) => void;
+
+/** Opens the lake of --lake: `create` for generate and demo, else it must exist (src/cli/lake-dir.ts). */
+async function withLake<T>(flags: LakeFlags, progress: Progress | undefined, work: (lake: LocalLake) => Promise<T>, create = false): Promise<T> {
+  if (create) await checkNewLake(flags.lake);
+  else await checkExistingLake(flags.lake);
+  const lake = await openLocalLake(flags.lake, progress ? { progress } : {});
+  try {
+    return await work(lake);
+  } finally {
+    await lake.close();
+  }
+}
+
+export function generateCommand(io: CliIo, flags: GenerateFlags & LakeFlags, progress: Progress): Promise<number> {
+  return withLake(flags, progress, async (lake) => {
+    io.out(JSON.stringify(await generate(lake.objects, generateOptions(flags, progress))));
+    return ExitCode.ok;
+  }, true);
+}
+
+export function runCommand(io: CliIo, flags: RunFlags, progress: Progress): Promise<number> {
+  return withLake(flags, progress, async (lake) => (await runUntilDrained(io, lake, { mode: 'scheduled' }, flags.json === true)).code);
+}
+
+export function backfillCommand(io: CliIo, flags: BackfillFlags, progress: Progress): Promise<number> {
+  return withLake(flags, progress, async (lake) => (await runUntilDrained(io, lake, { mode: 'backfill', from: flags.from, to: flags.to }, flags.json === true)).code);
+}
+
+export async function queryCommand(io: CliIo, sql: string, flags: QueryFlags): Promise<number> {
+  await checkExistingLake(flags.lake);
+  return localQuery(io, sql, flags);
+}
+
+export function statusCommand(io: CliIo, flags: StatusFlags): Promise<number> {
+  return withLake(flags, undefined, async (lake) => {
+    const status = await lakeStatus(lake);
+    io.out(flags.json ? JSON.stringify(status) : humanStatus(status));
+    return ExitCode.ok;
+  });
+}
+
+export function demoCommand(io: CliIo, flags: GenerateFlags & LakeFlags, progress: Progress): Promise<number> {
+  return withLake(flags, progress, async (lake) => {
+    if (await hasObject(lake.objects, 'raw/')) {
+      progress(`${lake.root}/raw already has objects: running the schedule over what is new`);
+    } else {
+      const options = generateOptions(flags, progress);
+      progress(`generating ${options.events} events over ${options.hours} h (1/100 of 1M events/hour) into ${lake.root}/raw`);
+      await generate(lake.objects, options);
+    }
+    const started = Date.now();
+    const { code, last } = await runUntilDrained(io, lake, { mode: 'scheduled' }, false);
+    if (code !== ExitCode.ok || last === undefined) return code;
+    const summary = last.output as unknown as RunSummary;
+    const seconds = (Date.now() - started) / 1000;
+    if (summary.lines_read > 0) progress(`${summary.lines_read} lines in ${seconds.toFixed(1)} s (${Math.round(summary.lines_read / seconds)} lines/s)`);
+    for (const name of ['events_per_type_per_day', 'lessons_by_subscription']) {
+      const sql = readFileSync(join(__dirname, '..', '..', 'sql', 'queries', `${name}.sql`), 'utf8');
+      io.out(`\n-- sql/queries/${name}.sql\n${formatRows(await queryLake(lake, sql), 'table')}`);
+    }
+    io.out(`\nTry: npx eventlake query "SELECT reason, count(*) FROM quarantine GROUP BY 1" --lake ${flags.lake}`);
+    return ExitCode.ok;
+  }, true);
+}
