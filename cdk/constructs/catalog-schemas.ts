@@ -1,80 +1,18 @@
 /**
- * Column lists of the Glue tables, in the order the Athena SQL (sql/athena/*.sql) reads and writes them.
- * Types are Glue/Hive names; `icebergType` maps them for the Iceberg schemas.
+ * Glue/Iceberg/Trino type names for the column table of src/contract/columns.ts (the one place the lake's
+ * row shapes are written down), re-exported for the catalog constructs.
  */
-export interface ColumnSpec {
-  readonly name: string;
-  readonly type: 'string' | 'double' | 'bigint' | 'int' | 'boolean' | 'date' | 'timestamp' | 'array<string>';
-  readonly comment: string;
-}
+import {
+  BATCH_ID_COLUMN,
+  CLASSIFIED_COLUMNS,
+  COMMITTED_BATCHES_COLUMNS,
+  EVENTS_COLUMNS,
+  QUARANTINE_COLUMNS,
+  STAGED_COLUMNS,
+  type ColumnSpec,
+} from '../../src/contract/columns';
 
-/** What the Lambdas stage per valid event (src/pipeline/staged-row.ts, StagedRow), in field order. */
-export const STAGED_COLUMNS: readonly ColumnSpec[] = [
-  { name: 'event_uuid', type: 'string', comment: 'normalised (lower-case) UUID: the dedup key' },
-  { name: 'event_name', type: 'string', comment: 'e.g. payment:order:completed' },
-  { name: 'event_type', type: 'string', comment: 'first part of event_name' },
-  { name: 'event_subtype', type: 'string', comment: 'second part of event_name' },
-  { name: 'created_at', type: 'double', comment: 'Unix seconds as sent' },
-  {
-    name: 'created_datetime',
-    type: 'string',
-    comment: 'ISO 8601 UTC text with microseconds; sql/athena/classify_batch.sql casts it to timestamp(6)',
-  },
-  { name: 'event_date', type: 'date', comment: 'UTC date of created_datetime' },
-  { name: 'user_uuid', type: 'string', comment: 'from the payload, when present' },
-  { name: 'language', type: 'string', comment: 'from the payload, when present' },
-  { name: 'country', type: 'string', comment: 'lessons: from the account as of the lesson' },
-  { name: 'subscription_type', type: 'string', comment: 'lessons: from the subscription as of the lesson' },
-  { name: 'subscription_status', type: 'string', comment: 'lessons: from the subscription as of the lesson' },
-  {
-    name: 'enrichment_status',
-    type: 'string',
-    comment: 'enriched | no_account | no_subscription | not_applicable',
-  },
-  { name: 'payload', type: 'string', comment: 'the whole original event as JSON text' },
-  { name: 'source_key', type: 'string', comment: 'raw object key' },
-  { name: 'line_no', type: 'bigint', comment: '1-based line in the raw object' },
-];
-
-const BATCH_ID: ColumnSpec = { name: 'batch_id', type: 'string', comment: 'run that loaded the row' };
-const INGESTED_AT: ColumnSpec = {
-  name: 'ingested_at',
-  type: 'timestamp',
-  comment: 'when the batch was planned (UTC)',
-};
-
-/** Staged text becomes a timestamp from classification on. */
-const typed = (c: ColumnSpec): ColumnSpec =>
-  c.name === 'created_datetime' ? { ...c, type: 'timestamp', comment: 'created_at in UTC (microseconds)' } : c;
-
-/** The curated table (docs/contract.md#curated-row), partitioned by event_type and event_date. */
-export const EVENTS_COLUMNS: readonly ColumnSpec[] = [
-  ...STAGED_COLUMNS.filter((c) => c.name !== 'line_no').map(typed),
-  INGESTED_AT,
-  BATCH_ID,
-];
-
-/** classify_batch.sql inserts `c.*, merge_group, batch_id, ingested_at` by position: keep this order. */
-export const CLASSIFIED_COLUMNS: readonly ColumnSpec[] = [
-  ...STAGED_COLUMNS.map(typed),
-  { name: 'class', type: 'string', comment: 'insert | already_inserted | duplicate_* | conflict_*' },
-  { name: 'merge_group', type: 'int', comment: 'MERGE statement group of the row partition' },
-  BATCH_ID,
-  INGESTED_AT,
-];
-
-/** QuarantineRecord (src/contract/types.ts) less batch_id, which is the partition column. */
-export const QUARANTINE_COLUMNS: readonly ColumnSpec[] = [
-  { name: 'source_key', type: 'string', comment: 'raw object key' },
-  { name: 'line_no', type: 'bigint', comment: '1-based line; null when the whole object is quarantined' },
-  { name: 'reason', type: 'string', comment: 'closed enum (src/contract/reasons.ts)' },
-  { name: 'errors', type: 'array<string>', comment: 'every problem found, with the fix' },
-  { name: 'raw_line', type: 'string', comment: 'the raw line as UTF-8, truncated to 64 KiB' },
-  { name: 'raw_base64', type: 'string', comment: 'raw bytes when not valid UTF-8, else null' },
-  { name: 'raw_size_bytes', type: 'bigint', comment: 'real size before truncation' },
-  { name: 'truncated', type: 'boolean', comment: 'whether raw_line was cut' },
-  { name: 'quarantined_at', type: 'string', comment: 'ISO 8601 UTC' },
-];
+export { CLASSIFIED_COLUMNS, COMMITTED_BATCHES_COLUMNS, EVENTS_COLUMNS, QUARANTINE_COLUMNS, STAGED_COLUMNS, type ColumnSpec };
 
 const ICEBERG_TYPES: Readonly<Record<ColumnSpec['type'], string>> = {
   string: 'string',
@@ -92,19 +30,8 @@ export function icebergType(column: ColumnSpec): string {
   return ICEBERG_TYPES[column.type];
 }
 
-/**
- * What CommitBatch writes to `curated/committed/<batch_id>.json` (src/pipeline/commit-batch.ts): one JSON
- * line `{"batch_id", "mode", "committed_at"}`. `committed_at` is `Date.toISOString()` (milliseconds), kept
- * as text: the views only need `batch_id`.
- */
-export const COMMITTED_BATCHES_COLUMNS: readonly ColumnSpec[] = [
-  { name: 'batch_id', type: 'string', comment: 'a batch whose commit finished: readers may see its rows' },
-  { name: 'mode', type: 'string', comment: 'scheduled | backfill' },
-  { name: 'committed_at', type: 'string', comment: 'ISO 8601 UTC, when CommitBatch wrote the marker' },
-];
-
 /** The batch_id partition column of the NDJSON tables, as a column of the views over them. */
-export const PARTITION_BATCH_ID: ColumnSpec = { name: 'batch_id', type: 'string', comment: 'run that wrote the rows' };
+export const PARTITION_BATCH_ID: ColumnSpec = { ...BATCH_ID_COLUMN, comment: 'run that wrote the rows' };
 
 /**
  * Trino (Athena engine v3) type names, as a Presto view's column list spells them: "For DML queries like

@@ -3,24 +3,13 @@ import type { SqlStatement } from '../ports/sql-engine';
 import type { LocalLake } from '../runtime/local-lake';
 import { sqlPathLiteral } from '../sql/render';
 import { Layout } from '../pipeline/config';
+import { BATCH_ID_COLUMN, EVENTS_COLUMNS, QUARANTINE_COLUMNS } from '../contract/columns';
+import { emptyRelation, readJsonColumns } from '../sql/duckdb-columns';
 
-const QUARANTINE_COLUMNS =
-  "{batch_id: 'VARCHAR', source_key: 'VARCHAR', line_no: 'BIGINT', reason: 'VARCHAR', errors: 'VARCHAR[]', " +
-  "raw_line: 'VARCHAR', raw_base64: 'VARCHAR', raw_size_bytes: 'BIGINT', truncated: 'BOOLEAN', quarantined_at: 'VARCHAR'}";
-
-const EMPTY_EVENTS =
-  'SELECT CAST(NULL AS VARCHAR) AS event_uuid, CAST(NULL AS VARCHAR) AS event_name, CAST(NULL AS VARCHAR) AS event_type, ' +
-  'CAST(NULL AS VARCHAR) AS event_subtype, CAST(NULL AS DOUBLE) AS created_at, CAST(NULL AS TIMESTAMPTZ) AS created_datetime, ' +
-  'CAST(NULL AS DATE) AS event_date, CAST(NULL AS VARCHAR) AS user_uuid, CAST(NULL AS VARCHAR) AS language, ' +
-  'CAST(NULL AS VARCHAR) AS country, CAST(NULL AS VARCHAR) AS subscription_type, CAST(NULL AS VARCHAR) AS subscription_status, ' +
-  'CAST(NULL AS VARCHAR) AS enrichment_status, CAST(NULL AS VARCHAR) AS payload, CAST(NULL AS VARCHAR) AS source_key, ' +
-  'CAST(NULL AS TIMESTAMPTZ) AS ingested_at, CAST(NULL AS VARCHAR) AS batch_id WHERE false';
-
-const EMPTY_QUARANTINE =
-  'SELECT CAST(NULL AS VARCHAR) AS batch_id, CAST(NULL AS VARCHAR) AS source_key, CAST(NULL AS BIGINT) AS line_no, ' +
-  'CAST(NULL AS VARCHAR) AS reason, CAST(NULL AS VARCHAR[]) AS errors, CAST(NULL AS VARCHAR) AS raw_line, ' +
-  'CAST(NULL AS VARCHAR) AS raw_base64, CAST(NULL AS BIGINT) AS raw_size_bytes, CAST(NULL AS BOOLEAN) AS truncated, ' +
-  'CAST(NULL AS VARCHAR) AS quarantined_at WHERE false';
+const QUARANTINE_VIEW_COLUMNS = [BATCH_ID_COLUMN, ...QUARANTINE_COLUMNS];
+const QUARANTINE_READ_COLUMNS = readJsonColumns(QUARANTINE_VIEW_COLUMNS);
+const EMPTY_EVENTS = emptyRelation(EVENTS_COLUMNS);
+const EMPTY_QUARANTINE = emptyRelation(QUARANTINE_VIEW_COLUMNS);
 
 /**
  * The batch ids readers may see: those with a committed marker (Layout.committedMarker), and, for lakes
@@ -42,10 +31,11 @@ export async function lakeViewStatements(objects: ObjectStore): Promise<SqlState
   const root = objects.uri('').replace(/\/$/, '');
   const committed = await committedBatches(objects, root);
   const events = (await hasObject(objects, Layout.curatedEvents, '.parquet'))
-    ? `SELECT * FROM read_parquet(${sqlPathLiteral(`${root}/curated/events/event_type=*/event_date=*/*.parquet`)}, hive_partitioning = true, hive_types = {'event_type': VARCHAR, 'event_date': DATE}) WHERE batch_id IN ${committed}`
+    // The table's column order (hive partition columns would otherwise come last), as on AWS.
+    ? `SELECT ${EVENTS_COLUMNS.map((c) => c.name).join(', ')} FROM read_parquet(${sqlPathLiteral(`${root}/curated/events/event_type=*/event_date=*/*.parquet`)}, hive_partitioning = true, hive_types = {'event_type': VARCHAR, 'event_date': DATE}) WHERE batch_id IN ${committed}`
     : EMPTY_EVENTS;
   const quarantine = (await hasObject(objects, 'quarantine/', '.ndjson'))
-    ? `SELECT * FROM read_json(${sqlPathLiteral(`${root}/quarantine/*/*.ndjson`)}, format = 'newline_delimited', columns = ${QUARANTINE_COLUMNS}, maximum_object_size = 1048576) WHERE batch_id IN ${committed}`
+    ? `SELECT ${QUARANTINE_VIEW_COLUMNS.map((c) => c.name).join(', ')} FROM read_json(${sqlPathLiteral(`${root}/quarantine/*/*.ndjson`)}, format = 'newline_delimited', columns = ${QUARANTINE_READ_COLUMNS}, maximum_object_size = 1048576) WHERE batch_id IN ${committed}`
     : EMPTY_QUARANTINE;
   return [
     { name: 'create_view_events', text: `CREATE OR REPLACE VIEW events AS ${events}` },

@@ -1,3 +1,4 @@
+import type { StagedColumnName } from '../contract/columns';
 import type { ValidEvent } from '../contract/types';
 
 export type EnrichmentStatus = 'enriched' | 'no_account' | 'no_subscription' | 'not_applicable';
@@ -21,6 +22,11 @@ export interface StagedRow {
   source_key: string;
   line_no: number;
 }
+
+/** StagedRow has exactly the staged columns of src/contract/columns.ts (order: tests/pipeline/staged-row.test.ts). */
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const stagedRowMatchesColumns: Same<keyof StagedRow, StagedColumnName> = true;
+void stagedRowMatchesColumns;
 
 export function stagedRow(event: ValidEvent, sourceKey: string, lineNo: number): StagedRow {
   return {

@@ -3,21 +3,13 @@ import { hasObject, type ObjectStore } from '../../ports/object-store';
 import { Layout } from '../../pipeline/config';
 import type { SqlSources } from '../../pipeline/sql-sources';
 import { sqlPathLiteral } from '../../sql/render';
+import { BATCH_ID_COLUMN, STAGED_COLUMNS } from '../../contract/columns';
+import { emptyRelation, readJsonColumns } from '../../sql/duckdb-columns';
 
 /** Column types of staged NDJSON rows (src/pipeline/staged-row.ts writes them). */
-const STAGED_COLUMNS =
-  "{event_uuid: 'VARCHAR', event_name: 'VARCHAR', event_type: 'VARCHAR', event_subtype: 'VARCHAR', " +
-  "created_at: 'DOUBLE', created_datetime: 'VARCHAR', event_date: 'DATE', user_uuid: 'VARCHAR', " +
-  "language: 'VARCHAR', country: 'VARCHAR', subscription_type: 'VARCHAR', subscription_status: 'VARCHAR', " +
-  "enrichment_status: 'VARCHAR', payload: 'VARCHAR', source_key: 'VARCHAR', line_no: 'BIGINT'}";
+const STAGED_READ_COLUMNS = readJsonColumns(STAGED_COLUMNS);
 
-const EMPTY_STAGED =
-  '(SELECT CAST(NULL AS VARCHAR) AS event_uuid, CAST(NULL AS VARCHAR) AS event_name, CAST(NULL AS VARCHAR) AS event_type, ' +
-  'CAST(NULL AS VARCHAR) AS event_subtype, CAST(NULL AS DOUBLE) AS created_at, CAST(NULL AS VARCHAR) AS created_datetime, ' +
-  'CAST(NULL AS DATE) AS event_date, CAST(NULL AS VARCHAR) AS user_uuid, CAST(NULL AS VARCHAR) AS language, ' +
-  'CAST(NULL AS VARCHAR) AS country, CAST(NULL AS VARCHAR) AS subscription_type, CAST(NULL AS VARCHAR) AS subscription_status, ' +
-  'CAST(NULL AS VARCHAR) AS enrichment_status, CAST(NULL AS VARCHAR) AS payload, CAST(NULL AS VARCHAR) AS source_key, ' +
-  'CAST(NULL AS BIGINT) AS line_no, CAST(NULL AS VARCHAR) AS batch_id WHERE false)';
+const EMPTY_STAGED = `(${emptyRelation([...STAGED_COLUMNS, BATCH_ID_COLUMN])})`;
 
 const EMPTY_CURATED =
   '(SELECT CAST(NULL AS VARCHAR) AS event_uuid, CAST(NULL AS VARCHAR) AS payload, ' +
@@ -44,7 +36,7 @@ export class DuckDbSources implements SqlSources {
     // batch_id comes from the Hive-style path, as Athena's partition column does: no value is spliced in.
     return (
       `(SELECT * EXCLUDE (filename), regexp_extract(filename, 'batch_id=([0-9a-f]+)/', 1) AS batch_id ` +
-      `FROM read_json([${files}], format = 'newline_delimited', columns = ${STAGED_COLUMNS}, ` +
+      `FROM read_json([${files}], format = 'newline_delimited', columns = ${STAGED_READ_COLUMNS}, ` +
       `maximum_object_size = 1048576, filename = true))`
     );
   }
