@@ -2,11 +2,11 @@ import { execFileSync } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { FolderObjectStore } from '../../src/adapters/local/folder-object-store';
-import { escapeFileName, unescapeFileName } from '../../src/adapters/object-key';
-import { ErrorNames } from '../../src/errors';
-import type { ObjectInfo } from '../../src/ports/object-store';
-import { objectStoreContract } from './object-store.contract';
+import { FolderObjectStore } from '../../../src/adapters/local/folder-object-store';
+import { escapeFileName, unescapeFileName } from '../../../src/adapters/object-key';
+import { ErrorNames } from '../../../src/errors';
+import type { ObjectInfo } from '../../../src/ports/object-store';
+import { objectStoreContract } from '../../ports/object-store.contract';
 
 async function makeTempDir(): Promise<string> {
   return fs.mkdtemp(path.join(os.tmpdir(), 'eventlake-objects-'));

@@ -3,10 +3,10 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { FileStateStore } from '../../src/adapters/local/file-state-store';
-import { ErrorNames } from '../../src/errors';
-import { FOLDED_BASE_UUID, type StateVersion } from '../../src/ports/state-store';
-import { stateStoreContract } from './state-store.contract';
+import { FileStateStore } from '../../../src/adapters/local/file-state-store';
+import { ErrorNames } from '../../../src/errors';
+import { FOLDED_BASE_UUID, type StateVersion } from '../../../src/ports/state-store';
+import { stateStoreContract } from '../../ports/state-store.contract';
 
 async function makeTempDir(): Promise<string> {
   return fs.mkdtemp(path.join(os.tmpdir(), 'eventlake-state-'));
@@ -487,8 +487,8 @@ describe('FileStateStore', () => {
   });
 
   describe('across real processes', () => {
-    const tsx = path.join(__dirname, '..', '..', 'node_modules', '.bin', 'tsx');
-    const modulePath = path.join(__dirname, '..', '..', 'src', 'adapters', 'local', 'file-state-store');
+    const tsx = path.join(__dirname, '..', '..', '..', 'node_modules', '.bin', 'tsx');
+    const modulePath = path.join(__dirname, '..', '..', '..', 'src', 'adapters', 'local', 'file-state-store');
     // Each child opens the store, waits for a common start time, then races for the lease, the checkpoint
     // and a contested version.
     const script = `

@@ -1,10 +1,10 @@
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { DuckDbEngine } from '../../src/adapters/local/duckdb-engine';
-import { ErrorNames } from '../../src/errors';
-import type { SqlStatement } from '../../src/ports/sql-engine';
-import { sqlEngineContract } from './sql-engine.contract';
+import { DuckDbEngine } from '../../../src/adapters/local/duckdb-engine';
+import { ErrorNames } from '../../../src/errors';
+import type { SqlStatement } from '../../../src/ports/sql-engine';
+import { sqlEngineContract } from '../../ports/sql-engine.contract';
 
 sqlEngineContract('DuckDbEngine', async () => {
   const engine = await DuckDbEngine.create({ threads: 2, memoryLimit: '512MB' });

@@ -1,10 +1,10 @@
 import { PutItemCommand } from '@aws-sdk/client-dynamodb';
-import { stateItem, stateItemKey, versionsOf } from '../../src/adapters/aws/dynamodb-items';
-import { DynamoDbStateStore } from '../../src/adapters/aws/dynamodb-state-store';
-import { MAX_KEPT_VERSIONS, VERSIONS_BUDGET_BYTES, versionsMapBytes } from '../../src/adapters/version-fold';
-import { FOLDED_BASE_UUID, type StateVersion } from '../../src/ports/state-store';
-import { awsItemBytes, MAX_ITEM_BYTES, startDynalite, type Dynalite } from '../adapters/aws/dynalite-fixture';
-import { stateStoreContract } from './state-store.contract';
+import { stateItem, stateItemKey, versionsOf } from '../../../src/adapters/aws/dynamodb-items';
+import { DynamoDbStateStore } from '../../../src/adapters/aws/dynamodb-state-store';
+import { MAX_KEPT_VERSIONS, VERSIONS_BUDGET_BYTES, versionsMapBytes } from '../../../src/adapters/version-fold';
+import { FOLDED_BASE_UUID, type StateVersion } from '../../../src/ports/state-store';
+import { awsItemBytes, MAX_ITEM_BYTES, startDynalite, type Dynalite } from './dynalite-fixture';
+import { stateStoreContract } from '../../ports/state-store.contract';
 
 // One in-process dynalite for the file; each contract test gets its own pair of fresh tables.
 let dynamo: Dynalite | undefined;
