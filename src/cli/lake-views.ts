@@ -1,7 +1,7 @@
 import { hasObject } from '../ports/object-store';
 import type { LocalLake } from '../runtime/local-lake';
 import { sqlPathLiteral } from '../sql/render';
-import { Layout } from '../pipeline/config';
+import { Layout } from '../ports/layout';
 
 const QUARANTINE_COLUMNS =
   "{batch_id: 'VARCHAR', source_key: 'VARCHAR', line_no: 'BIGINT', reason: 'VARCHAR', errors: 'VARCHAR[]', " +

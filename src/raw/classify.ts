@@ -16,7 +16,7 @@
  *   ENOENT locally): a lifecycle rule or an operator removed it. See `vanishedObject`.
  */
 import { isUtf8 } from 'node:buffer';
-import { MAX_KEY_BYTES, objectKeyProblem, unescapeFileName } from '../adapters/object-key';
+import { MAX_KEY_BYTES, objectKeyProblem, unescapeFileName } from '../ports/object-key';
 import type { ObjectInfo } from '../ports/object-store';
 import type { QuarantineReason } from '../contract/reasons';
 

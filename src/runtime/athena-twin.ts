@@ -1,7 +1,7 @@
 import { InvalidInputError } from '../errors';
 import type { SqlRow } from '../ports/sql-engine';
 import { classifyBatch } from '../pipeline/dedup-batch';
-import { Layout } from '../pipeline/config';
+import { Layout } from '../ports/layout';
 import type { PipelineDeps } from '../pipeline/deps';
 import { mergeGroup } from '../pipeline/merge-group';
 import { renderSql } from '../sql/render';

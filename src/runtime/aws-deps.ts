@@ -7,7 +7,8 @@ import { DynamoDbStateStore } from '../adapters/aws/dynamodb-state-store';
 import { RoutedObjectStore } from '../adapters/aws/routed-object-store';
 import { S3ObjectStore } from '../adapters/aws/s3-object-store';
 import { systemClock } from '../ports/clock';
-import { DEFAULT_CONFIG, Layout, type PipelineConfig } from '../pipeline/config';
+import { DEFAULT_CONFIG, type PipelineConfig } from '../pipeline/config';
+import { Layout } from '../ports/layout';
 import type { PipelineDeps, Progress } from '../pipeline/deps';
 import { readAwsEnv, type AwsEnv } from './aws-env';
 

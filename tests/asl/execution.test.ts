@@ -1,5 +1,5 @@
 import { ConservationError, ErrorNames, TransientError } from '../../src/errors';
-import { Layout } from '../../src/pipeline/config';
+import { Layout } from '../../src/ports/layout';
 import { LocalOrchestrator } from '../../src/runtime/local-orchestrator';
 import { TASK_FACTORIES } from '../../src/runtime/task-factories';
 import { noRetryWait } from '../helpers/run';

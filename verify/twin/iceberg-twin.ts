@@ -6,7 +6,8 @@ import { FolderObjectStore } from '../../src/adapters/local/folder-object-store'
 import { RoutedObjectStore } from '../../src/adapters/aws/routed-object-store';
 import type { SqlRow } from '../../src/ports/sql-engine';
 import { systemClock } from '../../src/ports/clock';
-import { DEFAULT_CONFIG, Layout } from '../../src/pipeline/config';
+import { DEFAULT_CONFIG } from '../../src/pipeline/config';
+import { Layout } from '../../src/ports/layout';
 import type { PipelineDeps } from '../../src/pipeline/deps';
 import { bucketRoutes } from '../../src/runtime/aws-deps';
 import type { AwsEnv } from '../../src/runtime/aws-env';

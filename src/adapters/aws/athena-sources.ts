@@ -1,4 +1,4 @@
-import type { SqlSources } from '../../pipeline/sql-sources';
+import type { SqlSources } from '../../ports/sql-sources';
 
 /**
  * Glue table names inside the pipeline's database that the pipeline reads and writes; the CDK catalog

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { hasObject, type ObjectStore } from '../../ports/object-store';
-import { Layout } from '../../pipeline/config';
-import type { SqlSources } from '../../pipeline/sql-sources';
+import { Layout } from '../../ports/layout';
+import type { SqlSources } from '../../ports/sql-sources';
 import { sqlPathLiteral } from '../../sql/render';
 
 /** Column types of staged NDJSON rows (src/pipeline/staged-row.ts writes them). */
