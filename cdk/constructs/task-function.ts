@@ -5,7 +5,7 @@ import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import type { TaskName } from '../../src/runtime/registry';
+import type { TaskName } from '../../src/workflow/registry';
 import { acknowledgeWildcardResources, cfnResourceOf } from '../nag';
 
 export const REPO_ROOT = join(__dirname, '..', '..');

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { TASK_NAMES, type TaskName } from '../../src/runtime/registry';
+import { TASK_NAMES, type TaskName } from '../../src/workflow/registry';
 import { roleLogicalIdOf } from './render';
 import { resolverFor } from './resolve';
 import { REPO_ROOT } from './synth';
