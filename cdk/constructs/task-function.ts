@@ -11,6 +11,12 @@ import { acknowledgeWildcardResources, cfnResourceOf } from '../nag';
 export const REPO_ROOT = join(__dirname, '..', '..');
 
 /**
+ * esbuild settings of every task bundle (CommonJS, no source map); tests/verify/lambda-bundles.test.ts
+ * bundles with the same ones to prove each bundle holds its own task only.
+ */
+export const TASK_BUNDLE = { target: 'node24', minify: true, externalModules: ['@aws-sdk/*'] } as const;
+
+/**
  * The newest Node.js runtime this aws-cdk-lib knows (AwsSolutions-L1 checks exactly that). Bumping
  * aws-cdk-lib may add a newer one: tests/cdk/orchestration.test.ts then fails and names it.
  */
@@ -101,10 +107,10 @@ export class TaskFunction extends Construct {
       depsLockFilePath: join(REPO_ROOT, 'package-lock.json'),
       bundling: {
         format: OutputFormat.CJS,
-        target: 'node24',
-        minify: true,
+        target: TASK_BUNDLE.target,
+        minify: TASK_BUNDLE.minify,
         sourceMap: false,
-        externalModules: ['@aws-sdk/*'],
+        externalModules: [...TASK_BUNDLE.externalModules],
         tsconfig: join(REPO_ROOT, 'tsconfig.json'),
         // The SQL templates are read at run time (src/sql/render.ts looks for sql/ beside index.js).
         commandHooks: {
