@@ -55,7 +55,7 @@ function nativeAthena(state: string, sql: string): NativeAthenaStatement {
 export interface OrchestrationProps extends AccessResources {
   /** Prefix of function, state machine, schedule and log group names, e.g. `eventlake-dev`. */
   readonly namePrefix: string;
-  /** Environment of every task Lambda: exactly the variables src/runtime/aws-env.ts reads. */
+  /** Environment of every task Lambda: exactly the variables src/runtime/aws/env.ts reads. */
   readonly environment: Readonly<Record<string, string>>;
   /**
    * Minutes between scheduled executions.

@@ -38,7 +38,7 @@ export interface TaskFunctionProps {
   readonly memoryMiB: number;
   /** Must stay below the ASL state's TimeoutSeconds so the state sees the Lambda's own timeout error. */
   readonly timeoutSeconds: number;
-  /** Exactly the variables src/runtime/aws-env.ts reads. */
+  /** Exactly the variables src/runtime/aws/env.ts reads (names: src/workflow/environment.ts). */
   readonly environment: Readonly<Record<string, string>>;
   /** What the task touches, written by hand; logging to its own log group is added here. */
   readonly grants: readonly TaskGrant[];

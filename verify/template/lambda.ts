@@ -10,7 +10,7 @@ export interface TaskLambda {
   readonly logicalId: string;
   readonly arn: string;
   readonly functionName: string;
-  /** The registry task (src/runtime/registry.ts TASK_NAMES). */
+  /** The registry task (src/workflow/registry.ts TASK_NAMES). */
   readonly task: TaskName;
   /** `tasks/<task>/lambda.ts`, relative to the repository root. */
   readonly entry: string;
