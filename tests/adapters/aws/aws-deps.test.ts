@@ -82,7 +82,7 @@ describe('createAwsDeps', () => {
     const deps = createAwsDeps(ENV, clients);
 
     expect(deps.dialect).toBe('athena');
-    expect(await deps.sources.curatedSource()).toBe('"eventlake_db"."events"');
+    expect(await deps.sources.curatedSource()).toBe('"eventlake_db"."events_all_batches"');
     expect(deps.config).toEqual({
       ...DEFAULT_CONFIG,
       pipelineName: 'microbatch',
