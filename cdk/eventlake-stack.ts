@@ -1,7 +1,7 @@
-import { ATHENA_TABLES } from '../src/adapters/aws/athena-sources';
+import { ATHENA_TABLES } from '../src/workflow/athena-tables';
 import { CfnOutput, Stack, Tags, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
-import { AWS_ENV_VARIABLES, type AwsEnv } from '../src/runtime/aws-env';
+import { AWS_ENV_VARIABLES, type AwsEnv } from '../src/workflow/environment';
 import { Catalog } from './constructs/catalog';
 import { Ingestion } from './constructs/ingestion';
 import { Lake } from './constructs/lake';

@@ -1,6 +1,6 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
-import { AWS_ENV_DEFAULTS } from '../src/runtime/aws-env';
+import { AWS_ENV_DEFAULTS } from '../src/runtime/aws/env';
 
 export const STAGES = ['dev', 'prod'] as const;
 export type StageName = (typeof STAGES)[number];

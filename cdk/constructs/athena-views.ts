@@ -1,4 +1,4 @@
-import { athenaTable } from '../../src/adapters/aws/athena-sources';
+import { athenaTable } from '../../src/workflow/athena-tables';
 import type { ColumnSpec } from './catalog-schemas';
 
 /**

@@ -6,7 +6,7 @@ import { CfnDatabase, CfnTable } from 'aws-cdk-lib/aws-glue';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { ATHENA_TABLES } from '../../src/adapters/aws/athena-sources';
+import { ATHENA_TABLES } from '../../src/workflow/athena-tables';
 import {
   ATHENA_GLUE_CATALOG,
   PRESTO_VIEW_EXPANDED_TEXT,

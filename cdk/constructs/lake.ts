@@ -8,7 +8,7 @@ import {
   type LifecycleRule,
 } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { Layout } from '../../src/pipeline/config';
+import { Layout } from '../../src/ports/layout';
 
 /** Key prefixes inside the lake buckets (the object store's keys are the same locally and on S3). */
 export const LakePrefixes = {

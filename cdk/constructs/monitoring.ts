@@ -19,9 +19,9 @@ import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import { PIPELINE_METRICS } from '../../src/runtime/run-metrics';
+import { PIPELINE_METRICS } from '../../src/workflow/run-metrics';
 
-/** The custom metrics the commit Lambda publishes per committed run (src/runtime/run-metrics.ts). */
+/** The custom metrics the commit Lambda publishes per committed run (src/workflow/run-metrics.ts). */
 export { PIPELINE_METRICS };
 
 export interface MonitoringProps {

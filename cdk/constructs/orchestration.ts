@@ -5,15 +5,15 @@ import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { CfnSchedule } from 'aws-cdk-lib/aws-scheduler';
 import { DefinitionBody, LogLevel, StateMachine, StateMachineType } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import { ATHENA_TABLES } from '../../src/adapters/aws/athena-sources';
+import { ATHENA_TABLES } from '../../src/workflow/athena-tables';
 import {
   ASL_FILE,
   SETTING_PLACEHOLDERS,
   STATE_BINDINGS,
   TASK_NAMES,
   type TaskName,
-} from '../../src/runtime/registry';
-import { athenaStateQuery } from '../../src/runtime/athena-state-query';
+} from '../../src/workflow/registry';
+import { athenaStateQuery } from '../../src/workflow/athena-state-query';
 import { acknowledge, acknowledgeWildcardResources, cfnResourceOf } from '../nag';
 import { AccessPolicyBuilder, type AccessResources } from './access-policy';
 import { REPO_ROOT, TaskFunction } from './task-function';
@@ -55,7 +55,7 @@ function nativeAthena(state: string, sql: string): NativeAthenaStatement {
 export interface OrchestrationProps extends AccessResources {
   /** Prefix of function, state machine, schedule and log group names, e.g. `eventlake-dev`. */
   readonly namePrefix: string;
-  /** Environment of every task Lambda: exactly the variables src/runtime/aws-env.ts reads. */
+  /** Environment of every task Lambda: exactly the variables src/runtime/aws/env.ts reads. */
   readonly environment: Readonly<Record<string, string>>;
   /**
    * Minutes between scheduled executions.

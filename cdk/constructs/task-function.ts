@@ -5,10 +5,16 @@ import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import type { TaskName } from '../../src/runtime/registry';
+import type { TaskName } from '../../src/workflow/registry';
 import { acknowledgeWildcardResources, cfnResourceOf } from '../nag';
 
 export const REPO_ROOT = join(__dirname, '..', '..');
+
+/**
+ * esbuild settings of every task bundle (CommonJS, no source map); tests/verify/lambda-bundles.test.ts
+ * bundles with the same ones to prove each bundle holds its own task only.
+ */
+export const TASK_BUNDLE = { target: 'node24', minify: true, externalModules: ['@aws-sdk/*'] } as const;
 
 /**
  * The newest Node.js runtime this aws-cdk-lib knows (AwsSolutions-L1 checks exactly that). Bumping
@@ -32,7 +38,7 @@ export interface TaskFunctionProps {
   readonly memoryMiB: number;
   /** Must stay below the ASL state's TimeoutSeconds so the state sees the Lambda's own timeout error. */
   readonly timeoutSeconds: number;
-  /** Exactly the variables src/runtime/aws-env.ts reads. */
+  /** Exactly the variables src/runtime/aws/env.ts reads (names: src/workflow/environment.ts). */
   readonly environment: Readonly<Record<string, string>>;
   /** What the task touches, written by hand; logging to its own log group is added here. */
   readonly grants: readonly TaskGrant[];
@@ -101,10 +107,10 @@ export class TaskFunction extends Construct {
       depsLockFilePath: join(REPO_ROOT, 'package-lock.json'),
       bundling: {
         format: OutputFormat.CJS,
-        target: 'node24',
-        minify: true,
+        target: TASK_BUNDLE.target,
+        minify: TASK_BUNDLE.minify,
         sourceMap: false,
-        externalModules: ['@aws-sdk/*'],
+        externalModules: [...TASK_BUNDLE.externalModules],
         tsconfig: join(REPO_ROOT, 'tsconfig.json'),
         // The SQL templates are read at run time (src/sql/render.ts looks for sql/ beside index.js).
         commandHooks: {

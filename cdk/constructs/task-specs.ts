@@ -1,5 +1,5 @@
-import { ATHENA_TABLES } from '../../src/adapters/aws/athena-sources';
-import type { TaskName } from '../../src/runtime/registry';
+import { ATHENA_TABLES } from '../../src/workflow/athena-tables';
+import type { TaskName } from '../../src/workflow/registry';
 import { LakePrefixes } from './lake';
 
 /** The lake buckets a task may touch (the access-log bucket is S3's alone). */

@@ -2,7 +2,7 @@ import { hasObject, type ObjectStore } from '../ports/object-store';
 import type { SqlStatement } from '../ports/sql-engine';
 import type { LocalLake } from '../runtime/local-lake';
 import { sqlPathLiteral } from '../sql/render';
-import { Layout } from '../pipeline/config';
+import { Layout } from '../ports/layout';
 import { BATCH_ID_COLUMN, EVENTS_COLUMNS, QUARANTINE_COLUMNS } from '../contract/columns';
 import { emptyRelation, readJsonColumns } from '../sql/duckdb-columns';
 

@@ -1,4 +1,5 @@
-import { Layout } from './config';
+import { Layout } from '../ports/layout';
+import type { BatchMode } from '../ports/orchestrator';
 import type { PipelineDeps } from './deps';
 import { checkpointName } from './plan-batch';
 import type { RunSummary } from './run-summary';
@@ -6,8 +7,7 @@ import { readManifest } from './manifest';
 
 export interface CommitInput {
   readonly batchId: string;
-  readonly manifestKey: string;
-  readonly mode: 'scheduled' | 'backfill';
+  readonly mode: BatchMode;
   readonly checkpointVersion: number;
   readonly summary: RunSummary;
 }
@@ -20,7 +20,7 @@ export interface CommitInput {
  * already there (class already_inserted), so the table and the summary come out the same.
  */
 export async function commitBatch(deps: PipelineDeps, input: CommitInput): Promise<RunSummary> {
-  const manifest = await readManifest(deps.objects, input.manifestKey);
+  const manifest = await readManifest(deps.objects, Layout.manifest(input.batchId));
   const pending = Layout.curatedPending(input.batchId);
   let published = 0;
   for await (const info of deps.objects.list(pending)) {

@@ -1,6 +1,6 @@
 import { toQuarantineRecord } from '../contract/quarantine-record';
 import { renderSql } from '../sql/render';
-import { Layout } from './config';
+import { Layout } from '../ports/layout';
 import type { PipelineDeps } from './deps';
 import { LineBuffer } from './line-buffer';
 import { readManifest } from './manifest';

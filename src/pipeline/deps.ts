@@ -4,7 +4,7 @@ import type { SqlEngine } from '../ports/sql-engine';
 import type { StateStore } from '../ports/state-store';
 import type { SqlDialect } from '../sql/render';
 import type { PipelineConfig } from './config';
-import type { SqlSources } from './sql-sources';
+import type { SqlSources } from '../ports/sql-sources';
 
 /** Progress lines for people (stderr locally, CloudWatch on AWS). Never machine output. */
 export type Progress = (message: string) => void;

@@ -1,5 +1,5 @@
 import type { EntityKey } from '../ports/state-store';
-import { Layout } from './config';
+import { Layout } from '../ports/layout';
 import type { PipelineDeps } from './deps';
 import { accountKey, subscriptionKey } from './entity-key';
 import { joinStagedLine, splitStagedLine, stagedLines, type Enrichment, type StagedHead } from './staged-row';

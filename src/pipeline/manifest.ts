@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { ObjectInfo, ObjectStore } from '../ports/object-store';
-
-export type BatchMode = 'scheduled' | 'backfill';
+import type { BatchMode } from '../ports/orchestrator';
 
 export interface SliceRange {
   /** Index of the first object of the slice in `objects`. */

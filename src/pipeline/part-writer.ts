@@ -1,6 +1,6 @@
 import { ObjectNotFoundError } from '../errors';
 import type { ObjectStore } from '../ports/object-store';
-import type { PartKeys } from './config';
+import type { PartKeys } from '../ports/layout';
 import { LineBuffer } from './line-buffer';
 
 /** A position in a PartWriter (see `mark`). */

@@ -2,16 +2,19 @@ import { addHours } from 'date-fns';
 import { parseUtcDate, shiftUtcDate, utcDaysBetween } from '../time/utc';
 import type { ObjectInfo } from '../ports/object-store';
 import { InvalidInputError } from '../errors';
-import { Layout } from './config';
+import { Layout } from '../ports/layout';
 import type { PipelineDeps } from './deps';
-import { batchIdFor, readManifest, sliceObjects, type BatchManifest, type BatchMode } from './manifest';
+import type { BatchMode } from '../ports/orchestrator';
+import { batchIdFor, readManifest, sliceObjects, type BatchManifest } from './manifest';
 import type { RunInput } from './run-input';
 
-/** What PlanBatch hands the state machine: pointers and counts only. */
+/**
+ * What PlanBatch hands the state machine: pointers and counts only. `batch_id` alone names the batch: every
+ * key of it (the manifest's included) follows from it through src/ports/layout.ts.
+ */
 export interface BatchPlan {
   readonly batch_id: string;
   readonly mode: BatchMode;
-  readonly manifest_key: string;
   readonly object_count: number;
   readonly raw_bytes: number;
   /** Slice indexes for the Map states: [0, 1, ..., n-1]. */
@@ -58,7 +61,7 @@ export async function planBatch(deps: PipelineDeps, input: RunInput): Promise<Ba
     const listed = (await listScheduled(deps)).filter((o) => !inBatch.has(o.key));
     const processed = await deps.state.filterProcessed(listed.map((o) => o.key));
     const backlog = listed.filter((o) => !processed.has(o.key)).length;
-    return toPlan(deps, manifest, checkpoint.pending.manifestKey, checkpoint.version, true, backlog);
+    return toPlan(deps, manifest, checkpoint.version, true, backlog);
   }
 
   const listed = mode === 'scheduled' ? await listScheduled(deps) : await listBackfill(deps, input);
@@ -70,7 +73,7 @@ export async function planBatch(deps: PipelineDeps, input: RunInput): Promise<Ba
   if (candidates.length === 0) {
     deps.progress('no new raw objects');
     return {
-      batch_id: '', mode, manifest_key: '', object_count: 0, raw_bytes: 0, slices: [], checkpoint_version: checkpoint.version,
+      batch_id: '', mode, object_count: 0, raw_bytes: 0, slices: [], checkpoint_version: checkpoint.version,
       resumed: false, planned_at: deps.clock.now().toISOString(), max_partitions_per_merge: deps.config.maxPartitionsPerMerge,
       backlog_objects: 0, next_after: null,
     };
@@ -113,7 +116,7 @@ export async function planBatch(deps: PipelineDeps, input: RunInput): Promise<Ba
     version = written.version;
   }
   deps.progress(`planned batch ${batchId}: ${objects.length} objects, ${manifest.slices.length} slices`);
-  return toPlan(deps, manifest, manifestKey, version, false, backlog);
+  return toPlan(deps, manifest, version, false, backlog);
 }
 
 /**
@@ -136,12 +139,11 @@ export function capBatch(candidates: readonly ObjectInfo[], config: PipelineDeps
   return objects;
 }
 
-function toPlan(deps: PipelineDeps, manifest: BatchManifest, manifestKey: string, version: number, resumed: boolean, backlog = 0): BatchPlan {
+function toPlan(deps: PipelineDeps, manifest: BatchManifest, version: number, resumed: boolean, backlog = 0): BatchPlan {
   const last = manifest.objects[manifest.objects.length - 1]?.key ?? null;
   return {
     batch_id: manifest.batch_id,
     mode: manifest.mode,
-    manifest_key: manifestKey,
     object_count: manifest.objects.length,
     raw_bytes: manifest.objects.reduce((sum, o) => sum + o.sizeBytes, 0),
     slices: manifest.slices.map((_s, index) => index),

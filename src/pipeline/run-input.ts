@@ -1,11 +1,12 @@
 import { object, string, ValidationError, type InferType } from 'yup';
 import { InvalidInputError } from '../errors';
+import { BATCH_MODES } from '../ports/orchestrator';
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 
 /** The state machine's execution input: `{mode:'scheduled'}` or `{mode:'backfill', from, to}`. */
 export const runInputSchema = object({
-  mode: string().oneOf(['scheduled', 'backfill'] as const).required(),
+  mode: string().oneOf(BATCH_MODES).required(),
   from: string()
     .matches(DATE, 'from must be YYYY-MM-DD')
     .when('mode', { is: 'backfill', then: (s) => s.required('backfill needs from (YYYY-MM-DD)') }),

@@ -1,5 +1,5 @@
 import type { DedupResult } from './dedup-batch';
-import type { BatchMode } from './manifest';
+import type { BatchMode } from '../ports/orchestrator';
 import type { BatchTotals } from './summarize-slices';
 import { sortedReasons } from './validate-slice';
 

@@ -1,5 +1,5 @@
 import { shiftUtcDate } from '../time/utc';
-import { Layout } from './config';
+import { Layout } from '../ports/layout';
 import type { PipelineDeps } from './deps';
 import { readManifest } from './manifest';
 import { sortedReasons, type SliceValidation, type ValidationCounts } from './validate-slice';

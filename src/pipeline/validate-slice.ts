@@ -8,7 +8,7 @@ import { classifyRawObject, vanishedObject, type PoisonObject } from '../raw/cla
 import { ObjectNotFoundError } from '../errors';
 import type { ObjectInfo, ObjectStore } from '../ports/object-store';
 import type { VersionWrite } from '../ports/state-store';
-import { Layout } from './config';
+import { Layout } from '../ports/layout';
 import type { PipelineDeps } from './deps';
 import { PartWriter } from './part-writer';
 import { arrivalHourMs, readManifest } from './manifest';

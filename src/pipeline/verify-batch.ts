@@ -1,10 +1,10 @@
 import { ConservationError } from '../errors';
 import { renderSql } from '../sql/render';
-import { Layout } from './config';
+import { Layout } from '../ports/layout';
 import type { DedupResult } from './dedup-batch';
 import type { PipelineDeps } from './deps';
 import { summarize, type RunSummary } from './run-summary';
-import type { BatchMode } from './manifest';
+import type { BatchMode } from '../ports/orchestrator';
 import type { BatchTotals } from './summarize-slices';
 
 export interface VerifyInput {

@@ -6,7 +6,7 @@ export interface ObjectInfo {
   readonly sizeBytes: number;
   /**
    * Folder store only: the file name was not valid UTF-8 or held a backslash, and `key` is its lossless
-   * escaped form (`escapeFileName` in src/adapters/object-key.ts: `\xHH` for a byte, `\\` for a backslash).
+   * escaped form (`escapeFileName` in src/ports/object-key.ts: `\xHH` for a byte, `\\` for a backslash).
    * Such a key never passes the key rules: the entry is listed so it is seen, never read.
    */
   readonly escapedName?: boolean;

@@ -1,3 +1,10 @@
+/**
+ * What a run does: `scheduled` takes every raw object not processed yet, `backfill` re-reads a range of days.
+ * The one mode type of the code base (run input, manifest, payloads, summaries, execution names).
+ */
+export const BATCH_MODES = ['scheduled', 'backfill'] as const;
+export type BatchMode = (typeof BATCH_MODES)[number];
+
 /** Runs the state machine: aws-local-stepfunctions in-process locally, Step Functions on AWS. */
 export interface ExecutionRequest {
   /** Deterministic execution name (scheduled: from the schedule time; backfill: from the range). */

@@ -7,7 +7,7 @@
  * next run does not meet it again. The object itself is left where it is, for an operator to fix
  * (docs/quarantine.md, "Raw objects that cannot be read").
  *
- * - `unsupported_key`: the key breaks the key rules (src/adapters/object-key.ts: a backslash, NUL, over
+ * - `unsupported_key`: the key breaks the key rules (src/ports/object-key.ts: a backslash, NUL, over
  *   1024 bytes, an empty, `.` or `..` segment, the reserved `.eventlake-tmp-` prefix), or the folder store
  *   listed a file name that is not UTF-8 under its escaped key. S3 lists such keys; a folder holds such
  *   names; no adapter will open them.
@@ -16,7 +16,7 @@
  *   ENOENT locally): a lifecycle rule or an operator removed it. See `vanishedObject`.
  */
 import { isUtf8 } from 'node:buffer';
-import { MAX_KEY_BYTES, objectKeyProblem, unescapeFileName } from '../adapters/object-key';
+import { MAX_KEY_BYTES, objectKeyProblem, unescapeFileName } from '../ports/object-key';
 import type { ObjectInfo } from '../ports/object-store';
 import type { QuarantineReason } from '../contract/reasons';
 

@@ -1,11 +1,11 @@
 import { InvalidInputError } from '../errors';
 import type { SqlRow } from '../ports/sql-engine';
 import { classifyBatch } from '../pipeline/dedup-batch';
-import { Layout } from '../pipeline/config';
+import { Layout } from '../ports/layout';
 import type { PipelineDeps } from '../pipeline/deps';
 import { mergeGroup } from '../pipeline/merge-group';
 import { renderSql } from '../sql/render';
-import type { RecognizedStatement } from './athena-state-query';
+import type { RecognizedStatement } from '../workflow/athena-state-query';
 
 const text = (value: unknown, what: string): string => {
   if (typeof value !== 'string') throw new InvalidInputError(`${what} must be a string, got ${JSON.stringify(value)}`);

@@ -5,11 +5,11 @@ import { ExecutionError, StateMachine, type StateMachineDefinition } from 'aws-l
 import type { ExecutionRequest, ExecutionResult, Orchestrator } from '../ports/orchestrator';
 import type { PipelineDeps, Progress } from '../pipeline/deps';
 import { EventLakeError, InvalidInputError } from '../errors';
-import { athenaStateQuery, recognizeAthenaStatement } from './athena-state-query';
+import { athenaStateQuery, recognizeAthenaStatement } from '../workflow/athena-state-query';
 import { runAthenaTwin } from './athena-twin';
-import { allStates, loadAsl, type AslDefinition } from './asl';
-import { SETTING_PLACEHOLDERS, STATE_BINDINGS } from './registry';
-import { TASK_FACTORIES, type TaskHandler } from './task-factories';
+import { allStates, loadAsl, type AslDefinition } from '../workflow/asl';
+import { SETTING_PLACEHOLDERS, STATE_BINDINGS } from '../workflow/registry';
+import { TASK_FACTORIES, type TaskHandler } from '../../tasks/index';
 import { SlicePool, type SliceTaskName, type SliceWorkerTestHooks } from './worker-pool';
 
 const SLICE_STATES: Readonly<Record<string, SliceTaskName>> = { ValidateSlice: 'validate-slice', EnrichSlice: 'enrich-slice' };

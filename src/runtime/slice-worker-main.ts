@@ -5,7 +5,7 @@ import type { SqlEngine } from '../ports/sql-engine';
 import type { PipelineConfig } from '../pipeline/config';
 import type { PipelineDeps } from '../pipeline/deps';
 import { openLocalStores } from './local-stores';
-import { TASK_FACTORIES, type TaskHandler } from './task-factories';
+import { TASK_FACTORIES, type TaskHandler } from '../../tasks/index';
 import type { SliceTaskName, SliceWorkerTestHooks, WorkerReply, WorkerRequest } from './worker-pool';
 
 /** Slice tasks never touch SQL; a call here is a bug worth a loud error. */

@@ -1,5 +1,6 @@
 import { array, boolean, mixed, number, object, string, ValidationError, type InferType, type Schema } from 'yup';
 import { InvalidInputError } from '../../src/errors';
+import { BATCH_MODES } from '../../src/ports/orchestrator';
 
 /** Validates a task's input at the boundary; the error names the task and every bad field. */
 export function parseTaskInput<S extends Schema>(task: string, schema: S, event: unknown): InferType<S> {
@@ -15,8 +16,7 @@ export const leaseSchema = object({ acquired: boolean().required(), owner: strin
 
 export const batchSchema = object({
   batch_id: string().defined(),
-  mode: string().oneOf(['scheduled', 'backfill'] as const).required(),
-  manifest_key: string().defined(),
+  mode: string().oneOf(BATCH_MODES).required(),
   object_count: number().integer().min(0).required(),
   checkpoint_version: number().integer().min(0).required(),
   resumed: boolean().required(),
@@ -27,10 +27,10 @@ export const batchSchema = object({
   next_after: string().nullable().defined(),
 });
 
+/** A Map iteration's input (`ItemSelector`): the batch and one slice index; every key follows from them. */
 export const sliceRefSchema = object({
   input: object({
     batch_id: string().required(),
-    manifest_key: string().required(),
     slice: number().integer().min(0).required(),
   }).required(),
 });

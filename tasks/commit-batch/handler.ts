@@ -14,7 +14,6 @@ export function createHandler(deps: PipelineDeps) {
     const { batch, verify } = parseTaskInput('CommitBatch', schema, event).state;
     return commitBatch(deps, {
       batchId: batch.batch_id,
-      manifestKey: batch.manifest_key,
       mode: batch.mode,
       checkpointVersion: batch.checkpoint_version,
       summary: verify,

@@ -1,4 +1,5 @@
-import { lambdaHandler } from '../_shared/lambda';
+import { lambdaHandler } from '../../src/runtime/aws/lambda-entry';
+import { createHandler } from './handler';
 
-/** Lambda entry of the enrich-slice task (tasks/enrich-slice/handler.ts over the AWS adapters). */
-export const handler = lambdaHandler('enrich-slice');
+/** Lambda entry of the enrich-slice task: its own handler over the AWS adapters (its bundle holds no other task). */
+export const handler = lambdaHandler('enrich-slice', createHandler);

@@ -1,12 +1,13 @@
 import { mixed, object, string } from 'yup';
 import type { PipelineDeps } from '../../src/pipeline/deps';
 import { releaseLease } from '../../src/pipeline/lease';
+import { BATCH_MODES } from '../../src/ports/orchestrator';
 import { emptySummary, type RunSummary } from '../../src/pipeline/run-summary';
 import { leaseSchema, parseTaskInput } from '../_shared/input';
 
 const schema = object({
   state: object({
-    mode: string().oneOf(['scheduled', 'backfill'] as const).required(),
+    mode: string().oneOf(BATCH_MODES).required(),
     lease: leaseSchema.required(),
     commit: mixed<RunSummary>().optional(),
     error: object({ Error: string().required(), Cause: string().defined() }).optional().default(undefined),

@@ -1,6 +1,6 @@
 import { installPromiseWithResolvers } from '../../src/runtime/polyfill';
 import { StateMachine } from 'aws-local-stepfunctions';
-import { allStates as aslStates, readAslText } from '../../src/runtime/asl';
+import { allStates as aslStates, readAslText } from '../../src/workflow/asl';
 import { DEFAULT_CONFIG, EXECUTION_TIMEOUT_SECONDS } from '../../src/pipeline/config';
 import { sqlTemplate } from '../../src/sql/render';
 

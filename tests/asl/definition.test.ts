@@ -1,6 +1,6 @@
-import { allStates as aslStates, aslPlaceholders, loadAsl, readAslText } from '../../src/runtime/asl';
+import { allStates as aslStates, aslPlaceholders, loadAsl, readAslText } from '../../src/workflow/asl';
 import { localSubstitutions } from '../../src/runtime/local-orchestrator';
-import { SETTING_PLACEHOLDERS, STATE_BINDINGS } from '../../src/runtime/registry';
+import { SETTING_PLACEHOLDERS, STATE_BINDINGS } from '../../src/workflow/registry';
 
 const allStates = () => aslStates(JSON.parse(readAslText()) as { States: Record<string, unknown> });
 

@@ -1,7 +1,7 @@
 import { ConservationError, ErrorNames, TransientError } from '../../src/errors';
-import { Layout } from '../../src/pipeline/config';
+import { Layout } from '../../src/ports/layout';
 import { LocalOrchestrator } from '../../src/runtime/local-orchestrator';
-import { TASK_FACTORIES } from '../../src/runtime/task-factories';
+import { TASK_FACTORIES } from '../../tasks/index';
 import { noRetryWait } from '../helpers/run';
 import { accountEvent, lessonEvent, makeTestLake, otherEvent, putRaw, subscriptionEvent, T0, type TestLake } from '../helpers/lake';
 

@@ -8,7 +8,7 @@ import {
   QUARANTINE_COLUMNS,
   STAGED_COLUMNS,
 } from '../../cdk/constructs/catalog-schemas';
-import { ATHENA_TABLES } from '../../src/adapters/aws/athena-sources';
+import { ATHENA_TABLES } from '../../src/workflow/athena-tables';
 import { decodePrestoView } from '../../cdk/constructs/athena-views';
 import { READER_OBJECTS } from '../../cdk/constructs/catalog';
 import { COMMITTED_BATCHES_COLUMNS } from '../../cdk/constructs/catalog-schemas';

@@ -1,4 +1,4 @@
-import { TASK_NAMES, type TaskName } from '../../src/runtime/registry';
+import { TASK_NAMES, type TaskName } from '../../src/workflow/registry';
 import {
   asArray,
   iamPolicyDocuments,

@@ -4,11 +4,11 @@ import { Runtime } from 'aws-cdk-lib/aws-lambda';
 import { Match } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { TASK_SPECS } from '../../cdk/constructs/task-specs';
-import { aslPlaceholders } from '../../src/runtime/asl';
-import { AWS_ENV_VARIABLE_NAMES } from '../../src/runtime/aws-env';
-import { ASL_FILE, STATE_BINDINGS, TASK_NAMES, type AthenaBinding, type TaskName } from '../../src/runtime/registry';
-import { ATHENA_QUERY_TIMEOUT_MS } from '../../src/runtime/aws-deps';
-import { athenaStateQuery } from '../../src/runtime/athena-state-query';
+import { aslPlaceholders } from '../../src/workflow/asl';
+import { AWS_ENV_VARIABLE_NAMES } from '../../src/workflow/environment';
+import { ASL_FILE, STATE_BINDINGS, TASK_NAMES, type AthenaBinding, type TaskName } from '../../src/workflow/registry';
+import { ATHENA_QUERY_TIMEOUT_MS } from '../../src/runtime/aws/deps';
+import { athenaStateQuery } from '../../src/workflow/athena-state-query';
 import {
   asArray,
   logicalId,

@@ -5,7 +5,7 @@ import type { RunSummary } from '../../src/pipeline/run-summary';
 import { queryLake } from '../../src/cli/commands/query';
 import { LocalOrchestrator, type LocalOrchestratorOptions } from '../../src/runtime/local-orchestrator';
 import type { LocalLake } from '../../src/runtime/local-lake';
-import { STATE_BINDINGS } from '../../src/runtime/registry';
+import { STATE_BINDINGS } from '../../src/workflow/registry';
 
 let n = 0;
 

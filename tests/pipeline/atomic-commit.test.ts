@@ -1,6 +1,6 @@
 import { queryLake } from '../../src/cli/commands/query';
 import { EventLakeError } from '../../src/errors';
-import { Layout } from '../../src/pipeline/config';
+import { Layout } from '../../src/ports/layout';
 import { lessonEvent, makeTestLake, otherEvent, putRaw, rawKey, T0, type TestLake } from '../helpers/lake';
 import { runOk, runScheduled } from '../helpers/run';
 

@@ -1,5 +1,5 @@
 import { EventLakeError } from '../../src/errors';
-import { Layout } from '../../src/pipeline/config';
+import { Layout } from '../../src/ports/layout';
 import { accountEvent, lessonEvent, makeTestLake, otherEvent, putRaw, subscriptionEvent, T0, type TestLake, rawKey } from '../helpers/lake';
 import { backfillOk, curatedFingerprint, curatedRows, expectBalanced, runOk, runScheduled } from '../helpers/run';
 

@@ -1,5 +1,5 @@
 import { ObjectNotFoundError } from '../../src/errors';
-import { Layout } from '../../src/pipeline/config';
+import { Layout } from '../../src/ports/layout';
 import { PartWriter, partsOf } from '../../src/pipeline/part-writer';
 import { MemoryObjectStore } from '../generator/memory-object-store';
 

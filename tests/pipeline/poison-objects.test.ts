@@ -7,7 +7,7 @@ import { queryLake } from '../../src/cli/commands/query';
 import { lakeStatus } from '../../src/cli/commands/status';
 import type { RunSummary } from '../../src/pipeline/run-summary';
 import type { ObjectStore } from '../../src/ports/object-store';
-import { TASK_FACTORIES } from '../../src/runtime/task-factories';
+import { TASK_FACTORIES } from '../../tasks/index';
 import { makeTestLake, otherEvent, putRaw, T0, type TestLake } from '../helpers/lake';
 import { curatedFingerprint, curatedRows, expectBalanced, runOk, runScheduled } from '../helpers/run';
 import { fakeS3 } from '../adapters/aws/s3-fake';

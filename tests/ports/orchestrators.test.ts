@@ -3,7 +3,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { StepFunctionsOrchestrator } from '../../src/adapters/aws/step-functions-orchestrator';
 import { ConservationError } from '../../src/errors';
 import { LocalOrchestrator } from '../../src/runtime/local-orchestrator';
-import type { TaskHandler } from '../../src/runtime/task-factories';
+import type { TaskHandler } from '../../tasks/index';
 import { lessonEvent, makeTestLake, otherEvent, putRaw, rawKey, T0 } from '../helpers/lake';
 import { noRetryWait } from '../helpers/run';
 import { orchestratorContract, type ScenarioOutcome } from './orchestrator.contract';

@@ -1,7 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ConservationError, ErrorNames } from '../../src/errors';
-import { loadAsl } from '../../src/runtime/asl';
+import { loadAsl } from '../../src/workflow/asl';
 import { LocalOrchestrator, localSubstitutions } from '../../src/runtime/local-orchestrator';
 import { liveSliceWorkers } from '../../src/runtime/worker-pool';
 import { lessonEvent, makeTestLake, otherEvent, putRaw, rawKey, T0, type TestLake } from '../helpers/lake';

@@ -43,7 +43,7 @@ describe('slice worker threads', () => {
     const lake = await makeTestLake();
     const pool = new SlicePool(1, lake.root, lake.config, () => undefined);
     try {
-      const run = pool.run('validate-slice', { input: { batch_id: 'b', manifest_key: 'staging/batches/b/manifest.json', slice: 0 } });
+      const run = pool.run('validate-slice', { input: { batch_id: 'b', slice: 0 } });
 
       await expect(run).rejects.toMatchObject({ name: ErrorNames.ObjectNotFound });
     } finally {
@@ -58,8 +58,8 @@ describe('a crashed slice worker', () => {
     const lake = await makeTestLake();
     const pool = new SlicePool(1, lake.root, lake.config, () => undefined);
     try {
-      const inFlight = pool.run('validate-slice', { input: { batch_id: 'b', manifest_key: 'm.json', slice: 0 } });
-      const queued = pool.run('enrich-slice', { input: { batch_id: 'b', manifest_key: 'm.json', slice: 0 } });
+      const inFlight = pool.run('validate-slice', { input: { batch_id: 'b', slice: 0 } });
+      const queued = pool.run('enrich-slice', { input: { batch_id: 'b', slice: 0 } });
       const crash = new Error('worker crashed');
       (pool as unknown as { workers: { worker: { emit(e: string, err: Error): void } }[] }).workers[0]?.worker.emit('error', crash);
 
@@ -74,7 +74,7 @@ describe('a crashed slice worker', () => {
 });
 
 describe('stopping the slice pool', () => {
-  const ref = (slice: number) => ({ input: { batch_id: 'b', manifest_key: 'm.json', slice } });
+  const ref = (slice: number) => ({ input: { batch_id: 'b', slice } });
 
   it('abort rejects the requests in flight and queued with the reason, terminates every worker and refuses more', async () => {
     const lake = await makeTestLake();

@@ -1,7 +1,7 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { hasStatement, renderSql, sqlManifest, sqlTemplate, type SqlDialect } from '../../src/sql/render';
-import { ATHENA_TABLES } from '../../src/adapters/aws/athena-sources';
+import { ATHENA_TABLES } from '../../src/workflow/athena-tables';
 
 const DIALECTS: SqlDialect[] = ['duckdb', 'athena'];
 const statements = Object.entries(sqlManifest());

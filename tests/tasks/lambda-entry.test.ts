@@ -3,10 +3,12 @@ import path from 'node:path';
 import { DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { ErrorNames } from '../../src/errors';
-import { createAwsDeps } from '../../src/runtime/aws-deps';
-import { AWS_ENV_VARIABLE_NAMES, readAwsEnv } from '../../src/runtime/aws-env';
-import { TASK_NAMES } from '../../src/runtime/registry';
-import { lambdaHandler } from '../../tasks/_shared/lambda';
+import { createAwsDeps } from '../../src/runtime/aws/deps';
+import { readAwsEnv } from '../../src/runtime/aws/env';
+import { AWS_ENV_VARIABLE_NAMES } from '../../src/workflow/environment';
+import { TASK_NAMES } from '../../src/workflow/registry';
+import { lambdaHandler } from '../../src/runtime/aws/lambda-entry';
+import { TASK_FACTORIES } from '../../tasks/index';
 
 const FULL_ENV = {
   EVENTLAKE_RAW_BUCKET: 'acme-eventlake-raw',
@@ -143,7 +145,7 @@ describe('Lambda entries', () => {
       const build = jest.fn(() =>
         createAwsDeps(FULL_ENV, { dynamodb: new DynamoDBClient({ region: 'eu-west-1' }) }),
       );
-      const handler = lambdaHandler('acquire-lease', build);
+      const handler = lambdaHandler('acquire-lease', TASK_FACTORIES['acquire-lease'], build);
       const event = { state: { mode: 'scheduled' }, execution: 'exec-1' };
 
       // Act
@@ -158,7 +160,7 @@ describe('Lambda entries', () => {
     });
 
     it('lets task errors through with their ASL name (Lambda reports it as errorType)', async () => {
-      const handler = lambdaHandler('acquire-lease', () =>
+      const handler = lambdaHandler('acquire-lease', TASK_FACTORIES['acquire-lease'], () =>
         createAwsDeps(FULL_ENV, { dynamodb: new DynamoDBClient({}) }),
       );
 
@@ -176,7 +178,7 @@ describe('Lambda entries', () => {
 
       try {
         // Act
-        const failure = lambdaHandler('release-lease')({ lease: { acquired: true, owner: 'exec-1' } });
+        const failure = lambdaHandler('release-lease', TASK_FACTORIES['release-lease'])({ lease: { acquired: true, owner: 'exec-1' } });
 
         // Assess
         await expect(failure).rejects.toMatchObject({

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ASL_FILE, SETTING_PLACEHOLDERS, STATE_BINDINGS } from '../../src/runtime/registry';
+import { ASL_FILE, SETTING_PLACEHOLDERS, STATE_BINDINGS } from '../../src/workflow/registry';
 import {
   lambdaFunctions,
   renderStateMachine,

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { TASK_SPECS } from '../../cdk/constructs/task-specs';
-import { TASK_NAMES } from '../../src/runtime/registry';
+import { TASK_NAMES } from '../../src/workflow/registry';
 import {
   lambdaFunctions,
   REPO_ROOT,

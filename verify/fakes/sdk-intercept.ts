@@ -12,7 +12,7 @@ import type { CallRecorder, IamRequest } from './recorder';
  * Mechanism: one patch of the shared smithy `Client.prototype.send` (every SDK v3 client class — S3Client,
  * DynamoDBClient, AthenaClient, lib-dynamodb's DynamoDBDocumentClient — inherits `send` from it). Chosen
  * over aws-sdk-client-mock because the code under proof builds its clients itself (`new S3Client({})` in
- * src/runtime/aws-deps.ts) and the proof must see *every* call of *every* service: one patch sees them all,
+ * src/runtime/aws/deps.ts) and the proof must see *every* call of *every* service: one patch sees them all,
  * including services nobody thought to mock, and can pass the unhandled ones (DynamoDB) to the original
  * `send` untouched (full middleware stack, real endpoint) while still recording them. The service is told
  * by the client's `config.serviceId`, the operation by the command class name.

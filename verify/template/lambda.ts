@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { TASK_NAMES, type TaskName } from '../../src/runtime/registry';
+import { TASK_NAMES, type TaskName } from '../../src/workflow/registry';
 import { roleLogicalIdOf } from './render';
 import { resolverFor } from './resolve';
 import { REPO_ROOT } from './synth';
@@ -10,7 +10,7 @@ export interface TaskLambda {
   readonly logicalId: string;
   readonly arn: string;
   readonly functionName: string;
-  /** The registry task (src/runtime/registry.ts TASK_NAMES). */
+  /** The registry task (src/workflow/registry.ts TASK_NAMES). */
   readonly task: TaskName;
   /** `tasks/<task>/lambda.ts`, relative to the repository root. */
   readonly entry: string;

@@ -6,11 +6,12 @@ import { FolderObjectStore } from '../../src/adapters/local/folder-object-store'
 import { RoutedObjectStore } from '../../src/adapters/aws/routed-object-store';
 import type { SqlRow } from '../../src/ports/sql-engine';
 import { systemClock } from '../../src/ports/clock';
-import { DEFAULT_CONFIG, Layout } from '../../src/pipeline/config';
+import { DEFAULT_CONFIG } from '../../src/pipeline/config';
+import { Layout } from '../../src/ports/layout';
 import type { PipelineDeps } from '../../src/pipeline/deps';
-import { bucketRoutes } from '../../src/runtime/aws-deps';
-import type { AwsEnv } from '../../src/runtime/aws-env';
-import { recognizeAthenaStatement, type RecognizedStatement } from '../../src/runtime/athena-state-query';
+import { bucketRoutes } from '../../src/runtime/aws/deps';
+import type { AwsEnv } from '../../src/workflow/environment';
+import { recognizeAthenaStatement, type RecognizedStatement } from '../../src/workflow/athena-state-query';
 import { runAthenaTwin } from '../../src/runtime/athena-twin';
 import type { AthenaColumn, AthenaExecutor, AthenaExecutorResult } from '../fakes/athena-fake';
 import { analyzeStatement } from '../fakes/athena-statement';

@@ -9,7 +9,7 @@ import {
 } from '@aws-sdk/client-athena';
 import { InvalidInputError, SqlError, TransientError } from '../../errors';
 import type { SqlEngine, SqlRow, SqlStatement, SqlValue } from '../../ports/sql-engine';
-import { AsyncMutex } from '../local/async-mutex';
+import { AsyncMutex } from '../async-mutex';
 import { awsErrorName, isAwsError, isServerFault, messageOf } from './aws-errors';
 import { athenaLiteral, bindLiterals, scanStatements } from './athena-sql-text';
 import { athenaValue } from './athena-values';

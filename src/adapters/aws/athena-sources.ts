@@ -1,50 +1,5 @@
-import type { SqlSources } from '../../pipeline/sql-sources';
-
-/**
- * Glue table names inside the pipeline's database that the pipeline reads and writes; the CDK catalog
- * construct creates these, and beside them the analysts' committed-only views `events` and `quarantine`
- * over `events_all_batches` / `quarantine_all_batches` (cdk/constructs/catalog.ts, docs/state-machine.md).
- */
-export const ATHENA_TABLES = {
-  /**
-   * Curated Iceberg table (Parquet), partitioned by event_type and event_date: every row MERGE committed,
-   * batches not committed yet included (the pipeline's dedup, merge and verify read it; analysts read `events`).
-   */
-  events: 'events_all_batches',
-  /** Iceberg staging table of classified rows, partitioned by batch_id. */
-  classified: 'classified',
-  /** External JSON table over staging/staged/batch_id=<id>/ (partition projection on batch_id). */
-  staged: 'staged',
-  /** External JSON table over quarantine/batch_id=<id>/ (partition projection on batch_id), every batch's records. */
-  quarantine: 'quarantine_all_batches',
-} as const;
-
-const IDENTIFIER = /^[a-z_][a-z0-9_]{0,254}$/;
-
-/** `"database"."table"`, refusing names that would need escaping. */
-export function athenaTable(database: string, table: string): string {
-  for (const name of [database, table]) {
-    if (!IDENTIFIER.test(name)) throw new RangeError(`not a plain Glue identifier: ${name}`);
-  }
-  return `"${database}"."${table}"`;
-}
-
-/**
- * Every identifier slot of sql/athena/*.sql, as Athena names it: all static table names (the batch is always
- * a value, `batch_id = ?`), so the same rendered text serves every batch and CDK can substitute the native
- * states' SQL at deploy time.
- */
-export function athenaIdentifiers(database: string): Readonly<Record<string, string>> {
-  const table = (name: string) => athenaTable(database, name);
-  return {
-    staged_source: table(ATHENA_TABLES.staged),
-    curated_source: table(ATHENA_TABLES.events),
-    classified_target: table(ATHENA_TABLES.classified),
-    classified_source: table(ATHENA_TABLES.classified),
-    merge_target: table(ATHENA_TABLES.events),
-    batch_rows_source: table(ATHENA_TABLES.events),
-  };
-}
+import type { SqlSources } from '../../ports/sql-sources';
+import { athenaIdentifiers } from '../../workflow/athena-tables';
 
 /** Athena relations (see athenaIdentifiers). */
 export class AthenaSources implements SqlSources {

@@ -1,7 +1,7 @@
 import type { Readable } from 'node:stream';
 import { InvalidInputError } from '../../errors';
 import type { ObjectInfo, ObjectStore } from '../../ports/object-store';
-import { checkListPrefix, checkObjectKey } from '../object-key';
+import { checkListPrefix, checkObjectKey } from '../../ports/object-key';
 
 /** Keys starting with `prefix` live in `store`, under the same key. */
 export interface ObjectRoute {

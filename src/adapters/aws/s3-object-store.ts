@@ -12,7 +12,7 @@ import {
 import { InvalidInputError, ObjectNotFoundError, TransientError } from '../../errors';
 import type { ObjectInfo, ObjectStore } from '../../ports/object-store';
 import { awsErrorName, httpStatusOf, isAwsError, isServerFault, messageOf } from './aws-errors';
-import { checkListPrefix, checkObjectKey, checkUriKey } from '../object-key';
+import { checkListPrefix, checkObjectKey, checkUriKey } from '../../ports/object-key';
 
 export interface S3ObjectStoreOptions {
   /** Built once per process and shared (Lambda cold start); injected so tests can mock it. */

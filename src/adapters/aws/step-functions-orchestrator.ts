@@ -5,7 +5,7 @@ import {
   type DescribeExecutionCommandOutput,
   type SFNClient,
 } from '@aws-sdk/client-sfn';
-import type { ExecutionResult, ExecutionStatus, Orchestrator, ExecutionRequest } from '../../ports/orchestrator';
+import type { BatchMode, ExecutionResult, ExecutionStatus, Orchestrator, ExecutionRequest } from '../../ports/orchestrator';
 
 export interface StepFunctionsOrchestratorOptions {
   readonly client: SFNClient;
@@ -82,7 +82,7 @@ function toResult(name: string, d: DescribeExecutionCommandOutput): ExecutionRes
  * Deterministic execution names (80 chars max, [A-Za-z0-9-_]): a scheduled run requested by hand is named
  * after the minute, a backfill after its range, plus an optional attempt number to run it again on purpose.
  */
-export function remoteExecutionName(request: { mode: 'scheduled' | 'backfill'; from?: string; to?: string; at: Date; attempt?: number }): string {
+export function remoteExecutionName(request: { mode: BatchMode; from?: string; to?: string; at: Date; attempt?: number }): string {
   const base =
     request.mode === 'backfill'
       ? `backfill-${request.from ?? ''}-${request.to ?? ''}`

@@ -1,7 +1,7 @@
 import { type DuckDBConnection, DuckDBInstance, type DuckDBResultReader } from '@duckdb/node-api';
 import { ConfigError, ErrorNames, EventLakeError, SqlError } from '../../errors';
 import type { SqlEngine, SqlRow, SqlStatement, SqlValue } from '../../ports/sql-engine';
-import { AsyncMutex } from './async-mutex';
+import { AsyncMutex } from '../async-mutex';
 import { bindParams, plainValue } from './duckdb-values';
 
 export interface DuckDbEngineOptions {

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { hasObject, type ObjectStore } from '../../ports/object-store';
-import { Layout } from '../../pipeline/config';
-import type { SqlSources } from '../../pipeline/sql-sources';
+import { Layout } from '../../ports/layout';
+import type { SqlSources } from '../../ports/sql-sources';
 import { sqlPathLiteral } from '../../sql/render';
 import { BATCH_ID_COLUMN, STAGED_COLUMNS } from '../../contract/columns';
 import { emptyRelation, readJsonColumns } from '../../sql/duckdb-columns';

@@ -26,7 +26,7 @@ import {
   type StateVersion,
   type VersionWrite,
 } from '../../ports/state-store';
-import { AsyncMutex } from './async-mutex';
+import { AsyncMutex } from '../async-mutex';
 import { fsyncDirectory, isErrnoCode, writeFileAtomic } from './atomic-write';
 import { withFileLock } from './file-lock';
 import { processExists } from './process-exists';

@@ -4,7 +4,7 @@ import type { FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { InvalidInputError, ObjectNotFoundError } from '../../errors';
-import { checkListPrefix, checkObjectKey, escapeFileName } from '../object-key';
+import { checkListPrefix, checkObjectKey, escapeFileName } from '../../ports/object-key';
 import type { ObjectInfo, ObjectStore } from '../../ports/object-store';
 import { fsyncDirectory, isErrnoCode, TEMP_FILE_PREFIX, tempFileName, writeFileAtomic } from './atomic-write';
 

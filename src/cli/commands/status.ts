@@ -1,4 +1,4 @@
-import { Layout } from '../../pipeline/config';
+import { Layout } from '../../ports/layout';
 import type { RunSummary } from '../../pipeline/run-summary';
 import type { LocalLake } from '../../runtime/local-lake';
 import { holderIsGone } from '../../adapters/local/file-state-store';

@@ -4,7 +4,7 @@ import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { ErrorNames } from '../../../src/errors';
 import { DEFAULT_CONFIG } from '../../../src/pipeline/config';
-import { createAwsDeps } from '../../../src/runtime/aws-deps';
+import { createAwsDeps } from '../../../src/runtime/aws/deps';
 
 const ENV = {
   EVENTLAKE_RAW_BUCKET: 'acme-raw',

@@ -3,7 +3,7 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { FolderObjectStore } from '../../../src/adapters/local/folder-object-store';
-import { escapeFileName, unescapeFileName } from '../../../src/adapters/object-key';
+import { escapeFileName, unescapeFileName } from '../../../src/ports/object-key';
 import { ErrorNames } from '../../../src/errors';
 import type { ObjectInfo } from '../../../src/ports/object-store';
 import { objectStoreContract } from '../../ports/object-store.contract';

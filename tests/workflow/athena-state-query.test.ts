@@ -1,9 +1,9 @@
 import { installPromiseWithResolvers } from '../../src/runtime/polyfill';
 import { StateMachine } from 'aws-local-stepfunctions';
 import { bindLiterals } from '../../src/adapters/aws/athena-sql-text';
-import { athenaIdentifiers } from '../../src/adapters/aws/athena-sources';
-import { athenaStateQuery, recognizeAthenaStatement, statesFormatTemplate } from '../../src/runtime/athena-state-query';
-import { STATE_BINDINGS, type AthenaBinding } from '../../src/runtime/registry';
+import { athenaIdentifiers } from '../../src/workflow/athena-tables';
+import { athenaStateQuery, recognizeAthenaStatement, statesFormatTemplate } from '../../src/workflow/athena-state-query';
+import { STATE_BINDINGS, type AthenaBinding } from '../../src/workflow/registry';
 import { renderSql } from '../../src/sql/render';
 
 installPromiseWithResolvers();

@@ -1,4 +1,4 @@
-import { athenaIdentifiers } from '../adapters/aws/athena-sources';
+import { athenaIdentifiers } from './athena-tables';
 import { ConfigError } from '../errors';
 import type { SqlValue } from '../ports/sql-engine';
 import { renderSql, sqlManifest } from '../sql/render';

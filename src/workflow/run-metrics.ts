@@ -1,4 +1,3 @@
-import type { RunSummary } from '../pipeline/run-summary';
 
 /** Custom metrics published once per committed run; CDK's monitoring construct alarms on them. */
 export const PIPELINE_METRICS = {
@@ -11,11 +10,21 @@ export const PIPELINE_METRICS = {
   dimension: 'Pipeline',
 } as const;
 
+/** The counts of a run summary the metrics publish (src/pipeline/run-summary.ts RunSummary has them all). */
+export interface RunCounts {
+  readonly batch_id: string;
+  readonly lines_read: number;
+  readonly quarantined: number;
+  readonly inserted: number;
+  readonly duplicates_in_batch: number;
+  readonly duplicates_existing: number;
+}
+
 /**
  * One CloudWatch Embedded Metric Format line for a committed run: Lambda's log stream turns it into
  * metrics, with no SDK call and no extra permission.
  */
-export function runMetricsEmf(summary: RunSummary, pipelineName: string, at: Date): string {
+export function runMetricsEmf(summary: RunCounts, pipelineName: string, at: Date): string {
   const m = PIPELINE_METRICS;
   return JSON.stringify({
     _aws: {

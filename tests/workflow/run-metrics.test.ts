@@ -1,5 +1,5 @@
 import { emptySummary } from '../../src/pipeline/run-summary';
-import { PIPELINE_METRICS, runMetricsEmf } from '../../src/runtime/run-metrics';
+import { PIPELINE_METRICS, runMetricsEmf } from '../../src/workflow/run-metrics';
 
 describe('runMetricsEmf', () => {
   it('emits the run counts as Embedded Metric Format under the pipeline dimension', () => {

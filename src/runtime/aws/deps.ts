@@ -1,15 +1,17 @@
 import { AthenaClient } from '@aws-sdk/client-athena';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
-import { AthenaEngine } from '../adapters/aws/athena-engine';
-import { AthenaSources } from '../adapters/aws/athena-sources';
-import { DynamoDbStateStore } from '../adapters/aws/dynamodb-state-store';
-import { RoutedObjectStore } from '../adapters/aws/routed-object-store';
-import { S3ObjectStore } from '../adapters/aws/s3-object-store';
-import { systemClock } from '../ports/clock';
-import { DEFAULT_CONFIG, Layout, type PipelineConfig } from '../pipeline/config';
-import type { PipelineDeps, Progress } from '../pipeline/deps';
-import { readAwsEnv, type AwsEnv } from './aws-env';
+import { AthenaEngine } from '../../adapters/aws/athena-engine';
+import { AthenaSources } from '../../adapters/aws/athena-sources';
+import { DynamoDbStateStore } from '../../adapters/aws/dynamodb-state-store';
+import { RoutedObjectStore } from '../../adapters/aws/routed-object-store';
+import { S3ObjectStore } from '../../adapters/aws/s3-object-store';
+import { systemClock } from '../../ports/clock';
+import { DEFAULT_CONFIG, type PipelineConfig } from '../../pipeline/config';
+import { Layout } from '../../ports/layout';
+import type { PipelineDeps, Progress } from '../../pipeline/deps';
+import type { AwsEnv } from '../../workflow/environment';
+import { readAwsEnv } from './env';
 
 /** The SDK clients of one process. Created once (Lambda cold start) and shared by every adapter. */
 export interface AwsClients {

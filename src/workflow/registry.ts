@@ -1,6 +1,7 @@
 /**
  * The one map from each Task state of state-machines/microbatch.asl.json to what runs it.
- * The local runtime binds `lambda` entries to the handlers in tasks/<task>/handler.ts and `athena`
+ * The local runtime binds `lambda` entries to the handlers of tasks/index.ts (each tasks/<task>/handler.ts),
+ * a Lambda to its own (tasks/<task>/lambda.ts), and `athena`
  * entries to the DuckDB counterpart of the SQL (src/runtime/athena-twin.ts); CDK builds one
  * NodejsFunction per `lambda` entry and substitutes the same placeholders. tests/asl/definition.test.ts
  * proves keys and placeholders match both ways.
