@@ -1,4 +1,4 @@
-import type { ExecutionResult } from '../ports/orchestrator';
+import type { BatchMode, ExecutionResult } from '../ports/orchestrator';
 import type { RunSummary } from '../pipeline/run-summary';
 
 /** What a `run` / `backfill` execution ended as: committed or nothing to do exit 0, skipped 3, failed 1, interrupted 130/143. */
@@ -13,7 +13,7 @@ export interface RunReport {
   status: RunStatus;
   /** The execution's name (local: it owned the lease; AWS: the Step Functions execution name). */
   execution: string | null;
-  mode: 'scheduled' | 'backfill';
+  mode: BatchMode;
   batch_id: string | null;
   resumed: boolean | null;
   objects_read: number | null;

@@ -2,34 +2,12 @@ import { toQuarantineRecord } from '../contract/quarantine-record';
 import { renderSql } from '../sql/render';
 import { Layout } from '../ports/layout';
 import type { PipelineDeps } from './deps';
+import type { DedupResult } from './payloads';
 import { LineBuffer } from './line-buffer';
 import { readManifest } from './manifest';
 
-/** One MERGE: its group number and the bounds of its partitions, which bound the MERGE's target scan. */
-export interface MergeGroupRef {
-  readonly group: number;
-  readonly type_min: string;
-  readonly type_max: string;
-  readonly date_min: string;
-  readonly date_max: string;
-}
 
-export interface DedupResult {
-  readonly staged_rows: number;
-  readonly inserts: number;
-  readonly already_inserted: number;
-  readonly duplicates_in_batch: number;
-  readonly duplicates_existing: number;
-  readonly conflicts: number;
-  /** Conflicts in objects a committed batch already read (backfills): quarantined then, not again. */
-  readonly already_quarantined: number;
-  readonly enriched: number;
-  readonly no_account: number;
-  readonly no_subscription: number;
-  readonly partitions: number;
-  /** Merge groups for the MergeGroups Map state, in order. */
-  readonly groups: MergeGroupRef[];
-}
+export type { DedupResult, MergeGroupRef } from './payloads';
 
 type CountsRow = Omit<DedupResult, 'groups' | 'already_quarantined'>;
 

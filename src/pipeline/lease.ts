@@ -1,10 +1,7 @@
 import type { PipelineDeps } from './deps';
+import type { LeaseOutcome } from './payloads';
 
-export interface LeaseOutcome {
-  readonly acquired: boolean;
-  readonly owner: string;
-  readonly holder: string | null;
-}
+export type { LeaseOutcome } from './payloads';
 
 /** Takes the pipeline's run lease for `owner` (the execution name); a held lease means "skip", not an error. */
 export async function acquireLease(deps: PipelineDeps, owner: string): Promise<LeaseOutcome> {

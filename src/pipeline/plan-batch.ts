@@ -4,6 +4,7 @@ import type { ObjectInfo } from '../ports/object-store';
 import { InvalidInputError } from '../errors';
 import { Layout } from '../ports/layout';
 import type { PipelineDeps } from './deps';
+import type { BatchPlan } from './payloads';
 import type { BatchMode } from '../ports/orchestrator';
 import { batchIdFor, readManifest, sliceObjects, type BatchManifest } from './manifest';
 import type { RunInput } from './run-input';
@@ -12,26 +13,7 @@ import type { RunInput } from './run-input';
  * What PlanBatch hands the state machine: pointers and counts only. `batch_id` alone names the batch: every
  * key of it (the manifest's included) follows from it through src/ports/layout.ts.
  */
-export interface BatchPlan {
-  readonly batch_id: string;
-  readonly mode: BatchMode;
-  readonly object_count: number;
-  readonly raw_bytes: number;
-  /** Slice indexes for the Map states: [0, 1, ..., n-1]. */
-  readonly slices: number[];
-  /** Checkpoint version after planning: CommitBatch compares-and-sets against it. */
-  readonly checkpoint_version: number;
-  /** True when this run resumes a batch an earlier run planned but did not commit. */
-  readonly resumed: boolean;
-  /** ISO plan time (the rows' ingested_at), for the native ClassifyBatch statement. */
-  readonly planned_at: string;
-  /** Partitions per MERGE group, for the native ClassifyBatch statement. */
-  readonly max_partitions_per_merge: number;
-  /** Raw objects listed but left for a later batch by the batch caps (0 when the listing was drained). */
-  readonly backlog_objects: number;
-  /** Backfill: the last key of this batch, where the next batch of the same range starts (`after`); else null. */
-  readonly next_after: string | null;
-}
+export type { BatchPlan } from './payloads';
 
 /**
  * Step Functions Standard executions keep at most 25,000 history events

@@ -1,18 +1,11 @@
 import { shiftUtcDate } from '../time/utc';
 import { Layout } from '../ports/layout';
 import type { PipelineDeps } from './deps';
+import type { BatchTotals } from './payloads';
 import { readManifest } from './manifest';
-import { sortedReasons, type SliceValidation, type ValidationCounts } from './validate-slice';
+import { sortedReasons, type SliceValidation } from './validate-slice';
 
-/** The batch's validation counts, added up once: a fixed-size record whatever the slice count. */
-export interface BatchTotals extends ValidationCounts {
-  readonly slices: number;
-  /** Rows validation staged (final + lessons): what the SQL engine must read back. */
-  readonly staged_rows: number;
-  /** The dedup horizon around that span: the curated partitions ClassifyBatch may read. */
-  readonly horizon_from: string;
-  readonly horizon_to: string;
-}
+export type { BatchTotals } from './payloads';
 
 const NO_DATE = '1970-01-01';
 

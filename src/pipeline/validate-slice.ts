@@ -17,7 +17,6 @@ import { versionWriteFor } from './user-state';
 
 export interface SliceRef {
   readonly batch_id: string;
-  readonly manifest_key: string;
   readonly slice: number;
 }
 
@@ -55,7 +54,7 @@ const OBJECT_SAMPLE_BYTES = 64 * 1024;
  * parts a longer earlier attempt left: part-writer.ts).
  */
 export async function validateSlice(deps: PipelineDeps, ref: SliceRef): Promise<SliceValidation> {
-  const manifest = await readManifest(deps.objects, ref.manifest_key);
+  const manifest = await readManifest(deps.objects, Layout.manifest(ref.batch_id));
   const range = manifest.slices[ref.slice];
   if (!range) throw new RangeError(`batch ${ref.batch_id} has no slice ${ref.slice}`);
   const quarantinedAt = manifest.planned_at;

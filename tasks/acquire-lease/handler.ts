@@ -4,13 +4,14 @@ import type { PipelineDeps } from '../../src/pipeline/deps';
 import { parseRunInput } from '../../src/pipeline/run-input';
 import { parseTaskInput } from '../_shared/input';
 
-const schema = object({ state: object().required(), execution: string().required() });
+/** The execution's input (`$$.Execution.Input`) and name (`$$.Execution.Name`): nothing else of the state. */
+const schema = object({ run: object().required(), execution: string().required() });
 
 /** AcquireLease: the execution name owns the lease; a held lease makes the run end as skipped. */
 export function createHandler(deps: PipelineDeps) {
   return async (event: unknown): Promise<LeaseOutcome> => {
     const input = parseTaskInput('AcquireLease', schema, event);
-    parseRunInput(input.state);
+    parseRunInput(input.run);
     return acquireLease(deps, input.execution);
   };
 }

@@ -4,12 +4,13 @@ import { planBatch, type BatchPlan } from '../../src/pipeline/plan-batch';
 import { parseRunInput } from '../../src/pipeline/run-input';
 import { parseTaskInput } from '../_shared/input';
 
-const schema = object({ state: object().required() });
+/** The execution's input (`$$.Execution.Input`): nothing else of the state. */
+const schema = object({ run: object().required() });
 
 /** PlanBatch: freezes the list of raw objects into a manifest and returns pointers and counts. */
 export function createHandler(deps: PipelineDeps) {
   return async (event: unknown): Promise<BatchPlan> => {
     const input = parseTaskInput('PlanBatch', schema, event);
-    return planBatch(deps, parseRunInput(input.state));
+    return planBatch(deps, parseRunInput(input.run));
   };
 }

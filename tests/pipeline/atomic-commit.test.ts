@@ -34,7 +34,7 @@ describe('a commit is atomic to readers (issue 7)', () => {
 
   it("keeps an uncommitted batch's quarantine and rows out of the views, even after its files were published", async () => {
     const publishThenDie = async (event: unknown) => {
-      const batchId = (event as { state: { batch: { batch_id: string } } }).state.batch.batch_id;
+      const batchId = (event as { batch: { batch_id: string } }).batch.batch_id;
       const pending = Layout.curatedPending(batchId);
       for await (const o of lake.objects.list(pending)) await lake.objects.move(o.key, Layout.curatedEvents + o.key.slice(pending.length));
       throw new EventLakeError('Test.Killed', 'killed after publishing, before the marker and the checkpoint');

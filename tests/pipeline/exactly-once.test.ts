@@ -112,13 +112,18 @@ describe('exactly once per object', () => {
       await seed(clean);
       const expectedSummary = await runOk(clean);
       const publishThenDie = async (event: unknown) => {
-        const batchId = (event as { state: { batch: { batch_id: string } } }).state.batch.batch_id;
+        const batchId = (event as { batch: { batch_id: string } }).batch.batch_id;
         const pending = Layout.curatedPending(batchId);
-        for await (const o of lake.objects.list(pending)) await lake.objects.move(o.key, Layout.curatedEvents + o.key.slice(pending.length));
+        for await (const o of lake.objects.list(pending)) {
+          await lake.objects.move(o.key, Layout.curatedEvents + o.key.slice(pending.length));
+          published++;
+        }
         throw new EventLakeError('Test.Killed', 'killed between publish and checkpoint');
       };
+      let published = 0;
       const killed = await runScheduled(lake, { handlerOverrides: { CommitBatch: publishThenDie } });
       expect(killed.status).toBe('FAILED');
+      expect(published).toBeGreaterThan(0);
       expect((await lake.state.getCheckpoint('microbatch')).pending).toBeDefined();
 
       const rerun = await runOk(lake);

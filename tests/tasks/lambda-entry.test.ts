@@ -146,7 +146,7 @@ describe('Lambda entries', () => {
         createAwsDeps(FULL_ENV, { dynamodb: new DynamoDBClient({ region: 'eu-west-1' }) }),
       );
       const handler = lambdaHandler('acquire-lease', TASK_FACTORIES['acquire-lease'], build);
-      const event = { state: { mode: 'scheduled' }, execution: 'exec-1' };
+      const event = { run: { mode: 'scheduled' }, execution: 'exec-1' };
 
       // Act
       const first = await handler(event);
@@ -164,7 +164,7 @@ describe('Lambda entries', () => {
         createAwsDeps(FULL_ENV, { dynamodb: new DynamoDBClient({}) }),
       );
 
-      await expect(handler({ state: { mode: 'sometimes' }, execution: 'exec-1' })).rejects.toMatchObject({
+      await expect(handler({ run: { mode: 'sometimes' }, execution: 'exec-1' })).rejects.toMatchObject({
         name: ErrorNames.InvalidInput,
       });
     });

@@ -325,7 +325,9 @@ async function execute(
       taskResourceLocalHandlers: handlers as never,
       retryIntervalOverrides: Object.fromEntries(taskStates(rendered.definition).map(([state]) => [state, 0])),
     },
-    context: { Execution: { Id: `${rendered.stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`, Name: name } },
+    // What Step Functions puts in the context object of every state; the ASL reads $$.Execution.Input and .Name
+    // (https://docs.aws.amazon.com/step-functions/latest/dg/input-output-contextobject.html).
+    context: { Execution: { Id: `${rendered.stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`, Name: name, Input: input } },
   });
   let states = 0;
   let releaseInput: Record<string, unknown> = {};
@@ -369,8 +371,7 @@ async function planBacklog(
     S3: new SyntheticBacklog(account.s3, account.env.rawBucket, options.backlogObjects ?? 100_000, options.backlogBytes ?? 10 * TERABYTE, account.env.lookbackHours),
   });
   const module = (await import(join(REPO_ROOT, lambda.entry))) as { handler: Handler };
-  const lease = { acquired: true, owner: 'verify-aws-backlog', holder: null };
-  const plan = (await account.recorder.run(lambda.roleLogicalId, () => module.handler({ state: { mode: 'scheduled', lease } }))) as BatchPlan;
+  const plan = (await account.recorder.run(lambda.roleLogicalId, () => module.handler({ run: { mode: 'scheduled' } }))) as BatchPlan;
   return { bytes: payloadBytes({ ...releaseInput, batch: plan }), plan };
 }
 

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { availableParallelism } from 'node:os';
-import type { ExecutionResult } from '../../ports/orchestrator';
+import type { BatchMode, ExecutionResult } from '../../ports/orchestrator';
 import type { RunSummary } from '../../pipeline/run-summary';
 import { errorReport, humanReport, reportWithoutCounts, runReport, type RunReport } from '../run-report';
 import { LocalOrchestrator } from '../../runtime/local-orchestrator';
@@ -12,7 +12,7 @@ import { sweepOrphanTempFiles } from '../../adapters/local/temp-sweep';
 const LAKE_WRITE_FOLDERS = ['state', 'staging', 'quarantine', 'curated', 'runs'];
 
 export interface RunRequest {
-  readonly mode: 'scheduled' | 'backfill';
+  readonly mode: BatchMode;
   readonly from?: string;
   readonly to?: string;
   /** Backfill: continue the range after this raw key. */
