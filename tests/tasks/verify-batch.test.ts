@@ -26,7 +26,7 @@ describe('VerifyBatch handler', () => {
 
   it('refuses totals without the dedup horizon, naming the task and the field', async () => {
     // Prepare
-    const totals: Partial<typeof batch.totals> = { ...batch.totals };
+    const totals: Record<string, unknown> = { ...batch.totals };
     delete totals.horizon_from;
 
     // Act
