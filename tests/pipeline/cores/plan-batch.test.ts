@@ -74,8 +74,7 @@ describe('planBatch', () => {
   it('caps a batch at maxBatchObjects, in key order, and counts the rest as backlog', async () => {
     // Prepare
     lake = await makeTestLake({ config: { maxBatchObjects: 2 } });
-    const keys = [];
-    for (const name of ['c', 'a', 'b']) keys.push(await putRaw(lake, rawKey(10, name), [otherEvent(T0)]));
+    for (const name of ['c', 'a', 'b']) await putRaw(lake, rawKey(10, name), [otherEvent(T0)]);
 
     // Act
     const plan = await planBatch(lake, { mode: 'scheduled' });
