@@ -24,7 +24,7 @@ export function movableClock(iso: string): Clock & { at: number } {
 
 /** The reference a Map iteration hands a slice task (tasks/_shared/slice-ref.ts). */
 export function sliceRef(batchId: string, slice: number): SliceRef {
-  return { batch_id: batchId, manifest_key: Layout.manifest(batchId), slice };
+  return { batch_id: batchId, slice };
 }
 
 /** PlanBatch on `deps` (scheduled by default). */

@@ -14,8 +14,8 @@ describe('AcquireLease handler', () => {
     const handler = createHandler(lake);
 
     // Act
-    const first = await handler({ state: { mode: 'scheduled' }, execution: 'run-1' });
-    const second = await handler({ state: { mode: 'scheduled' }, execution: 'run-2' });
+    const first = await handler({ run: { mode: 'scheduled' }, execution: 'run-1' });
+    const second = await handler({ run: { mode: 'scheduled' }, execution: 'run-2' });
 
     // Assess
     expect(first).toEqual({ acquired: true, owner: 'run-1', holder: null });
@@ -24,7 +24,7 @@ describe('AcquireLease handler', () => {
 
   it('refuses an input without the execution name, naming the task and the field', async () => {
     // Act
-    const calling = createHandler(lake)({ state: { mode: 'scheduled' } });
+    const calling = createHandler(lake)({ run: { mode: 'scheduled' } });
 
     // Assess
     await expect(calling).rejects.toThrow(InvalidInputError);
@@ -32,9 +32,9 @@ describe('AcquireLease handler', () => {
     expect(await lake.state.describeLease('microbatch')).toBeUndefined();
   });
 
-  it('refuses a state that is not a valid run input, before taking the lease', async () => {
+  it('refuses an execution input that is not a valid run input, before taking the lease', async () => {
     // Act
-    const calling = createHandler(lake)({ state: { mode: 'backfill', from: '2024-04-08', to: '2024-04-07' }, execution: 'run-1' });
+    const calling = createHandler(lake)({ run: { mode: 'backfill', from: '2024-04-08', to: '2024-04-07' }, execution: 'run-1' });
 
     // Assess
     await expect(calling).rejects.toThrow(InvalidInputError);

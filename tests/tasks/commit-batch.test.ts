@@ -12,13 +12,13 @@ describe('CommitBatch handler', () => {
     lake = await makeTestLake();
     await putRaw(lake, rawKey(10, 'a'), [otherEvent(T0)]);
     batch = await verifiedBatch(lake);
-    state = JSON.parse(JSON.stringify({ mode: 'scheduled', batch: batch.plan, totals: batch.totals, dedup: batch.dedup, verify: batch.summary })) as Record<string, unknown>;
+    state = JSON.parse(JSON.stringify({ batch: batch.plan, verify: batch.summary })) as Record<string, unknown>;
   });
   afterEach(() => lake.cleanup());
 
-  it('commits the batch in the state and returns the summary with its commit time', async () => {
+  it('commits the batch it is given and returns the summary with its commit time', async () => {
     // Act
-    const summary = await createHandler(lake)({ state });
+    const summary = await createHandler(lake)(state);
 
     // Assess
     expect(summary).toEqual({ ...batch.summary, committed_at: '2024-04-08T12:00:00.000Z' });
@@ -28,20 +28,20 @@ describe('CommitBatch handler', () => {
 
   it('refuses a negative checkpoint version, naming the task and the field, and commits nothing', async () => {
     // Act
-    const calling = createHandler(lake)({ state: { ...state, batch: { ...batch.plan, checkpoint_version: -1 } } });
+    const calling = createHandler(lake)({ ...state, batch: { ...batch.plan, checkpoint_version: -1 } });
 
     // Assess
     await expect(calling).rejects.toThrow(InvalidInputError);
-    await expect(calling).rejects.toThrow('CommitBatch: invalid input: state.batch.checkpoint_version must be greater than or equal to 0');
+    await expect(calling).rejects.toThrow('CommitBatch: invalid input: batch.checkpoint_version must be greater than or equal to 0');
     expect(await lake.objects.exists(Layout.committedMarker(batch.plan.batch_id))).toBe(false);
   });
 
-  it('refuses a state without the verify result', async () => {
+  it('refuses an input without the verify result', async () => {
     // Prepare
     const withoutVerify = { ...state };
     delete withoutVerify.verify;
 
     // Act / Assess
-    await expect(createHandler(lake)({ state: withoutVerify })).rejects.toThrow('CommitBatch: invalid input: state.verify is a required field');
+    await expect(createHandler(lake)(withoutVerify)).rejects.toThrow('CommitBatch: invalid input: verify is a required field');
   });
 });

@@ -10,12 +10,12 @@ describe('PlanBatch handler', () => {
   });
   afterEach(() => lake.cleanup());
 
-  it('plans a batch from the whole state (run input and lease) and returns pointers and counts', async () => {
+  it("plans a batch from the execution's input and returns pointers and counts", async () => {
     // Prepare
     await putRaw(lake, rawKey(10, 'a'), [otherEvent(T0)]);
 
     // Act
-    const plan = await createHandler(lake)({ state: { mode: 'scheduled', lease: { acquired: true, owner: 'run-1', holder: null } } });
+    const plan = await createHandler(lake)({ run: { mode: 'scheduled' } });
 
     // Assess
     const raw = await lake.objects.get(rawKey(10, 'a'));
@@ -26,18 +26,18 @@ describe('PlanBatch handler', () => {
     });
   });
 
-  it('refuses an input without a state, naming the task and the field', async () => {
+  it('refuses an input without the run input, naming the task and the field', async () => {
     // Act
     const calling = createHandler(lake)({ mode: 'scheduled' });
 
     // Assess
     await expect(calling).rejects.toThrow(InvalidInputError);
-    await expect(calling).rejects.toThrow('PlanBatch: invalid input: state is a required field');
+    await expect(calling).rejects.toThrow('PlanBatch: invalid input: run is a required field');
   });
 
-  it('refuses a state with a bad run input, naming the field', async () => {
+  it('refuses a bad run input, naming the field', async () => {
     // Act
-    const calling = createHandler(lake)({ state: { mode: 'backfill', from: '7 April', to: '2024-04-07' } });
+    const calling = createHandler(lake)({ run: { mode: 'backfill', from: '7 April', to: '2024-04-07' } });
 
     // Assess
     await expect(calling).rejects.toThrow(InvalidInputError);

@@ -11,14 +11,14 @@ describe('VerifyBatch handler', () => {
     lake = await makeTestLake();
     await putRaw(lake, rawKey(10, 'a'), [otherEvent(T0), '{bad']);
     batch = await mergedBatch(lake);
-    // The state as the state machine hands it over (`"state.$": "$"`), through JSON as on AWS.
-    state = JSON.parse(JSON.stringify({ mode: 'scheduled', lease: { acquired: true, owner: 'run-1', holder: null }, batch: batch.plan, totals: batch.totals, dedup: batch.dedup })) as Record<string, unknown>;
+    // The input as the state machine hands it over (batch, totals, dedup), through JSON as on AWS.
+    state = JSON.parse(JSON.stringify({ batch: batch.plan, totals: batch.totals, dedup: batch.dedup })) as Record<string, unknown>;
   });
   afterEach(() => lake.cleanup());
 
-  it('returns the verified run summary of the batch in the state', async () => {
+  it('returns the verified run summary of the batch it is given', async () => {
     // Act
-    const summary = await createHandler(lake)({ state });
+    const summary = await createHandler(lake)(state);
 
     // Assess
     expect(summary).toMatchObject({ status: 'committed', batch_id: batch.plan.batch_id, mode: 'scheduled', lines_read: 2, inserted: 1, quarantined: 1, committed_at: null });
@@ -30,19 +30,19 @@ describe('VerifyBatch handler', () => {
     delete totals.horizon_from;
 
     // Act
-    const calling = createHandler(lake)({ state: { ...state, totals } });
+    const calling = createHandler(lake)({ ...state, totals });
 
     // Assess
     await expect(calling).rejects.toThrow(InvalidInputError);
-    await expect(calling).rejects.toThrow('VerifyBatch: invalid input: state.totals.horizon_from is a required field');
+    await expect(calling).rejects.toThrow('VerifyBatch: invalid input: totals.horizon_from is a required field');
   });
 
   it('lists every bad field at once', async () => {
     // Act
-    const calling = createHandler(lake)({ state: { ...state, batch: { ...batch.plan, mode: 'hourly' }, dedup: { ...batch.dedup, inserts: '1' } } });
+    const calling = createHandler(lake)({ ...state, batch: { ...batch.plan, mode: 'hourly' }, dedup: { ...batch.dedup, inserts: '1' } });
 
     // Assess
-    await expect(calling).rejects.toThrow(/^VerifyBatch: invalid input: .*state\.batch\.mode must be one of the following values: scheduled, backfill/);
-    await expect(calling).rejects.toThrow(/state\.dedup\.inserts must be a `number` type/);
+    await expect(calling).rejects.toThrow(/^VerifyBatch: invalid input: .*batch\.mode must be one of the following values: scheduled, backfill/);
+    await expect(calling).rejects.toThrow(/dedup\.inserts must be a `number` type/);
   });
 });
