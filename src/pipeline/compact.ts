@@ -1,0 +1,215 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { Layout } from '../ports/layout';
+import { sqlPathLiteral } from '../sql/render';
+import type { PipelineDeps } from './deps';
+import { acquireLease, releaseLease } from './lease';
+
+/** Default size a compacted file aims at (Athena/Iceberg's usual 128 MiB target file size). */
+export const DEFAULT_COMPACT_TARGET_BYTES = 128 * 1024 * 1024;
+
+/**
+ * A compacted file: `compact-<generation>-<i>.parquet`. The generation (8 digits, one more than the highest in
+ * the partition) orders compactions; docs/operations.md#compaction gives the readers' rule built on it.
+ */
+const COMPACT_FILE = /^compact-(\d{8})-\d+\.parquet$/;
+/** A merged file of one batch (src/adapters/local/duckdb-sources.ts mergeTarget's FILENAME_PATTERN). */
+const BATCH_FILE = /^part-([0-9a-f]+)-g\d+-\d+\.parquet$/;
+
+/**
+ * The readers' visibility rule over a scan of partition files that has `filename`, `event_type`, `event_date`
+ * and `batch_id`: of the files holding a batch's rows in a partition, only those of the newest generation count
+ * (a batch file is generation ''; a compacted file holds every row of each batch it holds). Evaluated on one scan
+ * (one directory listing), so a reader sees a batch from its old files or from the compacted file, never both.
+ */
+export const COMPACT_RANK = `regexp_extract(filename, '/compact-([0-9]{8})-[0-9]+\\.parquet$', 1)`;
+export const VISIBLE_ROWS = `${COMPACT_RANK} = max(${COMPACT_RANK}) OVER (PARTITION BY event_type, event_date, batch_id)`;
+
+export interface CompactOptions {
+  /** Only partitions with event_date in [from, to] (YYYY-MM-DD, inclusive). */
+  readonly from?: string;
+  readonly to?: string;
+  readonly targetBytes?: number;
+  /** Test hook: runs after each partition is published (throw to simulate a kill). */
+  readonly afterPartition?: (partition: string) => Promise<void> | void;
+}
+
+export interface CompactPartitionReport {
+  readonly partition: string;
+  readonly files_before: number;
+  readonly files_after: number;
+  readonly bytes_before: number;
+  readonly rows: number;
+  /** Files whose rows were all superseded (left by a killed compaction) and are only deleted. */
+  readonly removed_superseded: number;
+}
+
+export interface CompactReport {
+  readonly status: 'compacted' | 'skipped';
+  readonly holder?: string | null;
+  readonly partitions_scanned: number;
+  readonly partitions_compacted: number;
+  readonly files_before: number;
+  readonly files_after: number;
+  readonly target_bytes: number;
+  readonly partitions: CompactPartitionReport[];
+}
+
+/** Where compacted files are written before their publishing rename (same file system as curated/events/). */
+export const COMPACT_STAGING = 'curated/_compacting/';
+
+/** A batch id as a SQL literal (ids are hex digests: anything else is refused, not escaped). */
+function batchLiteral(id: string): string {
+  if (!/^[0-9a-f]+$/.test(id)) throw new RangeError(`not a batch id: ${id}`);
+  return `'${id}'`;
+}
+
+interface PartitionFile {
+  readonly key: string;
+  readonly name: string;
+  readonly size: number;
+}
+
+/**
+ * Rewrites each curated partition holding more than one file of committed batches into as few files as the
+ * target allows, under the run lease (a held lease: status `skipped`). Protocol: docs/operations.md#compaction.
+ */
+export async function compact(deps: PipelineDeps, options: CompactOptions = {}): Promise<CompactReport> {
+  const targetBytes = options.targetBytes ?? DEFAULT_COMPACT_TARGET_BYTES;
+  if (!(targetBytes > 0)) throw new RangeError(`target size must be positive: ${targetBytes}`);
+  const owner = `compact-${deps.clock.now().toISOString().replace(/[-:.]/g, '').slice(0, 15)}-${randomBytes(3).toString('hex')}`;
+  const lease = await acquireLease(deps, owner);
+  const empty = { partitions_scanned: 0, partitions_compacted: 0, files_before: 0, files_after: 0, target_bytes: targetBytes, partitions: [] };
+  if (!lease.acquired) return { status: 'skipped', holder: lease.holder, ...empty };
+  try {
+    // What a killed compaction was still writing: never published, so never read.
+    for await (const info of deps.objects.list(COMPACT_STAGING)) await deps.objects.delete(info.key);
+    const committed = await committedBatchIds(deps);
+    const partitions = await curatedPartitions(deps, options);
+    const reports: CompactPartitionReport[] = [];
+    for (const [partition, files] of partitions) {
+      const report = await compactPartition(deps, partition, files, committed, targetBytes);
+      if (report) {
+        reports.push(report);
+        await options.afterPartition?.(partition);
+      }
+    }
+    return {
+      status: 'compacted',
+      partitions_scanned: partitions.size,
+      partitions_compacted: reports.length,
+      files_before: reports.reduce((n, r) => n + r.files_before, 0),
+      files_after: reports.reduce((n, r) => n + r.files_after, 0),
+      target_bytes: targetBytes,
+      partitions: reports,
+    };
+  } finally {
+    await releaseLease(deps, owner);
+  }
+}
+
+/** Batch ids with a committed marker or (older lakes) a run summary: what the readers' views show. */
+async function committedBatchIds(deps: PipelineDeps): Promise<Set<string>> {
+  const ids = new Set<string>();
+  for (const prefix of [Layout.committedPrefix, 'runs/']) {
+    for await (const info of deps.objects.list(prefix)) {
+      const match = /([^/]+)\.json$/.exec(info.key);
+      const id = match?.[1];
+      if (id !== undefined && /^[0-9a-f]+$/.test(id)) ids.add(id);
+    }
+  }
+  return ids;
+}
+
+/** `event_type=<t>/event_date=<d>/` -> its Parquet files, for partitions in the date range. */
+async function curatedPartitions(deps: PipelineDeps, options: CompactOptions): Promise<Map<string, PartitionFile[]>> {
+  const partitions = new Map<string, PartitionFile[]>();
+  for await (const info of deps.objects.list(Layout.curatedEvents)) {
+    const rest = info.key.slice(Layout.curatedEvents.length);
+    const match = /^(event_type=[^/]+\/event_date=(\d{4}-\d{2}-\d{2})\/)([^/]+\.parquet)$/.exec(rest);
+    if (!match) continue;
+    const [, partition, date, name] = match as unknown as [string, string, string, string];
+    if ((options.from !== undefined && date < options.from) || (options.to !== undefined && date > options.to)) continue;
+    const files = partitions.get(partition) ?? [];
+    files.push({ key: info.key, name, size: info.sizeBytes });
+    partitions.set(partition, files);
+  }
+  return new Map([...partitions].sort(([a], [b]) => a.localeCompare(b)));
+}
+
+async function compactPartition(
+  deps: PipelineDeps,
+  partition: string,
+  all: PartitionFile[],
+  committed: Set<string>,
+  targetBytes: number,
+): Promise<CompactPartitionReport | undefined> {
+  // Files of a batch not committed yet (a run killed between publishing and its marker) are never touched.
+  const files = all.filter((f) => {
+    if (COMPACT_FILE.test(f.name)) return true;
+    const batch = BATCH_FILE.exec(f.name)?.[1];
+    return batch !== undefined && committed.has(batch);
+  });
+  if (files.length === 0) return undefined;
+  const paths = `[${files.map((f) => sqlPathLiteral(deps.objects.uri(f.key))).join(', ')}]`;
+  const scan = `read_parquet(${paths}, hive_partitioning = true, hive_types = {'event_type': VARCHAR, 'event_date': DATE}, filename = true)`;
+  const committedList = committed.size > 0 ? [...committed].map(batchLiteral).join(', ') : 'NULL';
+  const visible = `(SELECT * FROM ${scan} WHERE batch_id IN (${committedList}) QUALIFY ${VISIBLE_ROWS})`;
+
+  // Files none of whose rows are visible were superseded by a compaction killed before it deleted them.
+  const live = await deps.sql.query<{ filename: string; batch_id: string; rows: number }>(
+    { name: 'compact_live_files', text: `SELECT filename, batch_id, count(*)::BIGINT AS rows FROM ${visible} GROUP BY ALL` },
+  );
+  const liveNames = new Set(live.map((r) => r.filename.replace(/^.*\//, '')));
+  const superseded = files.filter((f) => !liveNames.has(f.name));
+  const liveFiles = files.filter((f) => liveNames.has(f.name));
+  const liveBytes = liveFiles.reduce((n, f) => n + f.size, 0);
+  const wanted = Math.max(1, Math.ceil(liveBytes / targetBytes));
+  const generations = new Set(liveFiles.map((f) => COMPACT_FILE.exec(f.name)?.[1] ?? ''));
+  // Files of one compaction and nothing since: done (their bytes shrink when rewritten, so a size test would
+  // rewrite them again and again; a partition compacted at a smaller target is not split later).
+  const oneCompaction = generations.size === 1 && !generations.has('');
+  const needsRewrite = liveFiles.length > 1 && !oneCompaction;
+
+  if (!needsRewrite) {
+    if (superseded.length === 0) return undefined;
+    for (const f of superseded) await deps.objects.delete(f.key);
+    deps.progress(`${partition}: removed ${superseded.length} superseded files`);
+    return { partition, files_before: files.length, files_after: liveFiles.length, bytes_before: liveBytes, rows: live.reduce((n, r) => n + Number(r.rows), 0), removed_superseded: superseded.length };
+  }
+
+  // Whole batches per output file (so each file's publish is atomic for the batches it holds), balanced by rows.
+  const rowsByBatch = new Map<string, number>();
+  for (const r of live) rowsByBatch.set(r.batch_id, (rowsByBatch.get(r.batch_id) ?? 0) + Number(r.rows));
+  const bins: { rows: number; batches: string[] }[] = Array.from({ length: Math.min(wanted, rowsByBatch.size) }, () => ({ rows: 0, batches: [] }));
+  for (const [batch, rows] of [...rowsByBatch].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))) {
+    const bin = bins.reduce((least, b) => (b.rows < least.rows ? b : least));
+    bin.rows += rows;
+    bin.batches.push(batch);
+  }
+  const generation = String(Math.max(0, ...[...all].map((f) => Number(COMPACT_FILE.exec(f.name)?.[1] ?? 0))) + 1).padStart(8, '0');
+  const folder = Layout.curatedEvents + partition;
+  for (const [i, bin] of bins.entries()) {
+    const target = `${folder}compact-${generation}-${i}.parquet`;
+    // Written outside curated/events/ (no reader's glob matches it), then renamed into the partition.
+    const temp = `${COMPACT_STAGING}${partition}compact-${generation}-${i}.parquet`;
+    // DuckDB's COPY creates no folder (local runtime only: the AWS side compacts with OPTIMIZE, not built yet).
+    await mkdir(dirname(deps.objects.uri(temp)), { recursive: true });
+    // The columns as the merge writes them (partition columns live in the path), same order, same sort.
+    await deps.sql.run({
+      name: 'compact_partition',
+      text:
+        `COPY (SELECT * EXCLUDE (filename, event_type, event_date) FROM ${visible} ` +
+        `WHERE batch_id IN (${bin.batches.map(batchLiteral).join(', ')}) ` +
+        `ORDER BY event_type, event_date, created_at, event_uuid) TO ${sqlPathLiteral(deps.objects.uri(temp))} (FORMAT parquet)`,
+    });
+    // Publish: one rename; from here readers take these batches from this file (newest generation).
+    await deps.objects.move(temp, target);
+  }
+  // Every batch is now read from the new generation: the old files are invisible, delete them.
+  for (const f of files) await deps.objects.delete(f.key);
+  const rows = live.reduce((n, r) => n + Number(r.rows), 0);
+  deps.progress(`${partition}: ${files.length} files -> ${bins.length} (${rows} rows)`);
+  return { partition, files_before: files.length, files_after: bins.length, bytes_before: liveBytes, rows, removed_superseded: superseded.length };
+}
