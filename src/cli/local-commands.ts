@@ -12,7 +12,9 @@ import { runUntilDrained } from './commands/run';
 import { queryLake } from './commands/query';
 import { humanStatus, lakeStatus } from './commands/status';
 import { localQuery } from './query/local-query';
-import type { BackfillFlags, GenerateFlags, LakeFlags, QueryFlags, RunFlags, StatusFlags } from './main';
+import { sweepOrphanTempFiles } from '../adapters/local/temp-sweep';
+import { compact } from '../pipeline/compact';
+import type { BackfillFlags, CompactFlags, GenerateFlags, LakeFlags, QueryFlags, RunFlags, StatusFlags } from './main';
 
 type Progress = (message: string) => void;
 
@@ -53,6 +55,19 @@ export function statusCommand(io: CliIo, flags: StatusFlags): Promise<number> {
     const status = await lakeStatus(lake);
     io.out(flags.json ? JSON.stringify(status) : humanStatus(status));
     return ExitCode.ok;
+  });
+}
+
+/** `compact`: under the run lease (held: exit 3, like `run`); a report on stdout (JSON with --json). */
+export function compactCommand(io: CliIo, flags: CompactFlags, progress: Progress): Promise<number> {
+  return withLake(flags, progress, async (lake) => {
+    const swept = await sweepOrphanTempFiles(lake.root, ['curated']);
+    if (swept.length > 0) progress(`removed ${swept.length} temporary files left by a killed writer`);
+    const report = await compact(lake, { from: flags.from, to: flags.to, targetBytes: flags.targetMib * 1024 * 1024 });
+    if (flags.json) io.out(JSON.stringify(report));
+    if (report.status === 'skipped') io.err(`compact skipped: another run holds the lease (${report.holder ?? 'unknown'})`);
+    else if (!flags.json) io.out(`compacted ${report.partitions_compacted} of ${report.partitions_scanned} partitions: ${report.files_before} files -> ${report.files_after} (target ${flags.targetMib} MiB)`);
+    return report.status === 'skipped' ? ExitCode.skipped : ExitCode.ok;
   });
 }
 

@@ -70,6 +70,13 @@ export interface StatusFlags extends LakeFlags {
   json?: boolean;
 }
 
+export interface CompactFlags extends LakeFlags {
+  from?: string;
+  to?: string;
+  targetMib: number;
+  json?: boolean;
+}
+
 export interface ProduceFlags extends GenerateFlags, AwsFlags {
   stream: string;
 }
@@ -204,6 +211,19 @@ export function buildProgram(io: CliIo, setCode: (code: number) => void): Comman
     .addOption(lakeOption())
     .option('--json', 'one JSON object on stdout')
     .action(async (flags: StatusFlags) => setCode(await localCommands().statusCommand(io, flags)));
+
+  program
+    .command('compact')
+    .description('rewrite each curated partition of many small files into few files of about --target-mib (local lake; takes the run lease)')
+    .option('--from <date>', 'first event_date, YYYY-MM-DD', calendarDate)
+    .option('--to <date>', 'last event_date, YYYY-MM-DD', calendarDate)
+    .option('--target-mib <n>', 'target file size in MiB', wholeNumber(1), 128)
+    .addOption(lakeOption())
+    .option('--json', 'one JSON object on stdout')
+    .action(async (flags: CompactFlags) => {
+      if (flags.from !== undefined && flags.to !== undefined && flags.from > flags.to) throw new UsageError(`--from ${flags.from} is after --to ${flags.to}`);
+      await withProgress(flags.json, (out, progress) => localCommands().compactCommand(out, flags, progress));
+    });
 
   addGenerateOptions(program.command('demo').description('generate a day of traffic, run the schedule, show two analyst queries (what npm start runs)'), DEMO_EVENTS)
     .addOption(lakeOption())
