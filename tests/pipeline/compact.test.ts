@@ -179,7 +179,8 @@ describe('eventlake compact (issue 11, local)', () => {
     const [partition] = [...(await partitionFiles(lake)).keys()];
     const orphan = `${partition}/part-${'f'.repeat(32)}-g0-0.parquet`;
     const some = [...(await partitionFiles(lake)).get(partition as string) ?? []][0];
-    await lake.objects.put(orphan, await lake.objects.get(`${partition}/${some?.name}`));
+    const source = lake.objects.uri(`${partition}/${some?.name}`);
+    await lake.sql.run({ name: 'orphan', text: `COPY (SELECT * REPLACE ('${'f'.repeat(32)}' AS batch_id) FROM read_parquet('${source}')) TO '${lake.objects.uri(orphan)}' (FORMAT parquet)` });
     await compact(lake);
     expect((await partitionFiles(lake)).get(partition as string)?.map((f) => f.name)).toContain(orphan.slice(orphan.lastIndexOf('/') + 1));
     expect(await answers(lake)).toBe(before);
