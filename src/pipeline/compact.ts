@@ -162,11 +162,16 @@ async function compactPartition(
     { name: 'compact_live_files', text: `SELECT filename, batch_id, count(*)::BIGINT AS rows FROM ${visible} GROUP BY ALL` },
   );
   const liveNames = new Set(live.map((r) => r.filename.replace(/^.*\//, '')));
-  const superseded = files.filter((f) => !liveNames.has(f.name));
   const liveFiles = files.filter((f) => liveNames.has(f.name));
+  if (liveFiles.length === 0) return undefined;
+  // Only a file older than the newest generation can have been superseded; any other file without a visible
+  // row (which the filters above should make impossible) is left alone rather than deleted.
+  const generationOf = (f: PartitionFile) => COMPACT_FILE.exec(f.name)?.[1] ?? '';
+  const newest = liveFiles.map(generationOf).reduce((a, b) => (b > a ? b : a), '');
+  const superseded = files.filter((f) => !liveNames.has(f.name) && generationOf(f) < newest);
   const liveBytes = liveFiles.reduce((n, f) => n + f.size, 0);
   const wanted = Math.max(1, Math.ceil(liveBytes / targetBytes));
-  const generations = new Set(liveFiles.map((f) => COMPACT_FILE.exec(f.name)?.[1] ?? ''));
+  const generations = new Set(liveFiles.map(generationOf));
   // Files of one compaction and nothing since: done (their bytes shrink when rewritten, so a size test would
   // rewrite them again and again; a partition compacted at a smaller target is not split later).
   const oneCompaction = generations.size === 1 && !generations.has('');
@@ -176,7 +181,7 @@ async function compactPartition(
     if (superseded.length === 0) return undefined;
     for (const f of superseded) await deps.objects.delete(f.key);
     deps.progress(`${partition}: removed ${superseded.length} superseded files`);
-    return { partition, files_before: files.length, files_after: liveFiles.length, bytes_before: liveBytes, rows: live.reduce((n, r) => n + Number(r.rows), 0), removed_superseded: superseded.length };
+    return { partition, files_before: liveFiles.length + superseded.length, files_after: liveFiles.length, bytes_before: liveBytes, rows: live.reduce((n, r) => n + Number(r.rows), 0), removed_superseded: superseded.length };
   }
 
   // Whole batches per output file (so each file's publish is atomic for the batches it holds), balanced by rows.
@@ -208,8 +213,8 @@ async function compactPartition(
     await deps.objects.move(temp, target);
   }
   // Every batch is now read from the new generation: the old files are invisible, delete them.
-  for (const f of files) await deps.objects.delete(f.key);
+  for (const f of [...liveFiles, ...superseded]) await deps.objects.delete(f.key);
   const rows = live.reduce((n, r) => n + Number(r.rows), 0);
   deps.progress(`${partition}: ${files.length} files -> ${bins.length} (${rows} rows)`);
-  return { partition, files_before: files.length, files_after: bins.length, bytes_before: liveBytes, rows, removed_superseded: superseded.length };
+  return { partition, files_before: liveFiles.length + superseded.length, files_after: bins.length, bytes_before: liveBytes, rows, removed_superseded: superseded.length };
 }
