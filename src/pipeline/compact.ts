@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { Layout } from '../ports/layout';
+import { hasObject } from '../ports/object-store';
 import { sqlPathLiteral } from '../sql/render';
 import type { PipelineDeps } from './deps';
 import { acquireLease, releaseLease } from './lease';
@@ -86,10 +87,11 @@ export async function compact(deps: PipelineDeps, options: CompactOptions = {}):
     // What a killed compaction was still writing: never published, so never read.
     for await (const info of deps.objects.list(COMPACT_STAGING)) await deps.objects.delete(info.key);
     const committed = await committedBatchIds(deps);
+    const committedIds = await committedSql(deps);
     const partitions = await curatedPartitions(deps, options);
     const reports: CompactPartitionReport[] = [];
     for (const [partition, files] of partitions) {
-      const report = await compactPartition(deps, partition, files, committed, targetBytes);
+      const report = await compactPartition(deps, partition, files, committed, committedIds, targetBytes);
       if (report) {
         reports.push(report);
         await options.afterPartition?.(partition);
@@ -122,6 +124,19 @@ async function committedBatchIds(deps: PipelineDeps): Promise<Set<string>> {
   return ids;
 }
 
+/**
+ * The committed batch ids as a subquery over the markers (and run summaries), read the way the `events` view
+ * reads them: the SQL text stays small however many batches the lake holds.
+ */
+async function committedSql(deps: PipelineDeps): Promise<string> {
+  const root = deps.objects.uri('').replace(/\/$/, '');
+  const globs: string[] = [];
+  if (await hasObject(deps.objects, Layout.committedPrefix, '.json')) globs.push(`${root}/${Layout.committedPrefix}*.json`);
+  if (await hasObject(deps.objects, 'runs/', '.json')) globs.push(`${root}/runs/*.json`);
+  if (globs.length === 0) return '(SELECT CAST(NULL AS VARCHAR) AS batch_id WHERE false)';
+  return `(SELECT batch_id FROM read_json([${globs.map(sqlPathLiteral).join(', ')}], columns = {batch_id: 'VARCHAR'}, format = 'auto'))`;
+}
+
 /** `event_type=<t>/event_date=<d>/` -> its Parquet files, for partitions in the date range. */
 async function curatedPartitions(deps: PipelineDeps, options: CompactOptions): Promise<Map<string, PartitionFile[]>> {
   const partitions = new Map<string, PartitionFile[]>();
@@ -143,6 +158,7 @@ async function compactPartition(
   partition: string,
   all: PartitionFile[],
   committed: Set<string>,
+  committedIds: string,
   targetBytes: number,
 ): Promise<CompactPartitionReport | undefined> {
   // Files of a batch not committed yet (a run killed between publishing and its marker) are never touched.
@@ -154,8 +170,7 @@ async function compactPartition(
   if (files.length === 0) return undefined;
   const paths = `[${files.map((f) => sqlPathLiteral(deps.objects.uri(f.key))).join(', ')}]`;
   const scan = `read_parquet(${paths}, hive_partitioning = true, hive_types = {'event_type': VARCHAR, 'event_date': DATE}, filename = true)`;
-  const committedList = committed.size > 0 ? [...committed].map(batchLiteral).join(', ') : 'NULL';
-  const visible = `(SELECT * FROM ${scan} WHERE batch_id IN (${committedList}) QUALIFY ${VISIBLE_ROWS})`;
+  const visible = `(SELECT * FROM ${scan} WHERE batch_id IN ${committedIds} QUALIFY ${VISIBLE_ROWS})`;
 
   // Files none of whose rows are visible were superseded by a compaction killed before it deleted them.
   const live = await deps.sql.query<{ filename: string; batch_id: string; rows: number }>(
