@@ -2,7 +2,8 @@
  * Child process of bench/bench.ts: scheduled runs of the local pipeline on a prepared lake until its
  * backlog is drained (a batch takes at most maxBatchObjects / maxBatchBytes of raw objects).
  * Prints one JSON line: {seconds, peak_rss_mib, runs, summary (counts added up), phases, staged_bytes}.
- * EVENTLAKE_DUCKDB_MEMORY_LIMIT (e.g. `600MB`) overrides the local lake's DuckDB memory limit (default 1GB).
+ * EVENTLAKE_DUCKDB_MEMORY_LIMIT (e.g. `600MB`) and EVENTLAKE_DUCKDB_THREADS override the local lake's DuckDB
+ * memory limit (default 1GB) and threads (default: one per core), for memory experiments.
  */
 import { readdirSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
@@ -18,6 +19,7 @@ async function main(): Promise<void> {
   let since = performance.now();
   const lake = await openLocalLake(lakeDir, {
     ...(process.env.EVENTLAKE_DUCKDB_MEMORY_LIMIT ? { duckdbMemoryLimit: process.env.EVENTLAKE_DUCKDB_MEMORY_LIMIT } : {}),
+    ...(process.env.EVENTLAKE_DUCKDB_THREADS ? { threads: Number(process.env.EVENTLAKE_DUCKDB_THREADS) } : {}),
     progress: (message) => {
       process.stderr.write(`[pipeline] ${message}\n`);
       const entered = /^→ (\S+)/.exec(message);

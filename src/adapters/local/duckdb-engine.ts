@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { type DuckDBConnection, DuckDBInstance, type DuckDBResultReader } from '@duckdb/node-api';
 import { ConfigError, ErrorNames, EventLakeError, SqlError } from '../../errors';
 import type { SqlEngine, SqlRow, SqlStatement, SqlValue } from '../../ports/sql-engine';
@@ -18,6 +21,15 @@ export interface DuckDbEngineOptions {
 }
 
 /**
+ * Where DuckDB spills beyond its memory limit: a folder of this engine's own under the system temp folder,
+ * removed on close. DuckDB's default for an in-memory database is `.tmp` under the current directory, which
+ * would leave spill files wherever the CLI happened to be started.
+ */
+export function spillFolder(): string {
+  return mkdtempSync(join(tmpdir(), 'eventlake-duckdb-'));
+}
+
+/**
  * The SQL engine of the local runtime: DuckDB in-process, one connection, session time zone UTC.
  *
  * - Statements run one at a time in call order (calls queue on the single connection).
@@ -35,6 +47,7 @@ export class DuckDbEngine implements SqlEngine {
   private constructor(
     private readonly instance: DuckDBInstance,
     private readonly connection: DuckDBConnection,
+    private readonly spillDir: string,
   ) {}
 
   static async create(options: DuckDbEngineOptions = {}): Promise<DuckDbEngine> {
@@ -46,20 +59,24 @@ export class DuckDbEngine implements SqlEngine {
       config.threads = String(options.threads);
     }
     if (options.memoryLimit !== undefined) config.memory_limit = options.memoryLimit;
+    const spillDir = spillFolder();
+    config.temp_directory = spillDir;
     const path = options.path ?? ':memory:';
     let instance: DuckDBInstance;
     try {
       instance = await DuckDBInstance.create(path, config);
     } catch (error) {
+      rmSync(spillDir, { recursive: true, force: true });
       throw configError(`DuckDbEngine: cannot open DuckDB at ${path}: ${messageOf(error)}`, error);
     }
     try {
       const connection = await instance.connect();
       // Timestamps render and date parts (event_date) compute in UTC whatever the machine's zone.
       await connection.run("SET TimeZone = 'UTC'");
-      return new DuckDbEngine(instance, connection);
+      return new DuckDbEngine(instance, connection, spillDir);
     } catch (error) {
       instance.closeSync();
+      rmSync(spillDir, { recursive: true, force: true });
       throw configError(`DuckDbEngine: cannot set up DuckDB: ${messageOf(error)}`, error);
     }
   }
@@ -82,6 +99,7 @@ export class DuckDbEngine implements SqlEngine {
       this.closed = true;
       this.connection.closeSync();
       this.instance.closeSync();
+      rmSync(this.spillDir, { recursive: true, force: true });
       return Promise.resolve();
     });
   }

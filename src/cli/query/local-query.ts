@@ -1,7 +1,9 @@
+import { rmSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { DuckDBInstance, ResultReturnType, type DuckDBConnection } from '@duckdb/node-api';
 import { FolderObjectStore } from '../../adapters/local/folder-object-store';
 import { plainValue } from '../../adapters/local/duckdb-values';
+import { spillFolder } from '../../adapters/local/duckdb-engine';
 import { SqlError } from '../../errors';
 import { sqlPathLiteral } from '../../sql/render';
 import { resultWriter, type OutputFormat } from '../format';
@@ -25,7 +27,12 @@ const messageOf = (error: unknown) => (error instanceof Error ? error.message : 
  * to `--output` with DuckDB's COPY.
  */
 export async function localQuery(io: CliIo, sql: string, options: LocalQueryOptions): Promise<number> {
-  const instance = await DuckDBInstance.create(':memory:', { memory_limit: '1GB' });
+  // Spills go to a folder of the query's own (src/adapters/local/duckdb-engine.ts), removed at the end.
+  const spill = spillFolder();
+  const instance = await DuckDBInstance.create(':memory:', { memory_limit: '1GB', temp_directory: spill }).catch((error: unknown) => {
+    rmSync(spill, { recursive: true, force: true });
+    throw error;
+  });
   let connection: DuckDBConnection | undefined;
   try {
     connection = await instance.connect();
@@ -72,6 +79,7 @@ export async function localQuery(io: CliIo, sql: string, options: LocalQueryOpti
   } finally {
     connection?.closeSync();
     instance.closeSync();
+    rmSync(spill, { recursive: true, force: true });
   }
 }
 

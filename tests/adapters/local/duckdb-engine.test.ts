@@ -209,6 +209,19 @@ describe('DuckDbEngine', () => {
       await expect(engine.close()).resolves.toBeUndefined();
     });
 
+    it('spills into a folder of its own under the system temp folder (never ./.tmp), removed on close', async () => {
+      // DuckDB's default temp_directory for an in-memory database is `.tmp` under the current directory.
+      const [row] = await engine.query<{ dir: string }>(sql('temp-dir', "SELECT current_setting('temp_directory') AS dir"));
+      const dir = String(row?.dir);
+      expect(path.isAbsolute(dir)).toBe(true);
+      expect(dir.startsWith(path.join(os.tmpdir(), 'eventlake-duckdb-'))).toBe(true);
+      await expect(fs.stat(dir)).resolves.toBeDefined();
+
+      await engine.close();
+
+      await expect(fs.stat(dir)).rejects.toMatchObject({ code: 'ENOENT' });
+    });
+
     it('waits for statements already queued', async () => {
       const pending = engine.query(sql('queued', 'SELECT 42 AS answer'));
       const closing = engine.close();
