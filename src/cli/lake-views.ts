@@ -5,7 +5,7 @@ import { sqlPathLiteral } from '../sql/render';
 import { Layout } from '../ports/layout';
 import { BATCH_ID_COLUMN, EVENTS_COLUMNS, QUARANTINE_COLUMNS } from '../contract/columns';
 import { emptyRelation, readJsonColumns } from '../sql/duckdb-columns';
-import { VISIBLE_ROWS } from '../pipeline/compact';
+import { COMPACTIONS, visibleFiles } from '../pipeline/compact';
 
 const QUARANTINE_VIEW_COLUMNS = [BATCH_ID_COLUMN, ...QUARANTINE_COLUMNS];
 const QUARANTINE_READ_COLUMNS = readJsonColumns(QUARANTINE_VIEW_COLUMNS);
@@ -33,9 +33,9 @@ export async function lakeViewStatements(objects: ObjectStore): Promise<SqlState
   const committed = await committedBatches(objects, root);
   const events = (await hasObject(objects, Layout.curatedEvents, '.parquet'))
     // The table's column order (hive partition columns would otherwise come last), as on AWS.
-    // filename + QUALIFY: a batch's rows come from its newest files only, so a compaction in progress never
-    // doubles nor drops them (src/pipeline/compact.ts VISIBLE_ROWS, docs/operations.md#compaction).
-    ? `SELECT ${EVENTS_COLUMNS.map((c) => c.name).join(', ')} FROM read_parquet(${sqlPathLiteral(`${root}/curated/events/event_type=*/event_date=*/*.parquet`)}, hive_partitioning = true, hive_types = {'event_type': VARCHAR, 'event_date': DATE}, filename = true) WHERE batch_id IN ${committed} QUALIFY ${VISIBLE_ROWS}`
+    // Compacted files count once their manifest exists, replaced files no longer do: a compaction in progress
+    // never doubles nor drops a row (src/pipeline/compact.ts visibleFiles, docs/operations.md#compaction).
+    ? `SELECT ${EVENTS_COLUMNS.map((c) => c.name).join(', ')} FROM read_parquet(${sqlPathLiteral(`${root}/curated/events/event_type=*/event_date=*/*.parquet`)}, hive_partitioning = true, hive_types = {'event_type': VARCHAR, 'event_date': DATE}, filename = true) WHERE batch_id IN ${committed} AND ${visibleFiles(root, await hasObject(objects, COMPACTIONS, '.json'))}`
     : EMPTY_EVENTS;
   const quarantine = (await hasObject(objects, 'quarantine/', '.ndjson'))
     ? `SELECT ${QUARANTINE_VIEW_COLUMNS.map((c) => c.name).join(', ')} FROM read_json(${sqlPathLiteral(`${root}/quarantine/*/*.ndjson`)}, format = 'newline_delimited', columns = ${QUARANTINE_READ_COLUMNS}, maximum_object_size = 1048576) WHERE batch_id IN ${committed}`

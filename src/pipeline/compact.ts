@@ -18,14 +18,35 @@ const COMPACT_FILE = /^compact-(\d{8})-\d+\.parquet$/;
 /** A merged file of one batch (src/adapters/local/duckdb-sources.ts mergeTarget's FILENAME_PATTERN). */
 const BATCH_FILE = /^part-([0-9a-f]+)-g\d+-\d+\.parquet$/;
 
+/** Where a compaction's manifest goes: one per partition and generation (docs/operations.md#compaction). */
+export const COMPACTIONS = 'curated/compactions/';
+
+/** The manifest of one compaction of one partition: the files it publishes and the files they replace. */
+interface CompactionManifest {
+  readonly adds: string[];
+  readonly removes: string[];
+}
+
 /**
- * The readers' visibility rule over a scan of partition files that has `filename`, `event_type`, `event_date`
- * and `batch_id`: of the files holding a batch's rows in a partition, only those of the newest generation count
- * (a batch file is generation ''; a compacted file holds every row of each batch it holds). Evaluated on one scan
- * (one directory listing), so a reader sees a batch from its old files or from the compacted file, never both.
+ * The readers' visibility rule, as a SQL condition over a scan with `filename` (absolute paths under `root`):
+ * a compacted file (`compact-<generation>-<i>.parquet`) counts only once its compaction's manifest exists, and a
+ * file a manifest removes no longer counts. One atomic put of the manifest flips both at once, so a reader sees
+ * each batch from its old files or from the compacted one, never both and never neither. `compactions` is
+ * false when the lake has no manifest yet (then no compacted file counts). Two hash joins on file names: no
+ * window over the rows.
  */
-export const COMPACT_RANK = `regexp_extract(filename, '/compact-([0-9]{8})-[0-9]+\\.parquet$', 1)`;
-export const VISIBLE_ROWS = `${COMPACT_RANK} = max(${COMPACT_RANK}) OVER (PARTITION BY event_type, event_date, batch_id)`;
+export function visibleFiles(root: string, compactions: boolean): string {
+  const compacted = `starts_with(parse_filename(filename), 'compact-')`;
+  if (!compactions) return `NOT ${compacted}`;
+  const manifests = `read_json(${sqlPathLiteral(`${root}/${COMPACTIONS}**/*.json`)}, columns = {adds: 'VARCHAR[]', removes: 'VARCHAR[]'})`;
+  const listed = (field: 'adds' | 'removes') => `(SELECT ${sqlPathLiteral(`${root}/`)} || unnest(${field}) FROM ${manifests})`;
+  return `(NOT ${compacted} OR filename IN ${listed('adds')}) AND filename NOT IN ${listed('removes')}`;
+}
+
+/** The manifest key of a partition's compaction `generation`. */
+function manifestKey(partition: string, generation: string): string {
+  return `${COMPACTIONS}${partition}${generation}.json`;
+}
 
 export interface CompactOptions {
   /** Only partitions with event_date in [from, to] (YYYY-MM-DD, inclusive). */
@@ -170,20 +191,20 @@ async function compactPartition(
   if (files.length === 0) return undefined;
   const paths = `[${files.map((f) => sqlPathLiteral(deps.objects.uri(f.key))).join(', ')}]`;
   const scan = `read_parquet(${paths}, hive_partitioning = true, hive_types = {'event_type': VARCHAR, 'event_date': DATE}, filename = true)`;
-  const visible = `(SELECT * FROM ${scan} WHERE batch_id IN ${committedIds} QUALIFY ${VISIBLE_ROWS})`;
+  const root = deps.objects.uri('').replace(/\/$/, '');
+  const manifests = await hasObject(deps.objects, COMPACTIONS, '.json');
+  const visible = `(SELECT * FROM ${scan} WHERE batch_id IN ${committedIds} AND ${visibleFiles(root, manifests)})`;
 
-  // Files none of whose rows are visible were superseded by a compaction killed before it deleted them.
   const live = await deps.sql.query<{ filename: string; batch_id: string; rows: number }>(
     { name: 'compact_live_files', text: `SELECT filename, batch_id, count(*)::BIGINT AS rows FROM ${visible} GROUP BY ALL` },
   );
   const liveNames = new Set(live.map((r) => r.filename.replace(/^.*\//, '')));
   const liveFiles = files.filter((f) => liveNames.has(f.name));
-  if (liveFiles.length === 0) return undefined;
-  // Only a file older than the newest generation can have been superseded; any other file without a visible
-  // row (which the filters above should make impossible) is left alone rather than deleted.
+  // A file readers do not see is a compacted file whose manifest was never written (a compaction killed before
+  // publishing) or a file a manifest replaced (killed before deleting it): either way, only deleted.
+  const superseded = files.filter((f) => !liveNames.has(f.name));
+  if (liveFiles.length === 0 && superseded.length === 0) return undefined;
   const generationOf = (f: PartitionFile) => COMPACT_FILE.exec(f.name)?.[1] ?? '';
-  const newest = liveFiles.map(generationOf).reduce((a, b) => (b > a ? b : a), '');
-  const superseded = files.filter((f) => !liveNames.has(f.name) && generationOf(f) < newest);
   const liveBytes = liveFiles.reduce((n, f) => n + f.size, 0);
   const wanted = Math.max(1, Math.ceil(liveBytes / targetBytes));
   const generations = new Set(liveFiles.map(generationOf));
@@ -210,9 +231,11 @@ async function compactPartition(
   }
   const generation = String(Math.max(0, ...[...all].map((f) => Number(COMPACT_FILE.exec(f.name)?.[1] ?? 0))) + 1).padStart(8, '0');
   const folder = Layout.curatedEvents + partition;
+  const added: string[] = [];
   for (const [i, bin] of bins.entries()) {
     const target = `${folder}compact-${generation}-${i}.parquet`;
-    // Written outside curated/events/ (no reader's glob matches it), then renamed into the partition.
+    // Written outside curated/events/ (no reader's glob matches it), then renamed into the partition, where
+    // readers still ignore it until the manifest below exists.
     const temp = `${COMPACT_STAGING}${partition}compact-${generation}-${i}.parquet`;
     // DuckDB's COPY creates no folder (local runtime only: the AWS side compacts with OPTIMIZE, not built yet).
     await mkdir(dirname(deps.objects.uri(temp)), { recursive: true });
@@ -224,11 +247,18 @@ async function compactPartition(
         `WHERE batch_id IN (${bin.batches.map(batchLiteral).join(', ')}) ` +
         `ORDER BY event_type, event_date, created_at, event_uuid) TO ${sqlPathLiteral(deps.objects.uri(temp))} (FORMAT parquet)`,
     });
-    // Publish: one rename; from here readers take these batches from this file (newest generation).
     await deps.objects.move(temp, target);
+    added.push(target);
   }
-  // Every batch is now read from the new generation: the old files are invisible, delete them.
+  // Publish: one atomic put; from here readers take these batches from the new files and none from the old.
+  const manifest: CompactionManifest = { adds: added, removes: liveFiles.map((f) => f.key) };
+  await deps.objects.put(manifestKey(partition, generation), JSON.stringify(manifest));
+  // The old files are invisible now: delete them, then the manifests of older generations (what they added or
+  // removed is gone; a manifest left by a kill here names missing files, which is harmless).
   for (const f of [...liveFiles, ...superseded]) await deps.objects.delete(f.key);
+  for await (const info of deps.objects.list(`${COMPACTIONS}${partition}`)) {
+    if (info.key !== manifestKey(partition, generation)) await deps.objects.delete(info.key);
+  }
   const rows = live.reduce((n, r) => n + Number(r.rows), 0);
   deps.progress(`${partition}: ${files.length} files -> ${bins.length} (${rows} rows)`);
   return { partition, files_before: liveFiles.length + superseded.length, files_after: bins.length, bytes_before: liveBytes, rows, removed_superseded: superseded.length };

@@ -83,8 +83,16 @@ describe('eventlake compact (issue 11, local)', () => {
       await del(key);
       seen.add(JSON.stringify(await queryLake(lake, COUNTS)));
     };
+    const put = lake.objects.put.bind(lake.objects);
+    let manifests = 0;
+    lake.objects.put = async (key, body) => {
+      await put(key, body);
+      if (key.startsWith('curated/compactions/')) manifests++;
+      seen.add(JSON.stringify(await queryLake(lake, COUNTS)));
+    };
 
     const report = await compact(lake, { targetBytes: target });
+    expect(manifests).toBe(filesBefore.size);
 
     expect(report.status).toBe('compacted');
     expect(report.partitions_compacted).toBe(filesBefore.size);
