@@ -91,7 +91,12 @@ export class PartWriter {
   }
 }
 
-/** The keys of a closed stream's parts, in order; a stream that was never closed has none: ObjectNotFoundError. */
+/**
+ * The keys of a closed stream's parts, in order; a stream that was never closed has none: ObjectNotFoundError.
+ * On S3 a listing right after the puts sees them: "After a successful write of a new object ... any subsequent
+ * ... LIST request ... reflects the change" (strong read-after-write consistency,
+ * https://docs.aws.amazon.com/AmazonS3/latest/userguide/Welcome.html#ConsistencyModel).
+ */
 export async function partsOf(objects: ObjectStore, keys: PartKeys): Promise<string[]> {
   const found: string[] = [];
   for await (const info of objects.list(keys.prefix)) found.push(info.key);

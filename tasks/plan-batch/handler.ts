@@ -4,7 +4,10 @@ import { planBatch, type BatchPlan } from '../../src/pipeline/plan-batch';
 import { parseRunInput } from '../../src/pipeline/run-input';
 import { parseTaskInput } from '../_shared/input';
 
-/** The execution's input (`$$.Execution.Input`): nothing else of the state. */
+/**
+ * The execution's input (`$$.Execution.Input`, from the context object:
+ * https://docs.aws.amazon.com/step-functions/latest/dg/input-output-contextobject.html): nothing else of the state.
+ */
 const schema = object({ run: object().required() });
 
 /** PlanBatch: freezes the list of raw objects into a manifest and returns pointers and counts. */

@@ -8,7 +8,8 @@ import { parseTaskInput } from '../_shared/input';
 
 /**
  * The run's mode, the lease and either the commit's summary (ReleaseLease; `{status: 'nothing_to_do'}` from
- * the NothingToDo Pass state when there was no object) or the caught error (ReleaseLeaseAfterFailure):
+ * the NothingToDo Pass state's `Result` when there was no object:
+ * https://docs.aws.amazon.com/step-functions/latest/dg/state-pass.html) or the caught error (ReleaseLeaseAfterFailure):
  * nothing else of the state.
  */
 const schema = object({
