@@ -6,6 +6,7 @@ import { Layout } from '../ports/layout';
 import { BATCH_ID_COLUMN, EVENTS_COLUMNS, QUARANTINE_COLUMNS } from '../contract/columns';
 import { emptyRelation, readJsonColumns } from '../sql/duckdb-columns';
 import { COMPACTIONS, visibleFiles } from '../pipeline/compact';
+import { committedBatchesSql } from '../pipeline/committed-batches';
 
 const QUARANTINE_VIEW_COLUMNS = [BATCH_ID_COLUMN, ...QUARANTINE_COLUMNS];
 const QUARANTINE_READ_COLUMNS = readJsonColumns(QUARANTINE_VIEW_COLUMNS);
@@ -13,24 +14,12 @@ const EMPTY_EVENTS = emptyRelation(EVENTS_COLUMNS);
 const EMPTY_QUARANTINE = emptyRelation(QUARANTINE_VIEW_COLUMNS);
 
 /**
- * The batch ids readers may see: those with a committed marker (Layout.committedMarker), and, for lakes
- * written before markers existed, those with a run summary (written after the checkpoint moved).
- */
-async function committedBatches(objects: ObjectStore, root: string): Promise<string> {
-  const globs: string[] = [];
-  if (await hasObject(objects, Layout.committedPrefix, '.json')) globs.push(`${root}/${Layout.committedPrefix}*.json`);
-  if (await hasObject(objects, 'runs/', '.json')) globs.push(`${root}/runs/*.json`);
-  if (globs.length === 0) return "(SELECT CAST(NULL AS VARCHAR) AS batch_id WHERE false)";
-  return `(SELECT batch_id FROM read_json([${globs.map(sqlPathLiteral).join(', ')}], columns = {batch_id: 'VARCHAR'}, format = 'auto'))`;
-}
-
-/**
  * The statements creating the analyst views `events` (published curated table) and `quarantine` over a lake's
  * files. Both show committed batches only: a query sees a batch wholly or not at all, at every moment of its commit.
  */
 export async function lakeViewStatements(objects: ObjectStore): Promise<SqlStatement[]> {
   const root = objects.uri('').replace(/\/$/, '');
-  const committed = await committedBatches(objects, root);
+  const committed = await committedBatchesSql(objects);
   const events = (await hasObject(objects, Layout.curatedEvents, '.parquet'))
     // The table's column order (hive partition columns would otherwise come last), as on AWS.
     // Compacted files count once their manifest exists, replaced files no longer do: a compaction in progress

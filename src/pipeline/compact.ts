@@ -5,6 +5,7 @@ import { Layout } from '../ports/layout';
 import { hasObject } from '../ports/object-store';
 import { sqlPathLiteral } from '../sql/render';
 import type { PipelineDeps } from './deps';
+import { committedBatchesSql } from './committed-batches';
 import { acquireLease, releaseLease } from './lease';
 
 /** Default size a compacted file aims at (Athena/Iceberg's usual 128 MiB target file size). */
@@ -108,7 +109,7 @@ export async function compact(deps: PipelineDeps, options: CompactOptions = {}):
     // What a killed compaction was still writing: never published, so never read.
     for await (const info of deps.objects.list(COMPACT_STAGING)) await deps.objects.delete(info.key);
     const committed = await committedBatchIds(deps);
-    const committedIds = await committedSql(deps);
+    const committedIds = await committedBatchesSql(deps.objects);
     const partitions = await curatedPartitions(deps, options);
     const reports: CompactPartitionReport[] = [];
     for (const [partition, files] of partitions) {
@@ -143,19 +144,6 @@ async function committedBatchIds(deps: PipelineDeps): Promise<Set<string>> {
     }
   }
   return ids;
-}
-
-/**
- * The committed batch ids as a subquery over the markers (and run summaries), read the way the `events` view
- * reads them: the SQL text stays small however many batches the lake holds.
- */
-async function committedSql(deps: PipelineDeps): Promise<string> {
-  const root = deps.objects.uri('').replace(/\/$/, '');
-  const globs: string[] = [];
-  if (await hasObject(deps.objects, Layout.committedPrefix, '.json')) globs.push(`${root}/${Layout.committedPrefix}*.json`);
-  if (await hasObject(deps.objects, 'runs/', '.json')) globs.push(`${root}/runs/*.json`);
-  if (globs.length === 0) return '(SELECT CAST(NULL AS VARCHAR) AS batch_id WHERE false)';
-  return `(SELECT batch_id FROM read_json([${globs.map(sqlPathLiteral).join(', ')}], columns = {batch_id: 'VARCHAR'}, format = 'auto'))`;
 }
 
 /** `event_type=<t>/event_date=<d>/` -> its Parquet files, for partitions in the date range. */

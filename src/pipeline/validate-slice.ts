@@ -11,6 +11,7 @@ import type { VersionWrite } from '../ports/state-store';
 import { Layout } from '../ports/layout';
 import type { PipelineDeps } from './deps';
 import { PartWriter } from './part-writer';
+import type { BatchTotals } from './payloads';
 import { arrivalHourMs, readManifest } from './manifest';
 import { needsEnrichment, serializeStagedRow, stagedRow } from './staged-row';
 import { versionWriteFor } from './user-state';
@@ -20,19 +21,8 @@ export interface SliceRef {
   readonly slice: number;
 }
 
-/** What validation counts, per slice and (added up by SummarizeSlices) per batch. */
-export interface ValidationCounts {
-  readonly objects: number;
-  readonly lines_read: number;
-  readonly blank_lines: number;
-  readonly quarantined: number;
-  readonly quarantined_by_reason: Record<string, number>;
-  /** Bad lines of objects a committed batch already quarantined (a backfill reading them again): not recorded twice. */
-  readonly already_quarantined: number;
-  /** Event-date span (YYYY-MM-DD) of the rows staged; null when none were. */
-  readonly date_min: string | null;
-  readonly date_max: string | null;
-}
+/** What validation counts, per slice and (added up by SummarizeSlices) per batch: the batch totals' own fields. */
+export type ValidationCounts = Omit<BatchTotals, 'slices' | 'staged_rows' | 'horizon_from' | 'horizon_to'>;
 
 export interface SliceValidation extends ValidationCounts {
   readonly slice: number;
@@ -67,9 +57,6 @@ export async function validateSlice(deps: PipelineDeps, ref: SliceRef): Promise<
     // Spilled while the objects are read, applied once every object of the slice was read whole.
     versions: new PartWriter(deps.objects, Layout.stateVersions(ref.batch_id, ref.slice), deps.config.partMaxBytes),
   };
-  const finalLines = out.final;
-  const lessonLines = out.lessons;
-  const quarantineLines = out.quarantine;
   const byReason: Record<string, number> = {};
   let linesRead = 0;
   let blank = 0;
@@ -84,7 +71,7 @@ export async function validateSlice(deps: PipelineDeps, ref: SliceRef): Promise<
       alreadyQuarantined++;
       return;
     }
-    quarantineLines.push(
+    out.quarantine.push(
       JSON.stringify(
         toQuarantineRecord({ batchId: ref.batch_id, sourceKey, lineNo, reason, errors, raw, quarantinedAt, ...(rawSizeBytes !== undefined ? { rawSizeBytes } : {}) }),
       ),
@@ -134,8 +121,8 @@ export async function validateSlice(deps: PipelineDeps, ref: SliceRef): Promise<
             if (dateMin === null || event.event_date < dateMin) dateMin = event.event_date;
             if (dateMax === null || event.event_date > dateMax) dateMax = event.event_date;
             const row = serializeStagedRow(stagedRow(event, object.key, lineNo));
-            if (needsEnrichment(event)) lessonLines.push(row);
-            else finalLines.push(row);
+            if (needsEnrichment(event)) out.lessons.push(row);
+            else out.final.push(row);
             const write = versionWriteFor(event);
             if (write) out.versions.push(JSON.stringify(write));
           }
@@ -146,7 +133,7 @@ export async function validateSlice(deps: PipelineDeps, ref: SliceRef): Promise<
       linesRead += lineNo;
     } catch (error) {
       if (!(error instanceof UnreadableObjectError)) throw error;
-      for (const name of ['final', 'lessons', 'quarantine', 'versions'] as const) await out[name].rollback(marks[name]);
+      for (const name of Object.keys(out) as (keyof typeof out)[]) await out[name].rollback(marks[name]);
       blank = counts.blank;
       alreadyQuarantined = counts.already;
       dateMin = counts.dateMin;
@@ -166,9 +153,9 @@ export async function validateSlice(deps: PipelineDeps, ref: SliceRef): Promise<
   await out.lessons.close();
   await out.quarantine.close();
 
-  const quarantined = quarantineLines.length;
+  const quarantined = out.quarantine.length;
   deps.progress(
-    `slice ${ref.slice}: ${linesRead} lines, ${finalLines.length + lessonLines.length} valid, ${quarantined} quarantined, ${blank} blank`,
+    `slice ${ref.slice}: ${linesRead} lines, ${out.final.length + out.lessons.length} valid, ${quarantined} quarantined, ${blank} blank`,
   );
   const result: SliceValidation = {
     slice: ref.slice,
@@ -178,8 +165,8 @@ export async function validateSlice(deps: PipelineDeps, ref: SliceRef): Promise<
     quarantined,
     quarantined_by_reason: sortedReasons(byReason),
     already_quarantined: alreadyQuarantined,
-    staged_final: finalLines.length,
-    staged_lessons: lessonLines.length,
+    staged_final: out.final.length,
+    staged_lessons: out.lessons.length,
     state_versions: stateVersions,
     date_min: dateMin,
     date_max: dateMax,

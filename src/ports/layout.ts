@@ -50,3 +50,8 @@ export interface PartKeys {
 export function partKeys(prefix: string): PartKeys {
   return { prefix, key: (part) => `${prefix}${pad(part)}.ndjson` };
 }
+
+/** The stream prefix (`PartKeys.prefix`) of a part key, or undefined when `key` is not a part of a stream. */
+export function partStreamOf(key: string): string | undefined {
+  return /^(.*-)\d+\.ndjson$/.exec(key)?.[1];
+}

@@ -12,8 +12,17 @@ const DUCKDB_TYPES: Readonly<Record<ColumnType, string>> = {
   'array<string>': 'VARCHAR[]',
 };
 
-export function duckdbType(column: ColumnSpec): string {
-  return DUCKDB_TYPES[column.type];
+/**
+ * DuckDB's type for a column. `timestamps: 'without zone'` gives Athena's TIMESTAMP (Iceberg's timestamp
+ * without zone), for the AWS twin's tables; the local views keep UTC timestamps with their zone.
+ */
+export function duckdbType(column: Pick<ColumnSpec, 'type'>, timestamps: 'with zone' | 'without zone' = 'with zone'): string {
+  return column.type === 'timestamp' && timestamps === 'without zone' ? 'TIMESTAMP' : DUCKDB_TYPES[column.type];
+}
+
+/** Whether a Glue type name read from a template is one of the column table's types. */
+export function isColumnType(type: string): type is ColumnType {
+  return Object.hasOwn(DUCKDB_TYPES, type);
 }
 
 /** The `columns = {...}` struct of DuckDB's read_json for these columns. */

@@ -16,6 +16,7 @@ import { runAthenaTwin } from '../../src/runtime/athena-twin';
 import type { AthenaColumn, AthenaExecutor, AthenaExecutorResult } from '../fakes/athena-fake';
 import { analyzeStatement } from '../fakes/athena-statement';
 import { sqlPathLiteral } from '../../src/sql/render';
+import { duckdbType, isColumnType } from '../../src/sql/duckdb-columns';
 
 /** A Glue table of the template, as the twin reads it for analysts' queries. */
 export interface TwinTable {
@@ -141,21 +142,10 @@ function isReaderQuery(text: string, database: string, catalog: TwinCatalog): bo
   return analysis.kind === 'SELECT' && analysis.statements === 1 && analysis.reads.length > 0 && analysis.reads.every((r) => r.database === database && known.has(r.table));
 }
 
-const DUCKDB_TYPES: Readonly<Record<string, string>> = {
-  string: 'VARCHAR',
-  double: 'DOUBLE',
-  bigint: 'BIGINT',
-  int: 'INTEGER',
-  boolean: 'BOOLEAN',
-  date: 'DATE',
-  timestamp: 'TIMESTAMP',
-  'array<string>': 'VARCHAR[]',
-};
-
+/** The DuckDB type of a Glue column of the template (src/sql/duckdb-columns.ts, timestamps without zone as in Athena). */
 function duckType(hiveType: string): string {
-  const type = DUCKDB_TYPES[hiveType];
-  if (type === undefined) throw new Error(`twin: no DuckDB type for Glue type ${hiveType}`);
-  return type;
+  if (!isColumnType(hiveType)) throw new Error(`twin: no DuckDB type for Glue type ${hiveType}`);
+  return duckdbType({ type: hiveType }, 'without zone');
 }
 
 /**

@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { hasObject, type ObjectStore } from '../../ports/object-store';
-import { Layout } from '../../ports/layout';
+import { Layout, partStreamOf } from '../../ports/layout';
 import type { SqlSources } from '../../ports/sql-sources';
 import { sqlPathLiteral } from '../../sql/render';
 import { BATCH_ID_COLUMN, STAGED_COLUMNS } from '../../contract/columns';
@@ -29,7 +29,8 @@ export class DuckDbSources implements SqlSources {
     }
     const present: string[] = [];
     for await (const info of this.objects.list(Layout.staged(batchId))) {
-      if (prefixes.has(info.key.replace(/\d+\.ndjson$/, ''))) present.push(info.key);
+      const stream = partStreamOf(info.key);
+      if (stream !== undefined && prefixes.has(stream)) present.push(info.key);
     }
     if (present.length === 0) return EMPTY_STAGED;
     const files = present.map((key) => sqlPathLiteral(this.objects.uri(key))).join(', ');
