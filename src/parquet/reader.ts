@@ -2,10 +2,17 @@ import { gunzipSync } from 'node:zlib';
 import { ThriftReader, type ThriftStruct, type ThriftValue } from './thrift-compact';
 import { Codec, ConvertedType, Encoding, MAGIC, PageType, PhysicalType, type ParquetColumn, type ParquetType } from './schema';
 
-/** A column read back: utf8 values as Buffers of UTF-8 (decode them only where needed), numbers as numbers. */
+/** A column read back: utf8 values as Buffers of UTF-8 (or strings, see ReadOptions), numbers as numbers. */
 export interface ColumnValues {
   readonly column: ParquetColumn;
-  readonly values: (Buffer | number | null)[];
+  readonly values: (Buffer | string | number | null)[];
+}
+
+export interface ReadOptions {
+  /** Decode only these columns (the others come back with no values). Default: all. */
+  readonly columns?: readonly string[];
+  /** utf8 values as Buffers (a view of the file, nothing decoded) or as strings. Default: 'bytes'. */
+  readonly text?: 'bytes' | 'string';
 }
 
 export interface ParquetContents {
@@ -19,18 +26,15 @@ export interface ParquetContents {
  * GZIP. It reads eventlake's own staged parts back (a rollback into a part already put, enrichment of
  * staged lessons); anything else (dictionary pages, nested columns, other codecs) is refused by name.
  */
-export function readParquet(file: Buffer, name = 'parquet file'): ParquetContents {
+export function readParquet(file: Buffer, name = 'parquet file', options: ReadOptions = {}): ParquetContents {
   const fail = (why: string) => new Error(`${name}: ${why}`);
   if (file.length < 12 || !file.subarray(0, 4).equals(MAGIC) || !file.subarray(file.length - 4).equals(MAGIC)) {
     throw fail('not a Parquet file (no PAR1 magic at both ends)');
   }
-  const footerLength = file.readUInt32LE(file.length - 8);
-  const meta = new ThriftReader(file, file.length - 8 - footerLength).struct();
-  const schema = list(meta.get(2)).map(asStruct);
-  const root = schema[0];
-  const leaves = schema.slice(1);
-  if (root === undefined || num(root.get(5)) !== leaves.length) throw fail('only flat schemas are supported');
-  const columns = leaves.map((element) => ({ column: columnOf(element, fail), optional: num(element.get(3)) === 1 }));
+  const meta = readFooter(file);
+  const wanted = options.columns === undefined ? undefined : new Set(options.columns);
+  const asText = options.text === 'string';
+  const columns = columnsOf(meta, name);
   const out: ColumnValues[] = columns.map(({ column }) => ({ column, values: [] }));
   const rows = num(meta.get(3));
   for (const group of list(meta.get(4)).map(asStruct)) {
@@ -43,6 +47,7 @@ export function readParquet(file: Buffer, name = 'parquet file'): ParquetContent
         if (codec !== Codec.uncompressed && codec !== Codec.gzip) throw fail(`codec ${codec} is not supported`);
         const target = out[c] as ColumnValues;
         const { column, optional } = columns[c] as (typeof columns)[number];
+        if (wanted !== undefined && !wanted.has(column.name)) return;
         let remaining = num(info.get(5));
         const reader = new ThriftReader(file, num(info.get(9)));
         while (remaining > 0) {
@@ -54,16 +59,43 @@ export function readParquet(file: Buffer, name = 'parquet file'): ParquetContent
           const page = asStruct(header.get(5));
           if (num(page.get(2)) !== Encoding.PLAIN) throw fail(`encoding ${num(page.get(2))} is not supported`);
           const count = num(page.get(1));
-          decodePage(body, count, optional, column.type, target.values, fail);
+          decodePage(body, count, optional, column.type, target.values, asText, fail);
           remaining -= count;
         }
       });
   }
-  for (const { values, column } of out) if (values.length !== rows) throw fail(`column ${column.name} has ${values.length} values for ${rows} rows`);
+  for (const { values, column } of out) {
+    if (wanted !== undefined && !wanted.has(column.name)) continue;
+    if (values.length !== rows) throw fail(`column ${column.name} has ${values.length} values for ${rows} rows`);
+  }
   return { rows, columns: out };
 }
 
-function decodePage(body: Buffer, count: number, optional: boolean, type: ParquetType, into: (Buffer | number | null)[], fail: (why: string) => Error): void {
+/** The flat columns of a file's schema, and whether each is OPTIONAL. */
+export function columnsOf(meta: ThriftStruct, name: string): { column: ParquetColumn; optional: boolean }[] {
+  const fail = (why: string) => new Error(`${name}: ${why}`);
+  const schema = list(meta.get(2)).map(asStruct);
+  const root = schema[0];
+  const leaves = schema.slice(1);
+  if (root === undefined || num(root.get(5)) !== leaves.length) throw fail('only flat schemas are supported');
+  return leaves.map((element) => ({ column: columnOf(element, fail), optional: num(element.get(3)) === 1 }));
+}
+
+/** The file's FileMetaData struct (footer). */
+export function readFooter(file: Buffer): ThriftStruct {
+  const footerLength = file.readUInt32LE(file.length - 8);
+  return new ThriftReader(file, file.length - 8 - footerLength).struct();
+}
+
+function decodePage(
+  body: Buffer,
+  count: number,
+  optional: boolean,
+  type: ParquetType,
+  into: ColumnValues['values'],
+  asText: boolean,
+  fail: (why: string) => Error,
+): void {
   let offset = 0;
   let present: Uint8Array | undefined;
   if (optional) {
@@ -79,7 +111,7 @@ function decodePage(body: Buffer, count: number, optional: boolean, type: Parque
     switch (type) {
       case 'utf8': {
         const length = body.readUInt32LE(offset);
-        into.push(body.subarray(offset + 4, offset + 4 + length));
+        into.push(asText ? body.toString('utf8', offset + 4, offset + 4 + length) : body.subarray(offset + 4, offset + 4 + length));
         offset += 4 + length;
         break;
       }

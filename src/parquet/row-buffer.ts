@@ -1,6 +1,7 @@
 import { gzipSync } from 'node:zlib';
-import { ThriftWriter, type ThriftField } from './thrift-compact';
-import { Codec, ConvertedType, Encoding, MAGIC, PageType, PHYSICAL, Repetition, type ParquetCodec, type ParquetColumn, type ParquetValue } from './schema';
+import { ThriftWriter } from './thrift-compact';
+import { fileTail, type ChunkPlacement } from './footer';
+import { Codec, Encoding, MAGIC, PageType, type ParquetCodec, type ParquetColumn, type ParquetValue } from './schema';
 
 /** A position in a ParquetRowBuffer (see `mark`). */
 export interface RowMark {
@@ -100,14 +101,12 @@ export class ParquetRowBuffer {
   toBuffer(): Buffer {
     const pieces: Buffer[] = [MAGIC];
     let offset = MAGIC.length;
-    const chunks: ThriftField[][] = [];
-    let totalBytes = 0;
+    const chunks: ChunkPlacement[] = [];
     if (this.rows > 0) {
       this.columns.forEach((column, c) => {
         const starts = [0, 0, ...(this.pageStarts[c] as number[]), this.rows, (this.values[c] as ByteSink).length];
-        const firstPage = offset;
-        let size = 0;
-        let uncompressed = 0;
+        const first = offset;
+        let uncompressedBytes = 0;
         for (let p = 0; p + 2 < starts.length; p += 2) {
           const [row0, byte0, row1, byte1] = starts.slice(p, p + 4) as [number, number, number, number];
           if (row1 === row0) continue;
@@ -116,64 +115,15 @@ export class ParquetRowBuffer {
           length.writeUInt32LE(levels.length);
           const body = Buffer.concat([length, levels, (this.values[c] as ByteSink).bytes(byte0, byte1)]);
           const stored = this.codec === 'gzip' ? gzipSync(body) : body;
-          const header = new ThriftWriter()
-            .struct([
-              [1, 'i32', PageType.DATA_PAGE],
-              [2, 'i32', body.length],
-              [3, 'i32', stored.length],
-              [
-                5,
-                'struct',
-                [
-                  [1, 'i32', row1 - row0],
-                  [2, 'i32', Encoding.PLAIN],
-                  [3, 'i32', Encoding.RLE],
-                  [4, 'i32', Encoding.RLE],
-                ],
-              ],
-            ])
-            .toBuffer();
+          const header = pageHeader(row1 - row0, body.length, stored.length);
           pieces.push(header, stored);
-          size += header.length + stored.length;
-          uncompressed += header.length + body.length;
+          offset += header.length + stored.length;
+          uncompressedBytes += header.length + body.length;
         }
-        chunks.push([
-          [2, 'i64', firstPage],
-          [
-            3,
-            'struct',
-            [
-              [1, 'i32', PHYSICAL[column.type]],
-              [2, 'list<i32>', [Encoding.PLAIN, Encoding.RLE]],
-              [3, 'list<binary>', [column.name]],
-              [4, 'i32', Codec[this.codec]],
-              [5, 'i64', this.rows],
-              [6, 'i64', uncompressed],
-              [7, 'i64', size],
-              [9, 'i64', firstPage],
-            ],
-          ],
-        ]);
-        offset += size;
-        totalBytes += size;
+        chunks.push({ column, codec: Codec[this.codec], offset: first, storedBytes: offset - first, uncompressedBytes });
       });
     }
-    const footer = new ThriftWriter()
-      .struct([
-        [1, 'i32', 1],
-        [2, 'list<struct>', [[[4, 'binary', 'schema'], [5, 'i32', this.columns.length]], ...this.columns.map(schemaElement)]],
-        [3, 'i64', this.rows],
-        [
-          4,
-          'list<struct>',
-          this.rows === 0 ? [] : [[[1, 'list<struct>', chunks], [2, 'i64', totalBytes], [3, 'i64', this.rows]]],
-        ],
-        [6, 'binary', 'eventlake'],
-      ])
-      .toBuffer();
-    const footerLength = Buffer.alloc(4);
-    footerLength.writeUInt32LE(footer.length);
-    pieces.push(footer, footerLength, MAGIC);
+    pieces.push(fileTail(this.columns, this.rows, chunks));
     return Buffer.concat(pieces);
   }
 
@@ -195,16 +145,25 @@ export class ParquetRowBuffer {
   }
 }
 
-function schemaElement(column: ParquetColumn): ThriftField[] {
-  const fields: ThriftField[] = [
-    [1, 'i32', PHYSICAL[column.type]],
-    [3, 'i32', Repetition.OPTIONAL],
-    [4, 'binary', column.name],
-  ];
-  // The legacy ConvertedType and the LogicalType union (STRING is its field 1, DATE its field 6).
-  if (column.type === 'utf8') fields.push([6, 'i32', ConvertedType.UTF8], [10, 'struct', [[1, 'struct', []]]]);
-  if (column.type === 'date') fields.push([6, 'i32', ConvertedType.DATE], [10, 'struct', [[6, 'struct', []]]]);
-  return fields;
+/** A v1 data page header: PLAIN values, RLE definition and repetition levels. */
+function pageHeader(values: number, bodyBytes: number, storedBytes: number): Buffer {
+  return new ThriftWriter()
+    .struct([
+      [1, 'i32', PageType.DATA_PAGE],
+      [2, 'i32', bodyBytes],
+      [3, 'i32', storedBytes],
+      [
+        5,
+        'struct',
+        [
+          [1, 'i32', values],
+          [2, 'i32', Encoding.PLAIN],
+          [3, 'i32', Encoding.RLE],
+          [4, 'i32', Encoding.RLE],
+        ],
+      ],
+    ])
+    .toBuffer();
 }
 
 function writeValue(sink: ByteSink, type: ParquetColumn['type'], value: Exclude<ParquetValue, null>): void {

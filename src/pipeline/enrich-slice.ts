@@ -2,9 +2,9 @@ import type { EntityKey } from '../ports/state-store';
 import { Layout } from '../ports/layout';
 import type { PipelineDeps } from './deps';
 import { accountKey, subscriptionKey } from './entity-key';
-import { readStagedRows, STAGED_INDEX, STAGED_PARTS, type Enrichment, type StagedValues } from './staged-row';
+import { readStagedHeads, withEnrichment, type Enrichment, type StagedHead } from './staged-row';
 import { EntityTimeline } from './user-state';
-import { PartWriter, partsOf } from './part-writer';
+import { partsOf, removeStaleParts } from './part-writer';
 import type { SliceRef } from './validate-slice';
 
 export interface SliceEnrichment {
@@ -22,45 +22,28 @@ export interface SliceEnrichment {
  */
 export async function enrichSlice(deps: PipelineDeps, ref: SliceRef): Promise<SliceEnrichment> {
   const counts = { lessons: 0, enriched: 0, no_account: 0, no_subscription: 0 };
-  const out = new PartWriter(deps.objects, Layout.stagedEnriched(ref.batch_id, ref.slice), deps.config.partMaxBytes, STAGED_PARTS);
+  const out = Layout.stagedEnriched(ref.batch_id, ref.slice);
   // One lessons part at a time (ValidateSlice wrote them, at most partMaxBytes each): memory stays flat.
-  for (const key of await partsOf(deps.objects, Layout.stagedLessons(ref.batch_id, ref.slice))) {
-    const lessons = readStagedRows(await deps.objects.get(key), key).map((row) => ({ row, head: headOf(row) }));
-    const timelines = await timelinesFor(deps, lessons);
-    for (const { row, head } of lessons) {
-      const enrichment = enrichmentOf(head, timelines);
-      if (enrichment.enrichment_status !== 'not_applicable') counts[enrichment.enrichment_status]++;
-      // The other columns go back as they were read (text as bytes: the payload is copied, never decoded).
-      row[STAGED_INDEX.country] = enrichment.country;
-      row[STAGED_INDEX.subscription_type] = enrichment.subscription_type;
-      row[STAGED_INDEX.subscription_status] = enrichment.subscription_status;
-      row[STAGED_INDEX.enrichment_status] = enrichment.enrichment_status;
-      out.push(row);
-    }
-    counts.lessons += lessons.length;
-    await out.flushIfFull();
+  // Each lessons part becomes the enriched part of the same number.
+  const parts = await partsOf(deps.objects, Layout.stagedLessons(ref.batch_id, ref.slice));
+  for (const [part, key] of parts.entries()) {
+    const body = await deps.objects.get(key);
+    const heads = readStagedHeads(body, key);
+    const timelines = await timelinesFor(deps, heads);
+    const enrichments = heads.map((head) => enrichmentOf(head, timelines));
+    for (const { enrichment_status: status } of enrichments) if (status !== 'not_applicable') counts[status]++;
+    counts.lessons += heads.length;
+    await deps.objects.put(out.key(part), withEnrichment(body, key, enrichments));
   }
-  await out.close();
+  await removeStaleParts(deps.objects, out, parts.length);
   deps.progress(`slice ${ref.slice}: ${counts.lessons} lessons enriched as of their own time (${counts.enriched} fully)`);
   return { slice: ref.slice, ...counts };
 }
 
-/** What enrichment reads of a staged lesson. */
-interface StagedHead {
-  readonly created_at: number;
-  readonly user_uuid: string | null;
-  readonly language: string | null;
-}
-
-function headOf(row: StagedValues): StagedHead {
-  const text = (value: StagedValues[number] | undefined) => (value === null || value === undefined ? null : value.toString());
-  return { created_at: row[STAGED_INDEX.created_at] as number, user_uuid: text(row[STAGED_INDEX.user_uuid]), language: text(row[STAGED_INDEX.language]) };
-}
-
 /** The account and subscription timelines the lessons need, read in one call. */
-async function timelinesFor(deps: PipelineDeps, lessons: readonly { readonly head: StagedHead }[]): Promise<Map<EntityKey, EntityTimeline>> {
+async function timelinesFor(deps: PipelineDeps, heads: readonly StagedHead[]): Promise<Map<EntityKey, EntityTimeline>> {
   const keys = new Set<EntityKey>();
-  for (const { head } of lessons) {
+  for (const head of heads) {
     if (head.user_uuid === null) continue;
     keys.add(accountKey(head.user_uuid));
     if (head.language !== null) keys.add(subscriptionKey(head.user_uuid, head.language));

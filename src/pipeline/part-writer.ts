@@ -105,10 +105,7 @@ export class PartWriter<Row = string, Mark = LineMark> {
   async close(): Promise<number> {
     const parts = this.part === 0 || this.buffer.length > 0 ? this.part + 1 : this.part;
     if (parts > this.part) await this.objects.put(this.keys.key(this.part), this.buffer.toBuffer());
-    const kept = new Set(Array.from({ length: parts }, (_, part) => this.keys.key(part)));
-    const stale: string[] = [];
-    for await (const info of this.objects.list(this.keys.prefix)) if (!kept.has(info.key)) stale.push(info.key);
-    for (const key of stale) await this.objects.delete(key);
+    await removeStaleParts(this.objects, this.keys, parts);
     return parts;
   }
 
@@ -117,6 +114,14 @@ export class PartWriter<Row = string, Mark = LineMark> {
     for (let part = 0; part < this.part; part++) yield await this.objects.get(this.keys.key(part));
     yield this.buffer.toBuffer();
   }
+}
+
+/** Deletes every object under the stream's prefix but its first `parts` parts (what an earlier, longer attempt left). */
+export async function removeStaleParts(objects: ObjectStore, keys: PartKeys, parts: number): Promise<void> {
+  const kept = new Set(Array.from({ length: parts }, (_, part) => keys.key(part)));
+  const stale: string[] = [];
+  for await (const info of objects.list(keys.prefix)) if (!kept.has(info.key)) stale.push(info.key);
+  for (const key of stale) await objects.delete(key);
 }
 
 /**

@@ -3,6 +3,7 @@ import type { ValidEvent } from '../contract/types';
 import { readParquet } from '../parquet/reader';
 import { ParquetRowBuffer, type RowMark } from '../parquet/row-buffer';
 import type { ParquetColumn, ParquetType, ParquetValue } from '../parquet/schema';
+import { spliceColumns } from '../parquet/splice';
 import type { PartFormat } from './part-writer';
 
 export type EnrichmentStatus = 'enriched' | 'no_account' | 'no_subscription' | 'not_applicable';
@@ -95,12 +96,16 @@ export const STAGED_PARTS: PartFormat<StagedValues, RowMark> = {
 /** The rows of a staged part (our own output), text columns as Buffers of UTF-8. */
 export function readStagedRows(body: Buffer, key: string): StagedValues[] {
   const { rows, columns } = readParquet(body, key);
-  const found = columns.map((c) => `${c.column.name}:${c.column.type}`).join(', ');
-  const wanted = STAGED_PARQUET_COLUMNS.map((c) => `${c.name}:${c.type}`).join(', ');
-  if (found !== wanted) throw new Error(`${key}: not a staged part of this version (columns ${found}; expected ${wanted})`);
+  checkStaged(columns.map((c) => c.column), key);
   const out: StagedValues[] = [];
   for (let r = 0; r < rows; r++) out.push(columns.map((c) => c.values[r] as ParquetValue));
   return out;
+}
+
+function checkStaged(columns: readonly ParquetColumn[], key: string): void {
+  const found = columns.map((c) => `${c.name}:${c.type}`).join(', ');
+  const wanted = STAGED_PARQUET_COLUMNS.map((c) => `${c.name}:${c.type}`).join(', ');
+  if (found !== wanted) throw new Error(`${key}: not a staged part of this version (columns ${found}; expected ${wanted})`);
 }
 
 /** The fields enrichment sets. */
@@ -109,6 +114,39 @@ export interface Enrichment {
   subscription_type: string | null;
   subscription_status: string | null;
   enrichment_status: EnrichmentStatus;
+}
+
+const ENRICHMENT_NAMES = ['country', 'subscription_type', 'subscription_status', 'enrichment_status'] as const satisfies readonly StagedColumnName[];
+const ENRICHMENT_COLUMNS = STAGED_PARQUET_COLUMNS.filter((c) => (ENRICHMENT_NAMES as readonly string[]).includes(c.name));
+
+/** What enrichment reads of a staged lesson. */
+export interface StagedHead {
+  readonly created_at: number;
+  readonly user_uuid: string | null;
+  readonly language: string | null;
+}
+
+/** The heads of a staged part's rows (only those three columns are decoded). */
+export function readStagedHeads(body: Buffer, key: string): StagedHead[] {
+  const { rows, columns } = readParquet(body, key, { columns: ['created_at', 'user_uuid', 'language'], text: 'string' });
+  checkStaged(columns.map((c) => c.column), key);
+  const [createdAt, user, language] = ['created_at', 'user_uuid', 'language'].map((name) => columns[STAGED_INDEX[name as StagedColumnName]]?.values ?? []);
+  return Array.from({ length: rows }, (_, r) => ({
+    created_at: createdAt?.[r] as number,
+    user_uuid: (user?.[r] ?? null) as string | null,
+    language: (language?.[r] ?? null) as string | null,
+  }));
+}
+
+/**
+ * The staged part with its enrichment columns replaced by `enrichments` (one per row, in row order): the
+ * other columns' pages are copied byte for byte (src/parquet/splice.ts), so the payload is neither decoded
+ * nor re-encoded.
+ */
+export function withEnrichment(body: Buffer, key: string, enrichments: readonly Enrichment[]): Buffer {
+  const replaced = new ParquetRowBuffer(ENRICHMENT_COLUMNS);
+  for (const e of enrichments) replaced.push([e.country, e.subscription_type, e.subscription_status, e.enrichment_status]);
+  return spliceColumns([{ file: replaced.toBuffer(), name: `enrichment of ${key}` }, { file: body, name: key }], NAMES);
 }
 
 /** Lesson events are the ones enriched from user state (docs/contract.md#enrichment). */

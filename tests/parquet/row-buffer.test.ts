@@ -5,6 +5,7 @@ import fc from 'fast-check';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { ParquetRowBuffer } from '../../src/parquet/row-buffer';
 import { readParquet } from '../../src/parquet/reader';
+import { spliceColumns } from '../../src/parquet/splice';
 import type { ParquetColumn, ParquetValue } from '../../src/parquet/schema';
 import { ThriftReader, ThriftWriter } from '../../src/parquet/thrift-compact';
 
@@ -133,5 +134,32 @@ describe('thrift compact', () => {
 
   it('refuses fields out of id order', () => {
     expect(() => new ThriftWriter().struct([[2, 'i32', 1], [1, 'i32', 1]])).toThrow(/increasing id order/);
+  });
+});
+
+describe('spliceColumns', () => {
+  it('takes each column from the first file that has it, pages copied as they are', () => {
+    fc.assert(
+      fc.property(fc.array(row, { maxLength: 50 }), fc.array(fc.option(fc.string()), { maxLength: 50 }), fc.constantFrom('uncompressed', 'gzip' as const), (rows, replaced, codec) => {
+        const n = Math.min(rows.length, replaced.length);
+        const base = new ParquetRowBuffer(COLUMNS, { pageMaxBytes: 16, codec });
+        rows.slice(0, n).forEach((r) => base.push(r));
+        const patch = new ParquetRowBuffer([{ name: 'text', type: 'utf8' }]);
+        replaced.slice(0, n).forEach((t) => patch.push([t]));
+        const spliced = spliceColumns([{ file: patch.toBuffer(), name: 'patch' }, { file: base.toBuffer(), name: 'base' }], ['text', 'ratio', 'big', 'small', 'day']);
+        expect(rowsOf(spliced)).toEqual(rows.slice(0, n).map((r, i) => asRead([replaced[i] ?? null, ...r.slice(1)])));
+      }),
+      { numRuns: 100 },
+    );
+  });
+
+  it('refuses inputs of different row counts and a column no input has', () => {
+    const one = new ParquetRowBuffer([{ name: 'a', type: 'int32' }]);
+    one.push([1]);
+    const two = new ParquetRowBuffer([{ name: 'b', type: 'int32' }]);
+    two.push([1]);
+    two.push([2]);
+    expect(() => spliceColumns([{ file: one.toBuffer(), name: 'one' }, { file: two.toBuffer(), name: 'two' }], ['a', 'b'])).toThrow(/two: 2 rows where one has 1/);
+    expect(() => spliceColumns([{ file: one.toBuffer(), name: 'one' }], ['a', 'c'])).toThrow(/no input has a column c/);
   });
 });
