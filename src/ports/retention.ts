@@ -30,7 +30,7 @@ export const RETENTION_PREFIXES: Readonly<Record<RetentionArea, string>> = {
 };
 
 /** The local lake's retention settings (optional; missing areas keep their default). */
-export const RETENTION_FILE = 'retention.json';
+export const RETENTION_FILE = Layout.retentionFile;
 
 const DAY_MS = 86_400_000;
 
