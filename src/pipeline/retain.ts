@@ -3,7 +3,7 @@ import { Layout } from '../ports/layout';
 import type { ObjectInfo } from '../ports/object-store';
 import { RETENTION_AREAS, RETENTION_PREFIXES, retentionCutoffMs, type Retention, type RetentionArea, type RetentionDays } from '../ports/retention';
 import { classifyRawObject } from '../raw/classify';
-import { COMPACTIONS } from './compact';
+import { BATCH_FILE, COMPACTIONS } from './compact';
 import type { PipelineDeps } from './deps';
 import { acquireLease, releaseLease } from './lease';
 import { arrivalHourMs, readManifest } from './manifest';
@@ -68,9 +68,6 @@ function curatedPartitionOf(key: string): { partition: string; dateMs: number; f
   const [, partition, y, m, d, file] = match as unknown as [string, string, string, string, string, string];
   return { partition, dateMs: Date.UTC(Number(y), Number(m) - 1, Number(d)), file };
 }
-
-/** A merged file of one batch (compacted files hold committed batches only). */
-const BATCH_FILE = /^part-([0-9a-f]+)-g\d+-\d+\.parquet$/;
 
 /** When each committed batch committed: its marker, or (older lakes) its run summary. */
 async function commitTimes(deps: PipelineDeps): Promise<Map<string, number>> {
