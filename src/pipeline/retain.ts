@@ -6,7 +6,7 @@ import { classifyRawObject } from '../raw/classify';
 import { BATCH_FILE, COMPACTIONS } from './compact';
 import type { PipelineDeps } from './deps';
 import { acquireLease, releaseLease } from './lease';
-import { arrivalHourMs, readManifest } from './manifest';
+import { arrivalHourMs } from './manifest';
 import { checkpointName } from './plan-batch';
 
 /** One object of an area as retention judges it. */
@@ -24,8 +24,8 @@ export interface RetainOptions {
   /** Report what would go, remove nothing, take no lease. */
   readonly dryRun?: boolean;
   /**
-   * Time of a raw object whose key carries no arrival hour (not `raw/YYYY/MM/DD/HH/...`): the local file's
-   * modification time. Without it such objects have no age and are kept.
+   * A local file's modification time: the age of a raw object whose key carries no arrival hour (not
+   * `raw/YYYY/MM/DD/HH/...`) and of an abandoned batch's files. Without it those have no age and are kept.
    */
   readonly modifiedAtMs?: (key: string) => Promise<number | undefined>;
 }
@@ -40,7 +40,7 @@ export interface AreaReport {
   /** Removed (with --dry-run: would be removed). */
   readonly removed_objects: number;
   readonly removed_bytes: number;
-  /** Past the cutoff but kept: not processed yet, in a pending batch, of a batch not committed, no known age. */
+  /** Kept whatever their age: raw not processed yet, a pending batch's files, curated files of a batch not committed. */
   readonly protected_objects: number;
   /** Time of the oldest object left afterwards (null: none with a known time). */
   readonly oldest: string | null;
@@ -84,19 +84,17 @@ async function commitTimes(deps: PipelineDeps): Promise<Map<string, number>> {
   return times;
 }
 
-/** Batches planned but not committed (scheduled and backfill): ids and the raw keys they will read. */
-async function pendingBatches(deps: PipelineDeps): Promise<{ ids: Set<string>; rawKeys: Set<string> }> {
+/**
+ * The batch a scheduled run will resume (its checkpoint's `pending`). A backfill records no pending batch: one
+ * that failed is planned afresh by the next backfill, which rewrites its files.
+ */
+async function pendingBatchIds(deps: PipelineDeps): Promise<Set<string>> {
   const ids = new Set<string>();
-  const rawKeys = new Set<string>();
   for (const mode of ['scheduled', 'backfill'] as const) {
     const pending = (await deps.state.getCheckpoint(checkpointName(deps, mode))).pending;
-    if (!pending) continue;
-    ids.add(pending.batchId);
-    if (await deps.objects.exists(pending.manifestKey)) {
-      for (const o of (await readManifest(deps.objects, pending.manifestKey)).objects) rawKeys.add(o.key);
-    }
+    if (pending) ids.add(pending.batchId);
   }
-  return { ids, rawKeys };
+  return ids;
 }
 
 async function all(prefix: string, deps: PipelineDeps): Promise<ObjectInfo[]> {
@@ -108,11 +106,12 @@ async function all(prefix: string, deps: PipelineDeps): Promise<ObjectInfo[]> {
 /**
  * Every object of each area with the time its age counts from (docs/operations.md#retention):
  * raw, its arrival hour (`raw/YYYY/MM/DD/HH/`, what S3 sees as its creation time), else its file's time;
- * staging and quarantine, the commit time of their batch; curated, the partition's `event_date`.
+ * staging and quarantine, the commit time of their batch (an abandoned batch: its files' time; a pending
+ * batch: none, it is kept); curated, the partition's `event_date`.
  */
 export async function scanRetention(deps: PipelineDeps, options: Pick<RetainOptions, 'modifiedAtMs'> = {}): Promise<Record<RetentionArea, RetainedObject[]>> {
   const committed = await commitTimes(deps);
-  const pending = await pendingBatches(deps);
+  const pending = await pendingBatchIds(deps);
 
   const rawInfos = await all(RETENTION_PREFIXES.raw, deps);
   const processed = await deps.state.filterProcessed(rawInfos.filter((i) => classifyRawObject(i) === undefined).map((i) => i.key));
@@ -120,23 +119,22 @@ export async function scanRetention(deps: PipelineDeps, options: Pick<RetainOpti
   for (const info of rawInfos) {
     const unusable = classifyRawObject(info) !== undefined;
     const timeMs = unusable ? undefined : (arrivalHourMs(info.key) ?? (await options.modifiedAtMs?.(info.key)));
-    const protectedBy = unusable
-      ? 'an entry no run can read (kept until fixed)'
-      : !processed.has(info.key)
-        ? 'not processed yet'
-        : pending.rawKeys.has(info.key)
-          ? 'read by a pending batch'
-          : undefined;
+    const protectedBy = unusable ? 'an entry no run can read (kept until fixed)' : !processed.has(info.key) ? 'not processed yet' : undefined;
     raw.push({ key: info.key, bytes: info.sizeBytes, timeMs, ...(protectedBy ? { protectedBy } : {}) });
   }
 
-  const byBatch = (infos: ObjectInfo[]): RetainedObject[] =>
-    infos.map((info) => {
+  // A committed batch ages from its commit; one neither committed nor pending was abandoned (a failed backfill,
+  // a plan killed before its checkpoint): nothing reads its files again, so they age from their files' time.
+  const byBatch = async (infos: ObjectInfo[]): Promise<RetainedObject[]> => {
+    const out: RetainedObject[] = [];
+    for (const info of infos) {
       const batch = batchOfKey(info.key);
-      const protectedBy =
-        batch === undefined ? 'not part of a batch' : pending.ids.has(batch) ? 'its batch is pending' : committed.has(batch) ? undefined : 'its batch is not committed';
-      return { key: info.key, bytes: info.sizeBytes, timeMs: batch === undefined ? undefined : committed.get(batch), ...(protectedBy ? { protectedBy } : {}) };
-    });
+      const protectedBy = batch === undefined ? 'not part of a batch' : pending.has(batch) ? 'its batch is pending' : undefined;
+      const timeMs = protectedBy !== undefined || batch === undefined ? undefined : (committed.get(batch) ?? (await options.modifiedAtMs?.(info.key)));
+      out.push({ key: info.key, bytes: info.sizeBytes, timeMs, ...(protectedBy ? { protectedBy } : {}) });
+    }
+    return out;
+  };
 
   const curated: RetainedObject[] = [];
   for (const info of await all(RETENTION_PREFIXES.curated, deps)) {
@@ -149,8 +147,8 @@ export async function scanRetention(deps: PipelineDeps, options: Pick<RetainOpti
 
   return {
     raw,
-    staging: byBatch(await all(RETENTION_PREFIXES.staging, deps)),
-    quarantine: byBatch(await all(RETENTION_PREFIXES.quarantine, deps)),
+    staging: await byBatch(await all(RETENTION_PREFIXES.staging, deps)),
+    quarantine: await byBatch(await all(RETENTION_PREFIXES.quarantine, deps)),
     curated,
   };
 }
@@ -164,8 +162,8 @@ export function oldestOf(objects: readonly RetainedObject[]): string | null {
 
 /**
  * Removes, in each area, the objects past its retention, under the run lease (held: status `skipped`,
- * nothing removed): never an object not processed yet, one a pending batch will read, or a file of a batch
- * that is not committed. A curated partition goes whole (its compaction manifests after its files), so
+ * nothing removed): never a raw object not processed yet, the files of the batch a run will resume, or a
+ * curated file of a batch that is not committed. A curated partition goes whole (its compaction manifests after its files), so
  * readers see the partitions left exactly as before. Rules: docs/operations.md#retention.
  */
 export async function retain(deps: PipelineDeps, options: RetainOptions): Promise<RetainReport> {
@@ -232,7 +230,7 @@ function reports(retention: Retention, scanned: Record<RetentionArea, RetainedOb
       bytes: objects.reduce((n, o) => n + o.bytes, 0),
       removed_objects: gone.length,
       removed_bytes: gone.reduce((n, o) => n + o.bytes, 0),
-      protected_objects: objects.filter((o) => o.protectedBy !== undefined && cutoff !== undefined && (o.timeMs === undefined || o.timeMs < cutoff)).length,
+      protected_objects: objects.filter((o) => o.protectedBy !== undefined).length,
       oldest: oldestOf(objects.filter((o) => !expired.has(o.key))),
     };
   }

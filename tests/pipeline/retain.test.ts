@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { queryLake } from '../../src/cli/commands/query';
 import { modifiedAtMs } from '../../src/cli/commands/retain';
 import { compact, COMPACTIONS } from '../../src/pipeline/compact';
+import { planBatch } from '../../src/pipeline/plan-batch';
 import { retain } from '../../src/pipeline/retain';
 import { fixedClock } from '../../src/ports/clock';
 import { Layout } from '../../src/ports/layout';
@@ -52,6 +53,7 @@ describe('eventlake retain (issue 11, local)', () => {
   const batch: Record<'jan' | 'mar' | 'apr', string> = { jan: '', mar: '', apr: '' };
   const OLD_UNPROCESSED = firehose('2024-01-01', 'late');
   const MANUAL = 'raw/manual/dropped-by-hand.ndjson';
+  const ABANDONED = 'staging/batches/0123456789abcdef0123456789abcdef/manifest.json';
 
   beforeAll(async () => {
     template = await mkdtemp(join(tmpdir(), 'eventlake-retain-'));
@@ -75,10 +77,12 @@ describe('eventlake retain (issue 11, local)', () => {
       batch[name] = (await runOk(lake)).batch_id;
       await lake.close();
     }
-    // An old object no run has read yet, and the staging folder of a batch that never committed.
+    // An old object no run has read yet, and the staging file of a batch abandoned in January (neither
+    // committed nor pending: it ages from its file's time).
     const lake = await makeTestLake({ dir: template, clock: fixedClock(NOW) });
     await putRaw(lake, OLD_UNPROCESSED, [otherEvent(at('2023-12-31T23:00:00Z'))]);
-    await lake.objects.put('staging/batches/0123456789abcdef0123456789abcdef/manifest.json', '{}');
+    await lake.objects.put(ABANDONED, '{}');
+    await utimes(lake.objects.uri(ABANDONED), new Date('2024-01-02T00:00:00Z'), new Date('2024-01-02T00:00:00Z'));
     await lake.close();
   });
   afterAll(() => rm(template, { recursive: true, force: true }));
@@ -108,6 +112,7 @@ describe('eventlake retain (issue 11, local)', () => {
       firehose('2024-01-10', 'jan'),
       MANUAL,
       LAST_EXPIRED,
+      ABANDONED,
       ...batchKeys(before, batch.jan).filter((k) => k.startsWith('staging/')),
       ...batchKeys(before, batch.mar).filter((k) => k.startsWith('staging/')),
       ...batchKeys(before, batch.jan).filter((k) => k.startsWith('quarantine/')),
@@ -115,10 +120,10 @@ describe('eventlake retain (issue 11, local)', () => {
     ].sort();
     const after = await keys(lake);
     expect(before.filter((k) => !after.includes(k)).sort()).toEqual(expected);
-    // Kept: the unprocessed old object, the uncommitted batch's staging, everything younger than its cutoff.
-    expect(after).toEqual(expect.arrayContaining([OLD_UNPROCESSED, 'staging/batches/0123456789abcdef0123456789abcdef/manifest.json', firehose('2024-03-20', 'mar'), FIRST_KEPT]));
+    // Kept: the unprocessed old object, everything younger than its cutoff.
+    expect(after).toEqual(expect.arrayContaining([OLD_UNPROCESSED, firehose('2024-03-20', 'mar'), FIRST_KEPT]));
     expect(report.areas.raw).toMatchObject({ days: 30, cutoff: '2024-03-09T00:00:00.000Z', removed_objects: 3, protected_objects: 1, oldest: '2024-01-01T05:00:00.000Z' });
-    expect(report.areas.staging).toMatchObject({ removed_objects: expected.filter((k) => k.startsWith('staging/')).length, protected_objects: 1, oldest: '2024-04-07T12:00:00.000Z' });
+    expect(report.areas.staging).toMatchObject({ removed_objects: expected.filter((k) => k.startsWith('staging/')).length, protected_objects: 0, oldest: '2024-04-07T12:00:00.000Z' });
     expect(report.areas.curated).toMatchObject({ days: 60, oldest: '2024-03-08T00:00:00.000Z' });
     expect(report.areas.curated.removed_bytes).toBeGreaterThan(0);
 
@@ -165,6 +170,18 @@ describe('eventlake retain (issue 11, local)', () => {
     const report = await retain(lake, { retention: RULES });
     expect(report).toMatchObject({ status: 'skipped', holder: 'a-running-batch' });
     expect(await keys(lake)).toEqual(before);
+  });
+
+  it('never removes the files of the batch the next run resumes, however old they are', async () => {
+    // A scheduled batch planned (its checkpoint points at it) and not run since: the next run resumes it.
+    const plan = await planBatch(lake, { mode: 'scheduled' });
+    expect(plan.object_count).toBe(1);
+    const pendingStaging = await keys(lake, Layout.batch(plan.batch_id));
+    expect(pendingStaging.length).toBeGreaterThan(0);
+    for (const key of pendingStaging) await utimes(lake.objects.uri(key), new Date('2024-01-02T00:00:00Z'), new Date('2024-01-02T00:00:00Z'));
+    const report = await retain(lake, { retention: RULES, modifiedAtMs: modifiedAtMs(lake.objects) });
+    expect(await keys(lake)).toEqual(expect.arrayContaining([...pendingStaging, OLD_UNPROCESSED]));
+    expect(report.areas.staging.protected_objects).toBe(pendingStaging.length);
   });
 
   it('never removes a curated file of a batch that is not committed, even in an expired partition', async () => {

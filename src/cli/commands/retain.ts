@@ -29,7 +29,7 @@ export function humanRetainReport(report: RetainReport): string {
   for (const area of RETENTION_AREAS) {
     const a = report.areas[area];
     const cutoff = a.cutoff === null ? '' : ` (before ${a.cutoff.slice(0, 10)})`;
-    const kept = a.protected_objects > 0 ? `, ${a.protected_objects} past it kept (not processed or not committed yet)` : '';
+    const kept = a.protected_objects > 0 ? `, ${a.protected_objects} kept whatever their age (not processed yet, or of a batch to resume or not committed)` : '';
     lines.push(
       `${area.padEnd(11)} ${describeDays(a.days)}${cutoff}: ${verb} ${a.removed_objects} of ${a.objects} objects, ${mib(a.removed_bytes)}${kept}; oldest left ${a.oldest ?? 'none'}`,
     );
