@@ -14,7 +14,10 @@ import { humanStatus, lakeStatus } from './commands/status';
 import { localQuery } from './query/local-query';
 import { sweepOrphanTempFiles } from '../adapters/local/temp-sweep';
 import { compact } from '../pipeline/compact';
-import type { BackfillFlags, CompactFlags, GenerateFlags, LakeFlags, QueryFlags, RunFlags, StatusFlags } from './main';
+import { retain } from '../pipeline/retain';
+import { lakeRetention } from './retention-config';
+import { humanRetainReport, modifiedAtMs } from './commands/retain';
+import type { BackfillFlags, CompactFlags, GenerateFlags, LakeFlags, QueryFlags, RetainFlags, RunFlags, StatusFlags } from './main';
 
 type Progress = (message: string) => void;
 
@@ -67,6 +70,27 @@ export function compactCommand(io: CliIo, flags: CompactFlags, progress: Progres
     if (flags.json) io.out(JSON.stringify(report));
     if (report.status === 'skipped') io.err(`compact skipped: another run holds the lease (${report.holder ?? 'unknown'})`);
     else if (!flags.json) io.out(`compacted ${report.partitions_compacted} of ${report.partitions_scanned} partitions: ${report.files_before} files -> ${report.files_after} (target ${flags.targetMib} MiB)`);
+    return report.status === 'skipped' ? ExitCode.skipped : ExitCode.ok;
+  });
+}
+
+/**
+ * `retain`: removes what is past each area's retention, under the run lease (held: exit 3, like `run`);
+ * `--dry-run` removes nothing and takes no lease. A report on stdout (JSON with --json).
+ */
+export function retainCommand(io: CliIo, flags: RetainFlags, progress: Progress): Promise<number> {
+  return withLake(flags, progress, async (lake) => {
+    const { retention, source } = await lakeRetention(lake.objects, lake.config.dedupHorizonDays, {
+      raw: flags.rawDays,
+      staging: flags.stagingDays,
+      quarantine: flags.quarantineDays,
+      curated: flags.curatedDays,
+    });
+    progress(`retention from ${source}`);
+    const report = await retain(lake, { retention, dryRun: flags.dryRun === true, modifiedAtMs: modifiedAtMs(lake.objects) });
+    if (flags.json) io.out(JSON.stringify({ ...report, retention_source: source }));
+    if (report.status === 'skipped') io.err(`retain skipped: another run holds the lease (${report.holder ?? 'unknown'})`);
+    else if (!flags.json) io.out(humanRetainReport(report));
     return report.status === 'skipped' ? ExitCode.skipped : ExitCode.ok;
   });
 }

@@ -6,7 +6,7 @@ import { awsCommands, localCommands } from './lazy';
 import { OUTPUT_FORMATS, type OutputFormat } from './format';
 import { readSql } from './query/sql-source';
 import { progressReporter, type Progress } from './progress';
-import { calendarDate, hours, integer, isoTime, nonEmpty, rate, stateMachineArn, wholeNumber } from './options';
+import { calendarDate, hours, integer, isoTime, nonEmpty, rate, retentionDays, stateMachineArn, wholeNumber } from './options';
 
 /** Demo default: a day at 1/100 of the seeds' 1M events/hour, so `npm start` finishes in seconds. */
 export const DEMO_EVENTS = 240_000;
@@ -75,6 +75,15 @@ export interface CompactFlags extends LakeFlags {
   to?: string;
   targetMib: number;
   json?: boolean;
+}
+
+export interface RetainFlags extends LakeFlags {
+  dryRun?: boolean;
+  json?: boolean;
+  rawDays?: number | null;
+  stagingDays?: number | null;
+  quarantineDays?: number | null;
+  curatedDays?: number | null;
 }
 
 export interface ProduceFlags extends GenerateFlags, AwsFlags {
@@ -223,6 +232,20 @@ export function buildProgram(io: CliIo, setCode: (code: number) => void): Comman
     .action(async (flags: CompactFlags) => {
       if (flags.from !== undefined && flags.to !== undefined && flags.from > flags.to) throw new UsageError(`--from ${flags.from} is after --to ${flags.to}`);
       await withProgress(flags.json, (out, progress) => localCommands().compactCommand(out, flags, progress));
+    });
+
+  program
+    .command('retain')
+    .description('remove what is past each area\'s retention (raw, staging, quarantine, curated), as the AWS lifecycle rules do (local lake; takes the run lease)')
+    .option('--dry-run', 'report what would be removed, remove nothing (takes no lease)')
+    .option('--raw-days <n>', 'days raw objects are kept, or keep (default: <lake>/retention.json, else 90)', retentionDays)
+    .option('--staging-days <n>', 'days a committed batch\'s staging files are kept, or keep (default 14)', retentionDays)
+    .option('--quarantine-days <n>', 'days a committed batch\'s quarantine records are kept, or keep (default 365)', retentionDays)
+    .option('--curated-days <n>', 'days of event_date the curated table keeps, or keep (default keep)', retentionDays)
+    .addOption(lakeOption())
+    .option('--json', 'one JSON object on stdout')
+    .action(async (flags: RetainFlags) => {
+      await withProgress(flags.json, (out, progress) => localCommands().retainCommand(out, flags, progress));
     });
 
   addGenerateOptions(program.command('demo').description('generate a day of traffic, run the schedule, show two analyst queries (what npm start runs)'), DEMO_EVENTS)

@@ -33,6 +33,8 @@ export const Layout = {
    * visible wholly or not at all. Same NDJSON shape as a run summary's head: `{"batch_id", ...}`.
    */
   committedPrefix: 'curated/committed/',
+  /** Local only, optional: the days each area keeps (src/ports/retention.ts; S3 lifecycle rules on AWS). */
+  retentionFile: 'retention.json',
   committedMarker: (batchId: string) => `curated/committed/${batchId}.json`,
 } as const;
 
