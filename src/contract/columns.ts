@@ -84,7 +84,10 @@ export const QUARANTINE_COLUMNS: readonly ColumnSpec[] = [
  * §10), so analysts can read duplicate and quarantine rates per batch on both runtimes without naming a batch
  * (sql/queries/duplicate_rate_per_day.sql, quarantine_by_reason_per_day.sql). `committed_at` is
  * `Date.toISOString()` (milliseconds), kept as text. Markers written before the counts existed read them as
- * NULL.
+ * NULL. On AWS the Hive JSON SerDe reads the marker: one JSON object per line ("The Hive and OpenX JSON SerDe
+ * libraries expect each JSON document to be on a single line of text",
+ * https://docs.aws.amazon.com/athena/latest/ug/json-serde.html), the per-reason object as a
+ * `map<string,bigint>` ("MAP<primitive_type, data_type>", https://docs.aws.amazon.com/athena/latest/ug/data-types.html).
  */
 export const COMMITTED_BATCHES_COLUMNS: readonly ColumnSpec[] = [
   { name: 'batch_id', type: 'string', comment: 'a batch whose commit finished: readers may see its rows' },
