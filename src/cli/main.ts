@@ -190,7 +190,7 @@ export function buildProgram(io: CliIo, setCode: (code: number) => void): Comman
 
   program
     .command('query')
-    .description('SQL over the views events and quarantine (with --workgroup: through Athena)')
+    .description('SQL over the views events, quarantine and committed_batches, or a saved analyst query (with --workgroup: through Athena)')
     .argument('[sql...]', 'the SQL (quote it; - reads it from stdin; put it after -- when it starts with a -- comment)')
     .option('--file <path>', 'read the SQL from a file (- for stdin)')
     .option('--saved <name>', 'run a saved analyst query: sql/queries/<name>.sql (see --list)', nonEmpty('a saved query name'))
