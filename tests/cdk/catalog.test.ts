@@ -377,14 +377,18 @@ describe('Catalog', () => {
     });
   });
 
-  test('each sql/queries/*.sql file is one named query with its text', () => {
+  test('each sql/queries/*.sql file is one named query in the workgroup: its name, first comment line and text', () => {
     const files = readdirSync(join(REPO_ROOT, 'sql', 'queries')).filter((f) => f.endsWith('.sql'));
+    expect(files.length).toBeGreaterThanOrEqual(8);
     dev.template.resourceCountIs('AWS::Athena::NamedQuery', files.length);
     for (const file of files) {
+      const text = readFileSync(join(REPO_ROOT, 'sql', 'queries', file), 'utf8');
       dev.template.hasResourceProperties('AWS::Athena::NamedQuery', {
         Name: file.replace(/\.sql$/, ''),
+        Description: text.split('\n')[0]?.replace(/^--\s*/, ''),
         Database: 'eventlake_dev',
-        QueryString: readFileSync(join(REPO_ROOT, 'sql', 'queries', file), 'utf8'),
+        WorkGroup: { Ref: dev.stack.getLogicalId(dev.stack.catalog.workGroup) },
+        QueryString: text,
       });
     }
   });
