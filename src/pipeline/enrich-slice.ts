@@ -2,7 +2,7 @@ import type { EntityKey } from '../ports/state-store';
 import { Layout } from '../ports/layout';
 import type { PipelineDeps } from './deps';
 import { accountKey, subscriptionKey } from './entity-key';
-import { joinStagedLine, splitStagedLine, stagedLines, type Enrichment, type StagedHead } from './staged-row';
+import { readStagedRows, STAGED_INDEX, STAGED_PARTS, type Enrichment, type StagedValues } from './staged-row';
 import { EntityTimeline } from './user-state';
 import { PartWriter, partsOf } from './part-writer';
 import type { SliceRef } from './validate-slice';
@@ -22,15 +22,20 @@ export interface SliceEnrichment {
  */
 export async function enrichSlice(deps: PipelineDeps, ref: SliceRef): Promise<SliceEnrichment> {
   const counts = { lessons: 0, enriched: 0, no_account: 0, no_subscription: 0 };
-  const out = new PartWriter(deps.objects, Layout.stagedEnriched(ref.batch_id, ref.slice), deps.config.partMaxBytes);
+  const out = new PartWriter(deps.objects, Layout.stagedEnriched(ref.batch_id, ref.slice), deps.config.partMaxBytes, STAGED_PARTS);
   // One lessons part at a time (ValidateSlice wrote them, at most partMaxBytes each): memory stays flat.
   for (const key of await partsOf(deps.objects, Layout.stagedLessons(ref.batch_id, ref.slice))) {
-    const lessons = stagedLines((await deps.objects.get(key)).toString('utf8')).map(splitStagedLine);
+    const lessons = readStagedRows(await deps.objects.get(key), key).map((row) => ({ row, head: headOf(row) }));
     const timelines = await timelinesFor(deps, lessons);
-    for (const { head, prefix, suffix } of lessons) {
+    for (const { row, head } of lessons) {
       const enrichment = enrichmentOf(head, timelines);
       if (enrichment.enrichment_status !== 'not_applicable') counts[enrichment.enrichment_status]++;
-      out.push(joinStagedLine(prefix, enrichment, suffix));
+      // The other columns go back as they were read (text as bytes: the payload is copied, never decoded).
+      row[STAGED_INDEX.country] = enrichment.country;
+      row[STAGED_INDEX.subscription_type] = enrichment.subscription_type;
+      row[STAGED_INDEX.subscription_status] = enrichment.subscription_status;
+      row[STAGED_INDEX.enrichment_status] = enrichment.enrichment_status;
+      out.push(row);
     }
     counts.lessons += lessons.length;
     await out.flushIfFull();
@@ -38,6 +43,18 @@ export async function enrichSlice(deps: PipelineDeps, ref: SliceRef): Promise<Sl
   await out.close();
   deps.progress(`slice ${ref.slice}: ${counts.lessons} lessons enriched as of their own time (${counts.enriched} fully)`);
   return { slice: ref.slice, ...counts };
+}
+
+/** What enrichment reads of a staged lesson. */
+interface StagedHead {
+  readonly created_at: number;
+  readonly user_uuid: string | null;
+  readonly language: string | null;
+}
+
+function headOf(row: StagedValues): StagedHead {
+  const text = (value: StagedValues[number] | undefined) => (value === null || value === undefined ? null : value.toString());
+  return { created_at: row[STAGED_INDEX.created_at] as number, user_uuid: text(row[STAGED_INDEX.user_uuid]), language: text(row[STAGED_INDEX.language]) };
 }
 
 /** The account and subscription timelines the lessons need, read in one call. */

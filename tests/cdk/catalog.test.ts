@@ -16,7 +16,7 @@ import { toUtcTimestamp } from '../../src/contract/datetime';
 import { toQuarantineRecord } from '../../src/contract/quarantine-record';
 import { committedMarker } from '../../src/pipeline/commit-batch';
 import { emptySummary } from '../../src/pipeline/run-summary';
-import type { StagedRow } from '../../src/pipeline/staged-row';
+import { STAGED_PARQUET_COLUMNS, type StagedRow } from '../../src/pipeline/staged-row';
 import { logicalId, REPO_ROOT, synthStage, type SynthesizedStage } from './app-fixture';
 
 let dev: SynthesizedStage;
@@ -298,36 +298,35 @@ describe('Catalog', () => {
   });
 
   test.each([
-    [ATHENA_TABLES.staged, '/staging/staged/'],
-    [ATHENA_TABLES.quarantine, '/quarantine/'],
-  ])('%s is external NDJSON with injected partition projection on batch_id', (name, prefix) => {
+    [ATHENA_TABLES.staged, '/staging/staged/', 'parquet', 'org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe'],
+    [ATHENA_TABLES.quarantine, '/quarantine/', 'json', 'org.apache.hive.hcatalog.data.JsonSerDe'],
+  ])('%s is an external table with injected partition projection on batch_id', (name, prefix, classification, serde) => {
     const input = table(name).TableInput as Record<string, unknown>;
     expect(input).toMatchObject({
       TableType: 'EXTERNAL_TABLE',
       PartitionKeys: [{ Name: 'batch_id', Type: 'string' }],
       Parameters: {
-        classification: 'json',
+        classification,
         'projection.enabled': 'true',
         'projection.batch_id.type': 'injected',
         'storage.location.template': {
           'Fn::Join': ['', ['s3://', expect.anything(), `${prefix}batch_id=\${batch_id}/`]],
         },
       },
-      StorageDescriptor: { SerdeInfo: { SerializationLibrary: 'org.apache.hive.hcatalog.data.JsonSerDe' } },
+      StorageDescriptor: { SerdeInfo: { SerializationLibrary: serde } },
     });
   });
 
-  test('the staged table parses created_datetime in the exact format the validator writes', () => {
+  test('the staged table reads the Parquet parts the pipeline writes: the same columns and types', () => {
     const input = table(ATHENA_TABLES.staged).TableInput as unknown as {
-      StorageDescriptor: { SerdeInfo: { Parameters: Record<string, string> } };
+      StorageDescriptor: { Columns: { Name: string; Type: string }[]; InputFormat: string };
     };
-    expect(input.StorageDescriptor.SerdeInfo.Parameters['timestamp.formats']).toBe(
-      "yyyy-MM-dd'T'HH:mm:ss.SSSSSS'Z'",
-    );
+    expect(input.StorageDescriptor.InputFormat).toBe('org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat');
+    const glueOf: Record<string, string> = { utf8: 'string', double: 'double', int64: 'bigint', int32: 'int', date: 'date' };
+    expect(input.StorageDescriptor.Columns.map((c) => [c.Name, c.Type])).toEqual(STAGED_PARQUET_COLUMNS.map((c) => [c.name, glueOf[c.type]]));
+    // created_datetime stays text in staging; sql/athena/classify_batch.sql parses exactly this shape.
     for (const createdAt of [1712511721.022075, 1712511721, 946684800.5]) {
-      expect(toUtcTimestamp(createdAt).created_datetime).toMatch(
-        /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/,
-      );
+      expect(toUtcTimestamp(createdAt).created_datetime).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/);
     }
   });
 

@@ -24,6 +24,8 @@ export interface TwinTable {
   /** `s3://bucket/prefix/`. */
   readonly location: string;
   readonly iceberg: boolean;
+  /** The files' format (from the Glue SerDe; Iceberg data files are Parquet). */
+  readonly format: 'json' | 'parquet';
   /** Data columns then partition keys, Hive type names. */
   readonly columns: readonly { readonly name: string; readonly type: string }[];
   readonly partitionKeys: readonly string[];
@@ -212,13 +214,15 @@ function tableRelation(s3Root: string, table: TwinTable): string {
   const folder = join(s3Root, match[1] as string, match[2] as string);
   const columns = table.columns.map((c) => `"${c.name}"`).join(', ');
   const empty = `SELECT ${table.columns.map((c) => `CAST(NULL AS ${duckType(c.type)}) AS "${c.name}"`).join(', ')} WHERE false`;
-  const files = listFiles(folder, table.iceberg ? '.parquet' : '');
+  const files = listFiles(folder, table.format === 'parquet' ? '.parquet' : '');
   if (files.length === 0) return empty;
   const list = `[${files.map(sqlPathLiteral).join(', ')}]`;
   if (table.iceberg) return `SELECT ${columns} FROM read_parquet(${list}, hive_partitioning = true, union_by_name = true)`;
   const dataColumns = table.columns.filter((c) => !table.partitionKeys.includes(c.name));
   const struct = `{${dataColumns.map((c) => `${c.name}: '${duckType(c.type)}'`).join(', ')}}`;
   const partitions = table.partitionKeys.map((key) => `regexp_extract(filename, '${key}=([^/]+)/', 1) AS "${key}"`);
+  const selected = [...dataColumns.map((c) => `CAST("${c.name}" AS ${duckType(c.type)}) AS "${c.name}"`), ...partitions].join(', ');
+  if (table.format === 'parquet') return `SELECT ${selected} FROM read_parquet(${list}, filename = true)`;
   return (
     `SELECT ${[...dataColumns.map((c) => `"${c.name}"`), ...partitions].join(', ')} FROM read_json(${list}, format = 'newline_delimited', ` +
     `columns = ${struct}, maximum_object_size = 1048576, filename = true)`
