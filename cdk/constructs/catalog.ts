@@ -1,5 +1,3 @@
-import { readdirSync, readFileSync } from 'node:fs';
-import { basename, join } from 'node:path';
 import { Aws, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { CfnNamedQuery, CfnWorkGroup } from 'aws-cdk-lib/aws-athena';
 import { CfnDatabase, CfnTable } from 'aws-cdk-lib/aws-glue';
@@ -7,6 +5,7 @@ import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { ATHENA_TABLES } from '../../src/workflow/athena-tables';
+import { SAVED_QUERIES_DIR, savedQueries } from '../../src/sql/saved-queries';
 import {
   ATHENA_GLUE_CATALOG,
   PRESTO_VIEW_EXPANDED_TEXT,
@@ -40,7 +39,7 @@ export const READER_OBJECTS = {
 } as const;
 
 /** The analysts' saved queries: one CfnNamedQuery per file, read at synth. */
-export const NAMED_QUERIES_DIR = join(__dirname, '..', '..', 'sql', 'queries');
+export const NAMED_QUERIES_DIR = SAVED_QUERIES_DIR;
 
 const GIB = 1024 ** 3;
 /** Created by the quarantine writer with exactly this timestamp shape (src/contract/datetime.ts). */
@@ -204,24 +203,22 @@ export class Catalog extends Construct {
     });
     this.workGroup.applyRemovalPolicy(removalPolicy);
 
-    this.namedQueries = readdirSync(NAMED_QUERIES_DIR)
-      .filter((file) => file.endsWith('.sql'))
-      .sort()
-      .map((file) => {
-        const queryString = readFileSync(join(NAMED_QUERIES_DIR, file), 'utf8');
-        const name = basename(file, '.sql');
-        const firstComment = /^--\s*(.+)$/m.exec(queryString)?.[1];
-        const query = new CfnNamedQuery(this, `Query-${name}`, {
-          name,
-          description: (firstComment ?? `sql/queries/${file}`).slice(0, 1024),
-          database: props.databaseName,
-          workGroup: this.workGroup.ref,
-          queryString,
-        });
-        query.addResourceDependency(this.database);
-        query.addResourceDependency(this.eventsView);
-        return query;
+    // One AWS::Athena::NamedQuery per saved query, in the stack's workgroup: Name (1-128 characters),
+    // Description (1-1024), Database, QueryString (1-262144 bytes) and WorkGroup are its properties
+    // (https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-athena-namedquery.html).
+    this.namedQueries = savedQueries(NAMED_QUERIES_DIR).map(({ name, description, text }) => {
+      const query = new CfnNamedQuery(this, `Query-${name}`, {
+        name,
+        description: (description || `sql/queries/${name}.sql`).slice(0, 1024),
+        database: props.databaseName,
+        workGroup: this.workGroup.ref,
+        queryString: text,
       });
+      query.addResourceDependency(this.database);
+      query.addResourceDependency(this.eventsView);
+      query.addResourceDependency(this.committedBatchesTable);
+      return query;
+    });
   }
 
   /** ARN of the workgroup (for IAM). */

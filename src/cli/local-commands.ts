@@ -1,5 +1,3 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { generate } from '../generator/generate';
 import { generateOptions } from './generate-options';
 import { hasObject } from '../ports/object-store';
@@ -12,6 +10,7 @@ import { runUntilDrained } from './commands/run';
 import { queryLake } from './commands/query';
 import { humanStatus, lakeStatus } from './commands/status';
 import { localQuery } from './query/local-query';
+import { readSavedSql } from './query/sql-source';
 import { sweepOrphanTempFiles } from '../adapters/local/temp-sweep';
 import { compact } from '../pipeline/compact';
 import { retain } from '../pipeline/retain';
@@ -111,8 +110,7 @@ export function demoCommand(io: CliIo, flags: GenerateFlags & LakeFlags, progres
     const seconds = (Date.now() - started) / 1000;
     if (summary.lines_read > 0) progress(`${summary.lines_read} lines in ${seconds.toFixed(1)} s (${Math.round(summary.lines_read / seconds)} lines/s)`);
     for (const name of ['events_per_type_per_day', 'lessons_by_subscription']) {
-      const sql = readFileSync(join(__dirname, '..', '..', 'sql', 'queries', `${name}.sql`), 'utf8');
-      io.out(`\n-- sql/queries/${name}.sql\n${formatRows(await queryLake(lake, sql), 'table')}`);
+      io.out(`\n-- sql/queries/${name}.sql\n${formatRows(await queryLake(lake, readSavedSql(name)), 'table')}`);
     }
     io.out(`\nTry: npx eventlake query "SELECT reason, count(*) FROM quarantine GROUP BY 1" --lake ${flags.lake}`);
     return ExitCode.ok;

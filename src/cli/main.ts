@@ -4,7 +4,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { ExitCode, processIo, UsageError, type CliIo } from './io';
 import { awsCommands, localCommands } from './lazy';
 import { OUTPUT_FORMATS, type OutputFormat } from './format';
-import { readSql } from './query/sql-source';
+import { readSql, savedQueryList } from './query/sql-source';
 import { progressReporter, type Progress } from './progress';
 import { calendarDate, hours, integer, isoTime, nonEmpty, rate, retentionDays, stateMachineArn, wholeNumber } from './options';
 
@@ -27,6 +27,8 @@ table shows NULL as NULL; csv leaves it empty; json and ndjson write null.
 Examples:
   eventlake query "SELECT event_type, count(*) FROM events GROUP BY 1"
   eventlake query --file report.sql --format csv --output report.csv
+  eventlake query --list
+  eventlake query --saved daily_active_learners_by_language --format csv
   eventlake query --format parquet --output events.parquet "SELECT * FROM events"
   echo "SELECT count(*) FROM quarantine" | eventlake query -
   eventlake query -- "-- a comment first
@@ -62,6 +64,8 @@ export interface QueryFlags extends LakeFlags, AwsFlags {
   format: OutputFormat | 'parquet';
   output?: string;
   file?: string;
+  saved?: string;
+  list?: boolean;
   workgroup?: string;
   database: string;
 }
@@ -195,9 +199,11 @@ export function buildProgram(io: CliIo, setCode: (code: number) => void): Comman
 
   program
     .command('query')
-    .description('SQL over the views events and quarantine (with --workgroup: through Athena)')
+    .description('SQL over the views events, quarantine and committed_batches, or a saved analyst query (with --workgroup: through Athena)')
     .argument('[sql...]', 'the SQL (quote it; - reads it from stdin; put it after -- when it starts with a -- comment)')
     .option('--file <path>', 'read the SQL from a file (- for stdin)')
+    .option('--saved <name>', 'run a saved analyst query: sql/queries/<name>.sql (see --list)', nonEmpty('a saved query name'))
+    .option('--list', 'list the saved analyst queries and what each answers')
     .addOption(new Option('--format <format>', 'output format').choices(OUTPUT_FORMATS).default('table'))
     .option('--output <path>', 'write the result to a file instead of stdout (required for parquet)')
     .addOption(lakeOption())
@@ -207,9 +213,14 @@ export function buildProgram(io: CliIo, setCode: (code: number) => void): Comman
     .addOption(profileOption())
     .addHelpText('after', QUERY_HELP)
     .action(async (words: string[], flags: QueryFlags) => {
+      if (flags.list === true) {
+        if (words.length > 0 || flags.file !== undefined || flags.saved !== undefined) throw new UsageError('--list takes no SQL, --file or --saved');
+        io.out(savedQueryList());
+        return;
+      }
       if (flags.format === 'parquet' && flags.output === undefined) throw new UsageError('--format parquet needs --output PATH');
       if (flags.format === 'parquet' && flags.workgroup !== undefined) throw new UsageError('--format parquet is for the local lake (Athena writes Parquet with UNLOAD)');
-      const sql = await readSql(words, flags.file, io);
+      const sql = await readSql(words, flags.file, io, flags.saved);
       if (flags.workgroup !== undefined) setCode(await awsCommands().athenaQueryCommand(io, sql, flags));
       else setCode(await localCommands().queryCommand(io, sql, flags));
     });

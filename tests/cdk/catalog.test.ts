@@ -14,6 +14,8 @@ import { READER_OBJECTS } from '../../cdk/constructs/catalog';
 import { COMMITTED_BATCHES_COLUMNS } from '../../cdk/constructs/catalog-schemas';
 import { toUtcTimestamp } from '../../src/contract/datetime';
 import { toQuarantineRecord } from '../../src/contract/quarantine-record';
+import { committedMarker } from '../../src/pipeline/commit-batch';
+import { emptySummary } from '../../src/pipeline/run-summary';
 import { STAGED_PARQUET_COLUMNS, type StagedRow } from '../../src/pipeline/staged-row';
 import { logicalId, REPO_ROOT, synthStage, type SynthesizedStage } from './app-fixture';
 
@@ -103,13 +105,20 @@ describe('Catalog', () => {
           { Name: 'batch_id', Type: 'string' },
           { Name: 'mode', Type: 'string' },
           { Name: 'committed_at', Type: 'string' },
+          { Name: 'lines_read', Type: 'bigint' },
+          { Name: 'inserted', Type: 'bigint' },
+          { Name: 'duplicates_in_batch', Type: 'bigint' },
+          { Name: 'duplicates_existing', Type: 'bigint' },
+          { Name: 'quarantined', Type: 'bigint' },
+          { Name: 'quarantined_by_reason', Type: 'map<string,bigint>' },
+          { Name: 'already_quarantined', Type: 'bigint' },
+          { Name: 'blank_lines', Type: 'bigint' },
         ].map((c): unknown => expect.objectContaining(c)),
         SerdeInfo: { SerializationLibrary: 'org.apache.hive.hcatalog.data.JsonSerDe' },
       },
     });
-    // The columns are the marker's fields (src/pipeline/commit-batch.ts writes them in this order).
-    const source = readFileSync(join(REPO_ROOT, 'src', 'pipeline', 'commit-batch.ts'), 'utf8');
-    const fields = /JSON\.stringify\(\{ (batch_id)[^,]*, (mode)[^,]*, (committed_at)[^}]*\}\)/.exec(source)?.slice(1);
+    // The columns are the marker's fields, in order (src/pipeline/commit-batch.ts writes them).
+    const fields = Object.keys(committedMarker({ batchId: 'b', mode: 'scheduled', summary: emptySummary('committed', 'scheduled') }, '2024-04-08T12:00:00.000Z'));
     expect(fields).toEqual(COMMITTED_BATCHES_COLUMNS.map((c) => c.name));
   });
 
@@ -367,14 +376,18 @@ describe('Catalog', () => {
     });
   });
 
-  test('each sql/queries/*.sql file is one named query with its text', () => {
+  test('each sql/queries/*.sql file is one named query in the workgroup: its name, first comment line and text', () => {
     const files = readdirSync(join(REPO_ROOT, 'sql', 'queries')).filter((f) => f.endsWith('.sql'));
+    expect(files.length).toBeGreaterThanOrEqual(8);
     dev.template.resourceCountIs('AWS::Athena::NamedQuery', files.length);
     for (const file of files) {
+      const text = readFileSync(join(REPO_ROOT, 'sql', 'queries', file), 'utf8');
       dev.template.hasResourceProperties('AWS::Athena::NamedQuery', {
         Name: file.replace(/\.sql$/, ''),
+        Description: text.split('\n')[0]?.replace(/^--\s*/, ''),
         Database: 'eventlake_dev',
-        QueryString: readFileSync(join(REPO_ROOT, 'sql', 'queries', file), 'utf8'),
+        WorkGroup: { Ref: dev.stack.getLogicalId(dev.stack.catalog.workGroup) },
+        QueryString: text,
       });
     }
   });

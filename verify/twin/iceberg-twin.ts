@@ -93,10 +93,14 @@ export async function openIcebergTwin(s3Root: string, env: AwsEnv, catalog: Twin
     progress: () => undefined,
   };
 
-  const executor: AthenaExecutor = async (text) => {
+  const executor: AthenaExecutor = async (text, context) => {
     const statement = recognizeAthenaStatement(text, env.glueDatabase);
     if (statement === undefined) {
-      if (isReaderQuery(text, env.glueDatabase, catalog)) return toResult(await readerQuery(sql, s3Root, env.glueDatabase, catalog, text));
+      // An analyst's unqualified names resolve in the execution context's database ("QueryExecutionContext:
+      // The database and data catalog context in which the query execution occurs",
+      // https://docs.aws.amazon.com/athena/latest/APIReference/API_QueryExecutionContext.html); without one, `default`, as the Athena fake takes it.
+      const database = context.database ?? 'default';
+      if (isReaderQuery(text, database, catalog)) return toResult(await readerQuery(sql, s3Root, database, catalog, text));
       throw new Error(`not one of sql/athena/*.sql over ${env.glueDatabase}: ${text.slice(0, 160)}`);
     }
     if (!WRITES.has(statement.name)) return toResult(await runAthenaTwin(deps, statement));
@@ -191,7 +195,16 @@ async function readerQuery(sql: DuckDbEngine, s3Root: string, database: string, 
     const declared = view.columns.map((c) => c.name).join(', ');
     if (actual !== declared) throw new Error(`VIEW_IS_STALE: view ${database}.${view.name} declares (${declared}) but its SQL yields (${actual})`);
   }
-  return sql.query({ name: 'verify/reader_query', text });
+  // The query runs with the context database as DuckDB's default schema, for unqualified names (a saved query
+  // names `events`, not `eventlake_dev.events`). The three calls queue back to back on the engine's one
+  // connection (src/adapters/local/duckdb-engine.ts), so no other statement runs while the schema is switched.
+  const use = sql.run({ name: 'verify/reader_schema_use', text: `SET schema = '${database}'` });
+  const rows = sql.query({ name: 'verify/reader_query', text });
+  const reset = sql.run({ name: 'verify/reader_schema_reset', text: 'RESET schema' });
+  await Promise.allSettled([use, rows, reset]);
+  await use;
+  await reset;
+  return rows;
 }
 
 /** A Glue table's rows, read from its files in the fake S3 (an empty relation of its columns when none). */
