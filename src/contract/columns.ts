@@ -86,8 +86,8 @@ export const REPLAY_OUTCOME_COLUMNS: readonly ColumnSpec[] = [
   { name: 'source_key', type: 'string', comment: 'the record: raw object key' },
   { name: 'line_no', type: 'bigint', comment: 'the record: 1-based line' },
   { name: 'quarantine_batch_id', type: 'string', comment: 'the batch that quarantined the line' },
-  { name: 'replay_batch_id', type: 'string', comment: 'the replay batch that re-validated it' },
   { name: 'replayed_at', type: 'string', comment: 'ISO 8601 UTC plan time of that replay' },
+  { name: 'replay_batch_id', type: 'string', comment: 'the replay batch that re-validated it' },
   { name: 'replay_outcome', type: 'string', comment: 'merged | duplicate | conflict | still_invalid' },
 ];
 
