@@ -1,3 +1,4 @@
+import { REPLAYABLE_REASONS } from '../contract/reasons';
 import type { QuarantineRecord } from '../contract/types';
 import type { ReplayTransform } from '../contract/replay-transforms';
 import type { ObjectStore } from '../ports/object-store';
@@ -39,7 +40,7 @@ export function recordBytes(record: QuarantineRecord): Buffer {
  * rejected by validation (a duplicate_conflict is a decision against stored data, not a contract failure).
  */
 export function isReplayable(record: QuarantineRecord): boolean {
-  return record.line_no !== null && !record.truncated && record.reason !== 'duplicate_conflict';
+  return record.line_no !== null && !record.truncated && REPLAYABLE_REASONS.includes(record.reason);
 }
 
 /**

@@ -15,8 +15,11 @@ export interface RunRequest {
   readonly mode: BatchMode;
   readonly from?: string;
   readonly to?: string;
-  /** Backfill: continue the range after this raw key. */
+  /** Backfill: continue the range after this raw key; replay: after this quarantine object. */
   readonly after?: string;
+  /** Replay: only records of this reason; the documented fix to apply (src/contract/replay-transforms.ts). */
+  readonly reason?: string;
+  readonly transform?: string;
   /** Worker threads for the slice states (default: one per core). */
   readonly workers?: number;
 }
@@ -33,6 +36,8 @@ export async function executeRun(lake: LocalLake, request: RunRequest, name = ex
   if (request.from !== undefined) input.from = request.from;
   if (request.to !== undefined) input.to = request.to;
   if (request.after !== undefined) input.after = request.after;
+  if (request.reason !== undefined) input.reason = request.reason;
+  if (request.transform !== undefined) input.transform = request.transform;
   const workers = request.workers ?? availableParallelism();
   return new LocalOrchestrator(lake, { workers }).execute({ name, input });
 }
