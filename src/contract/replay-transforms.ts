@@ -13,16 +13,18 @@ export interface ReplayTransform {
 }
 
 /**
- * Renames the top-level key `from` to `to` in a JSON object line, when the line has `from` written as plain
- * text (`"from"`, no escapes) at the top level and has no `to` key. Only the key's text changes: every other
+ * Renames the top-level key `from` to `to` in a JSON object line, when the line has `from` once, written as
+ * plain text (`"from"`, no escapes), at the top level and has no `to` key. Only the key's text changes: every other
  * byte of the line (values, order, spacing, numbers as written) stays as it was.
  */
 export function renameTopLevelKey(line: Buffer, from: string, to: string): Buffer {
   const text = line.toString('utf8');
   const keys = topLevelKeys(text);
   if (keys === undefined || keys.some((k) => k.name === to)) return line;
-  const hit = keys.find((k) => k.name === from && k.plain);
-  if (hit === undefined) return line;
+  // A key written twice is a duplicate_key defect of its own: renaming one copy would hide it.
+  const hits = keys.filter((k) => k.name === from);
+  const hit = hits[0];
+  if (hits.length !== 1 || hit === undefined || !hit.plain) return line;
   return Buffer.from(`${text.slice(0, hit.start)}${JSON.stringify(to)}${text.slice(hit.end)}`, 'utf8');
 }
 
