@@ -1,16 +1,22 @@
 import { queryLake } from '../../src/cli/commands/query';
-import { LocalOrchestrator } from '../../src/runtime/local-orchestrator';
+import { EventLakeError } from '../../src/errors';
+import { Layout } from '../../src/ports/layout';
+import { LocalOrchestrator, type LocalOrchestratorOptions } from '../../src/runtime/local-orchestrator';
 import type { RunSummary } from '../../src/pipeline/run-summary';
 import { accountEvent, lessonEvent, subscriptionEvent, makeTestLake, otherEvent, putRaw, rawKey, T0, userUuid, type TestLake } from '../helpers/lake';
 import { curatedFingerprint, expectBalanced, noRetryWait, runOk } from '../helpers/run';
 import { movableClock } from '../helpers/stages';
 
 let n = 0;
-async function replayOk(lake: TestLake, input: Record<string, unknown> = {}): Promise<RunSummary> {
-  const result = await new LocalOrchestrator(lake, { retryIntervalOverrides: noRetryWait() }).execute({
+function replay(lake: TestLake, input: Record<string, unknown>, options: LocalOrchestratorOptions = {}) {
+  return new LocalOrchestrator(lake, { retryIntervalOverrides: noRetryWait(), ...options }).execute({
     name: `test-replay-${++n}`,
     input: { mode: 'replay', ...input },
   });
+}
+
+async function replayOk(lake: TestLake, input: Record<string, unknown> = {}): Promise<RunSummary> {
+  const result = await replay(lake, input);
   if (result.status !== 'SUCCEEDED') throw new Error(`replay failed: ${result.error}: ${result.cause}`);
   return result.output as unknown as RunSummary;
 }
@@ -108,6 +114,41 @@ describe('eventlake replay: quarantined lines re-validated under the current con
     expect(byDay).toMatchObject({ lines_read: 2, inserted: 1, already_quarantined: 1 });
     expect(await count(lake, "SELECT count(*) AS n FROM quarantine WHERE replay_outcome = 'merged'")).toBe(1);
     expect(await count(lake, "SELECT count(*) AS n FROM quarantine WHERE source_key LIKE '%-a.gz' AND replay_outcome IS NOT NULL")).toBe(1);
+  });
+
+  it.each(['ValidateSlice', 'DedupBatch', 'MergeGroup', 'VerifyBatch', 'CommitBatch'])(
+    'a replay killed at %s resumes the same batch on the next replay: merged once, and the next one changes nothing',
+    async (stateName) => {
+      await runOk(lake);
+      const killed = await replay(lake, { transform: 'rename-event-uid' }, {
+        handlerOverrides: { [stateName]: () => Promise.reject(new EventLakeError('Test.Killed', `killed at ${stateName}`)) },
+      });
+      expect(killed).toMatchObject({ status: 'FAILED', error: 'Test.Killed' });
+
+      const resumed = await replayOk(lake, { transform: 'rename-event-uid' });
+
+      expect(resumed).toMatchObject({ status: 'committed', resumed: true, lines_read: 5, inserted: 1, duplicates_existing: 1, already_quarantined: 3, quarantined: 0 });
+      expect(await count(lake, 'SELECT count(*) AS n FROM events')).toBe(5);
+      expect(await replayOk(lake, { transform: 'rename-event-uid' })).toMatchObject({ resumed: false, lines_read: 3, inserted: 0 });
+      expect(await count(lake, 'SELECT count(*) AS n FROM events')).toBe(5);
+    },
+  );
+
+  it('a replay killed after publishing its rows but before the checkpoint moved counts them as merged when it resumes', async () => {
+    await runOk(lake);
+    const publishThenDie = async (event: unknown) => {
+      const batchId = (event as { batch: { batch_id: string } }).batch.batch_id;
+      const pending = Layout.curatedPending(batchId);
+      for await (const o of lake.objects.list(pending)) await lake.objects.move(o.key, Layout.curatedEvents + o.key.slice(pending.length));
+      throw new EventLakeError('Test.Killed', 'killed between publish and checkpoint');
+    };
+    expect((await replay(lake, { transform: 'rename-event-uid' }, { handlerOverrides: { CommitBatch: publishThenDie } })).status).toBe('FAILED');
+
+    const resumed = await replayOk(lake, { transform: 'rename-event-uid' });
+
+    expect(resumed).toMatchObject({ resumed: true, inserted: 1, duplicates_existing: 1, already_quarantined: 3 });
+    expect(await count(lake, "SELECT count(*) AS n FROM quarantine WHERE replay_outcome = 'merged'")).toBe(1);
+    expect(await count(lake, 'SELECT count(*) AS n FROM events')).toBe(5);
   });
 
   it('has nothing to do when no quarantined line is selected', async () => {
