@@ -1,6 +1,7 @@
 import { addHours } from 'date-fns';
 import { parseUtcDate, shiftUtcDate, utcDaysBetween } from '../time/utc';
 import type { ObjectInfo } from '../ports/object-store';
+import type { Checkpoint } from '../ports/state-store';
 import { InvalidInputError } from '../errors';
 import { Layout } from '../ports/layout';
 import type { PipelineDeps } from './deps';
@@ -89,19 +90,21 @@ export async function planBatch(deps: PipelineDeps, input: RunInput): Promise<Ba
   };
   await deps.objects.put(manifestKey, JSON.stringify(manifest));
 
-  let version = checkpoint.version;
-  if (mode === 'scheduled') {
-    const written = await deps.state.putCheckpoint({
-      name,
-      expectedVersion: checkpoint.version,
-      pending: { batchId, manifestKey },
-      ...(checkpoint.lastBatchId !== undefined ? { lastBatchId: checkpoint.lastBatchId } : {}),
-      ...(checkpoint.committedAt !== undefined ? { committedAt: checkpoint.committedAt } : {}),
-    });
-    version = written.version;
-  }
+  const version = resumesPending(mode) ? await markPending(deps, name, checkpoint, batchId) : checkpoint.version;
   deps.progress(`planned batch ${batchId}: ${objects.length} objects, ${manifest.slices.length} slices`);
   return toPlan(deps, manifest, version, false, backlog);
+}
+
+/** Points the checkpoint at the planned batch (compare-and-set), so a killed run resumes it; returns the new version. */
+export async function markPending(deps: PipelineDeps, name: string, checkpoint: Checkpoint, batchId: string): Promise<number> {
+  const written = await deps.state.putCheckpoint({
+    name,
+    expectedVersion: checkpoint.version,
+    pending: { batchId, manifestKey: Layout.manifest(batchId) },
+    ...(checkpoint.lastBatchId !== undefined ? { lastBatchId: checkpoint.lastBatchId } : {}),
+    ...(checkpoint.committedAt !== undefined ? { committedAt: checkpoint.committedAt } : {}),
+  });
+  return written.version;
 }
 
 /** The plan of a batch with nothing to do (HasObjects? ends the run). */

@@ -5,7 +5,7 @@ import { committedBatchIds } from './committed-batches';
 import type { PipelineDeps } from './deps';
 import { batchIdFor, readManifest, sliceObjects, type BatchManifest, type ManifestObject, type ReplaySelection } from './manifest';
 import type { BatchPlan } from './payloads';
-import { capBatch, checkpointName, emptyPlan, toPlan } from './plan-batch';
+import { capBatch, checkpointName, emptyPlan, markPending, toPlan } from './plan-batch';
 import { isReplayable, readQuarantineRecords } from './replay-source';
 import { readReplayOutcomes, recordIdentity, SETTLED_OUTCOMES } from './replay-outcomes';
 import type { RunInput } from './run-input';
@@ -50,7 +50,6 @@ export async function planReplay(deps: PipelineDeps, input: RunInput): Promise<B
     `transform=${selection.transform ?? ''}`,
     `checkpoint=${checkpoint.version}`,
   ]);
-  const manifestKey = Layout.manifest(batchId);
   const manifest: BatchManifest = {
     batch_id: batchId,
     mode: 'replay',
@@ -60,16 +59,10 @@ export async function planReplay(deps: PipelineDeps, input: RunInput): Promise<B
     slices: sliceObjects(objects, deps.config.sliceMaxBytes),
     replay: selection,
   };
-  await deps.objects.put(manifestKey, JSON.stringify(manifest));
-  const written = await deps.state.putCheckpoint({
-    name,
-    expectedVersion: checkpoint.version,
-    pending: { batchId, manifestKey },
-    ...(checkpoint.lastBatchId !== undefined ? { lastBatchId: checkpoint.lastBatchId } : {}),
-    ...(checkpoint.committedAt !== undefined ? { committedAt: checkpoint.committedAt } : {}),
-  });
+  await deps.objects.put(Layout.manifest(batchId), JSON.stringify(manifest));
+  const version = await markPending(deps, name, checkpoint, batchId);
   deps.progress(`planned replay batch ${batchId}: ${lines} quarantined lines in ${objects.length} objects${backlog > 0 ? `, ${backlog} objects left for the next batch` : ''}`);
-  return toPlan(deps, manifest, written.version, false, backlog);
+  return toPlan(deps, manifest, version, false, backlog);
 }
 
 /** The quarantine objects of committed batches holding candidates, by key, with the candidates' line indexes. */
