@@ -47,6 +47,16 @@ describe('eventlake replay', () => {
     ]);
   });
 
+  it('says for people how many lines stay quarantined, and when there is nothing to replay', async () => {
+    const result = await cli('replay', '--lake', dir, '--reason', 'not_json');
+    const none = await cli('replay', '--lake', dir, '--reason', 'too_deep');
+
+    expect(result.code).toBe(0);
+    expect(result.out).toMatch(/\(replay\) committed at/);
+    expect(result.out).toMatch(/ {2}still quarantined {4}1\n/);
+    expect(none.out).toBe('nothing to do: no quarantined lines to replay');
+  });
+
   it.each([
     [['--reason', 'unreadable_object'], /argument 'unreadable_object' is invalid/],
     [['--transform', 'rename-everything'], /argument 'rename-everything' is invalid/],
