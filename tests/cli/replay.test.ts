@@ -40,6 +40,8 @@ describe('eventlake replay', () => {
     expect(Object.keys(report)).toEqual([...RUN_REPORT_KEYS]);
     expect(report).toMatchObject({ status: 'committed', mode: 'replay', lines_read: 2, inserted: 1, quarantined: 0, already_quarantined: 1 });
     expect(JSON.parse(again.out)).toMatchObject({ status: 'committed', mode: 'replay', lines_read: 1, inserted: 0, already_quarantined: 1 });
+    const status = JSON.parse((await cli('status', '--lake', dir, '--json')).out) as { last_run: Record<string, unknown> };
+    expect(status.last_run).toMatchObject({ mode: 'replay', batch_id: (JSON.parse(again.out) as { batch_id: string }).batch_id });
     const view = await cli('query', '--lake', dir, '--format', 'json', 'SELECT reason, replay_outcome FROM quarantine ORDER BY line_no');
     expect(JSON.parse(view.out)).toEqual([
       { reason: 'missing_field', replay_outcome: 'merged' },
