@@ -30,6 +30,8 @@ export const LakePrefixes = {
   curatedCommitted: Layout.committedPrefix,
   /** Quarantine records, one Hive partition per batch (quarantine bucket): the Glue `quarantine_all_batches` table. */
   quarantine: 'quarantine/',
+  /** Replay outcomes `replays/batch_id=<id>/outcomes.ndjson` (quarantine bucket): beside the records they describe. */
+  replays: Layout.replays,
   /** Run summaries `runs/<batch_id>.json` (staging bucket). */
   runs: 'runs/',
   /** Athena query results (athena-results bucket). */

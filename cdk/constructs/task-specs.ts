@@ -21,7 +21,7 @@ export interface ObjectAccess {
 
 /**
  * What a task touches, read off its core (src/pipeline/*.ts) and the AWS adapters: the object store
- * routes `raw/`, `curated/`, `quarantine/` to their buckets and `staging/` + `runs/` to the staging
+ * routes `raw/`, `curated/`, `quarantine/` (and `replays/`) to their buckets and `staging/` + `runs/` to the staging
  * bucket (src/adapters/aws/routed-object-store.ts); DynamoDbStateStore's calls per port method
  * (src/adapters/aws/dynamodb-state-store.ts); Athena with the caller's permissions.
  */
@@ -64,11 +64,19 @@ export const TASK_SPECS: Readonly<Record<TaskName, TaskSpec>> = {
     access: { control: ['PutItem', 'GetItem'] },
   },
   'plan-batch': {
-    description: 'PlanBatch: list new raw objects, freeze the batch manifest, mark it pending',
+    description: 'PlanBatch: list new raw objects (a replay: quarantine records), freeze the batch manifest, mark it pending',
     memoryMiB: 1024,
     timeoutSeconds: 240,
     access: {
-      list: [{ bucket: 'raw', prefix: LakePrefixes.raw }],
+      // A replay (src/pipeline/plan-replay.ts) lists the committed batches (markers, run summaries), the
+      // quarantine objects of those and the outcomes of earlier replays.
+      list: [
+        { bucket: 'raw', prefix: LakePrefixes.raw },
+        { bucket: 'curated', prefix: LakePrefixes.curatedCommitted },
+        { bucket: 'staging', prefix: LakePrefixes.runs },
+        { bucket: 'quarantine', prefix: LakePrefixes.quarantine },
+        { bucket: 'quarantine', prefix: LakePrefixes.replays },
+      ],
       objects: [
         {
           bucket: 'staging',
@@ -76,6 +84,18 @@ export const TASK_SPECS: Readonly<Record<TaskName, TaskSpec>> = {
           read: true,
           write: true,
           why: `PlanBatch writes the batch manifest under staging/batches/<batch_id>/ and reads it back on resume: ${RUN_TIME_ID}`,
+        },
+        {
+          bucket: 'quarantine',
+          prefix: LakePrefixes.quarantine,
+          read: true,
+          why: 'A replay reads the quarantine records of committed batches, under quarantine/batch_id=<run-time id>/',
+        },
+        {
+          bucket: 'quarantine',
+          prefix: LakePrefixes.replays,
+          read: true,
+          why: 'A replay reads the outcomes of earlier replays, replays/batch_id=<run-time id>/outcomes.ndjson',
         },
       ],
       control: ['GetItem', 'BatchGetItem', 'PutItem'],
@@ -189,9 +209,16 @@ export const TASK_SPECS: Readonly<Record<TaskName, TaskSpec>> = {
         {
           bucket: 'quarantine',
           prefix: LakePrefixes.quarantine,
+          read: true,
           write: true,
           delete: true,
-          why: 'DedupBatch writes (or removes an outdated) conflicts file under quarantine/batch_id=<run-time id>/',
+          why: 'DedupBatch writes (or removes an outdated) conflicts file under quarantine/batch_id=<run-time id>/; a replay reads the records it re-validated',
+        },
+        {
+          bucket: 'quarantine',
+          prefix: LakePrefixes.replays,
+          write: true,
+          why: "A replay's DedupBatch writes its outcomes, replays/batch_id=<run-time id>/outcomes.ndjson",
         },
       ],
       athena: { read: [ATHENA_TABLES.classified], write: [] },
@@ -210,6 +237,18 @@ export const TASK_SPECS: Readonly<Record<TaskName, TaskSpec>> = {
           prefix: LakePrefixes.quarantine,
           read: true,
           why: 'VerifyBatch counts the records of every object under quarantine/batch_id=<run-time id>/',
+        },
+        {
+          bucket: 'staging',
+          prefix: BATCHES,
+          read: true,
+          why: `A replay's VerifyBatch reads the batch manifest (the lines it planned) under staging/batches/<batch_id>/: ${RUN_TIME_ID}`,
+        },
+        {
+          bucket: 'quarantine',
+          prefix: LakePrefixes.replays,
+          read: true,
+          why: "A replay's VerifyBatch reads its outcomes, replays/batch_id=<run-time id>/outcomes.ndjson",
         },
       ],
       athena: { read: [ATHENA_TABLES.events], write: [] },

@@ -7,7 +7,7 @@ import { ExitCode, UsageError, type CliIo } from './io';
 import { formatRows } from './format';
 import { fileSink, stdoutSink } from './query/sink';
 import { reportError, reportRun } from './commands/run';
-import type { ExecutionResult } from '../ports/orchestrator';
+import type { BatchMode, ExecutionResult } from '../ports/orchestrator';
 import { KinesisProducer } from './aws/kinesis-producer';
 import { produceGenerated } from './aws/produce';
 import { generateOptions } from './generate-options';
@@ -51,12 +51,19 @@ export async function produceCommand(io: CliIo, flags: ProduceFlags, progress: P
   return ExitCode.ok;
 }
 
-/** run / backfill against the deployed state machine: a deterministic execution name, followed to its end. */
-export async function remoteRunCommand(io: CliIo, flags: RunFlags & Partial<Pick<BackfillFlags, 'attempt'>>, range: { from: string; to: string } | undefined, progress: Progress): Promise<number> {
+/**
+ * run / backfill / replay against the deployed state machine: a manual execution with the same input the
+ * local runtime gets (src/pipeline/run-input.ts) and a deterministic name, followed to its end.
+ */
+export async function remoteRunCommand(
+  io: CliIo,
+  flags: RunFlags & Partial<Pick<BackfillFlags, 'attempt'>>,
+  input: { readonly mode: BatchMode; readonly from?: string; readonly to?: string } & Record<string, string>,
+  progress: Progress,
+): Promise<number> {
   const arn = flags.stateMachineArn ?? '';
-  const mode = range ? 'backfill' : 'scheduled';
-  const input: Record<string, unknown> = { mode, ...range };
-  const name = remoteExecutionName({ mode, ...range, at: new Date(), attempt: flags.attempt ?? 1 });
+  const mode = input.mode;
+  const name = remoteExecutionName({ mode, from: input.from, to: input.to, at: new Date(), attempt: flags.attempt ?? 1 });
   const config = await awsClientConfig(flags);
   const arnRegion = arn.split(':')[3];
   if (arnRegion !== config.region) throw new UsageError(`--state-machine-arn is in ${arnRegion} but the region is ${config.region}: pass --region ${arnRegion}`);

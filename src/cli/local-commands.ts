@@ -6,7 +6,7 @@ import type { RunSummary } from '../pipeline/run-summary';
 import { ExitCode, type CliIo } from './io';
 import { checkExistingLake, checkNewLake } from './lake-dir';
 import { formatRows } from './format';
-import { runUntilDrained } from './commands/run';
+import { runUntilDrained, type RunRequest } from './commands/run';
 import { queryLake } from './commands/query';
 import { humanStatus, lakeStatus } from './commands/status';
 import { localQuery } from './query/local-query';
@@ -16,7 +16,7 @@ import { compact } from '../pipeline/compact';
 import { retain } from '../pipeline/retain';
 import { lakeRetention } from './retention-config';
 import { humanRetainReport, modifiedAtMs } from './commands/retain';
-import type { BackfillFlags, CompactFlags, GenerateFlags, LakeFlags, QueryFlags, RetainFlags, RunFlags, StatusFlags } from './main';
+import type { BackfillFlags, CompactFlags, GenerateFlags, LakeFlags, QueryFlags, ReplayFlags, RetainFlags, RunFlags, StatusFlags } from './main';
 
 type Progress = (message: string) => void;
 
@@ -45,6 +45,18 @@ export function runCommand(io: CliIo, flags: RunFlags, progress: Progress): Prom
 
 export function backfillCommand(io: CliIo, flags: BackfillFlags, progress: Progress): Promise<number> {
   return withLake(flags, progress, async (lake) => (await runUntilDrained(io, lake, { mode: 'backfill', from: flags.from, to: flags.to }, flags.json === true)).code);
+}
+
+/** `replay`: replay batches until every selected quarantine object was read, under the run lease (held: exit 3). */
+export function replayCommand(io: CliIo, flags: ReplayFlags, progress: Progress): Promise<number> {
+  const request: RunRequest = {
+    mode: 'replay',
+    ...(flags.from !== undefined ? { from: flags.from } : {}),
+    ...(flags.to !== undefined ? { to: flags.to } : {}),
+    ...(flags.reason !== undefined ? { reason: flags.reason } : {}),
+    ...(flags.transform !== undefined ? { transform: flags.transform } : {}),
+  };
+  return withLake(flags, progress, async (lake) => (await runUntilDrained(io, lake, request, flags.json === true)).code);
 }
 
 export async function queryCommand(io: CliIo, sql: string, flags: QueryFlags): Promise<number> {

@@ -6,6 +6,8 @@ import { awsCommands, localCommands } from './lazy';
 import { OUTPUT_FORMATS, type OutputFormat } from './format';
 import { readSql, savedQueryList } from './query/sql-source';
 import { progressReporter, type Progress } from './progress';
+import { REPLAYABLE_REASONS } from '../contract/reasons';
+import { REPLAY_TRANSFORMS } from '../contract/replay-transforms';
 import { calendarDate, hours, integer, isoTime, nonEmpty, rate, retentionDays, stateMachineArn, wholeNumber } from './options';
 
 /** Demo default: a day at 1/100 of the seeds' 1M events/hour, so `npm start` finishes in seconds. */
@@ -57,6 +59,14 @@ export interface RunFlags extends LakeFlags, AwsFlags {
 export interface BackfillFlags extends RunFlags {
   from: string;
   to: string;
+  attempt: number;
+}
+
+export interface ReplayFlags extends RunFlags {
+  reason?: string;
+  from?: string;
+  to?: string;
+  transform?: string;
   attempt: number;
 }
 
@@ -173,7 +183,7 @@ export function buildProgram(io: CliIo, setCode: (code: number) => void): Comman
     .addOption(profileOption())
     .action(async (flags: RunFlags) => {
       await withProgress(flags.json, (out, progress) =>
-        flags.stateMachineArn !== undefined ? awsCommands().remoteRunCommand(out, flags, undefined, progress) : localCommands().runCommand(out, flags, progress),
+        flags.stateMachineArn !== undefined ? awsCommands().remoteRunCommand(out, flags, { mode: 'scheduled' }, progress) : localCommands().runCommand(out, flags, progress),
       );
     });
 
@@ -192,8 +202,31 @@ export function buildProgram(io: CliIo, setCode: (code: number) => void): Comman
       if (flags.from > flags.to) throw new UsageError(`--from ${flags.from} is after --to ${flags.to}`);
       await withProgress(flags.json, (out, progress) =>
         flags.stateMachineArn !== undefined
-          ? awsCommands().remoteRunCommand(out, flags, { from: flags.from, to: flags.to }, progress)
+          ? awsCommands().remoteRunCommand(out, flags, { mode: 'backfill', from: flags.from, to: flags.to }, progress)
           : localCommands().backfillCommand(out, flags, progress),
+      );
+    });
+
+  program
+    .command('replay')
+    .description('re-validate quarantined lines under the current contract (optionally through a documented fix) with the same state machine; lines that pass are merged once, the rest stay quarantined')
+    .addOption(new Option('--reason <reason>', 'only the records of this reason').choices(REPLAYABLE_REASONS))
+    .option('--from <date>', 'first day the records were quarantined, YYYY-MM-DD', calendarDate)
+    .option('--to <date>', 'last day the records were quarantined, YYYY-MM-DD', calendarDate)
+    .addOption(new Option('--transform <name>', 'apply this documented fix to each line first (default: none)').choices(REPLAY_TRANSFORMS.map((t) => t.name)))
+    .addOption(lakeOption())
+    .option('--json', 'one JSON object per batch on stdout')
+    .option('--state-machine-arn <arn>', 'replay through the deployed state machine', stateMachineArn)
+    .option('--attempt <n>', 'with --state-machine-arn: replay again within the same minute (a new execution name)', wholeNumber(1), 1)
+    .addOption(regionOption())
+    .addOption(profileOption())
+    .addHelpText('after', `\nTransforms:\n${REPLAY_TRANSFORMS.map((t) => `  ${t.name.padEnd(24)} ${t.description}`).join('\n')}`)
+    .action(async (flags: ReplayFlags) => {
+      if (flags.from !== undefined && flags.to !== undefined && flags.from > flags.to) throw new UsageError(`--from ${flags.from} is after --to ${flags.to}`);
+      await withProgress(flags.json, (out, progress) =>
+        flags.stateMachineArn !== undefined
+          ? awsCommands().remoteRunCommand(out, flags, replayInput(flags), progress)
+          : localCommands().replayCommand(out, flags, progress),
       );
     });
 
@@ -275,6 +308,13 @@ export function buildProgram(io: CliIo, setCode: (code: number) => void): Comman
     .action((flags: ProduceFlags) => withProgress(false, (out, progress) => awsCommands().produceCommand(out, flags, progress)));
 
   return program;
+}
+
+/** The execution input of a replay (src/pipeline/run-input.ts): only the options given. */
+export function replayInput(flags: Pick<ReplayFlags, 'reason' | 'from' | 'to' | 'transform'>): { mode: 'replay' } & Record<string, string> {
+  const input: { mode: 'replay' } & Record<string, string> = { mode: 'replay' };
+  for (const name of ['reason', 'from', 'to', 'transform'] as const) if (flags[name] !== undefined) input[name] = flags[name];
+  return input;
 }
 
 export async function main(argv: readonly string[], io: CliIo = processIo): Promise<number> {

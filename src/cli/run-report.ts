@@ -130,7 +130,7 @@ export function errorReport(error: unknown, mode: RunReport['mode'], execution: 
 }
 
 export function humanReport(r: RunReport): string {
-  if (r.status === 'nothing_to_do') return 'nothing to do: no new raw objects';
+  if (r.status === 'nothing_to_do') return r.mode === 'replay' ? 'nothing to do: no quarantined lines to replay' : 'nothing to do: no new raw objects';
   if (r.status !== 'committed') return `${r.status}: ${r.execution ?? ''}`;
   const reasons = Object.entries(r.quarantined_by_reason ?? {}).map(([reason, n]) => `${reason} ${n}`).join(', ');
   return [
@@ -141,6 +141,8 @@ export function humanReport(r: RunReport): string {
     `  duplicates in batch  ${r.duplicates_in_batch}`,
     `  duplicates existing  ${r.duplicates_existing}`,
     `  quarantined          ${r.quarantined}${reasons ? `  (${reasons})` : ''}`,
+    // A replay's lines that still fail (or conflict) stay quarantined: counted, never recorded twice.
+    ...(r.mode === 'replay' || (r.already_quarantined ?? 0) > 0 ? [`  ${r.mode === 'replay' ? 'still quarantined  ' : 'already quarantined'}  ${r.already_quarantined}`] : []),
     `  blank lines          ${r.blank_lines}`,
     `  lessons enriched     ${r.enriched}  (no account ${r.no_account}, no subscription ${r.no_subscription})`,
     ...((r.backlog_objects ?? 0) > 0 ? [`  left for next batch  ${r.backlog_objects} raw objects (batch cap)`] : []),

@@ -79,6 +79,24 @@ export const QUARANTINE_COLUMNS: readonly ColumnSpec[] = [
 ];
 
 /**
+ * A replay's outcome per quarantine record (src/pipeline/replay-outcomes.ts writes
+ * `replays/batch_id=<id>/outcomes.ndjson`), joined to the quarantine view on the record's identity.
+ */
+export const REPLAY_OUTCOME_COLUMNS: readonly ColumnSpec[] = [
+  { name: 'source_key', type: 'string', comment: 'the record: raw object key' },
+  { name: 'line_no', type: 'bigint', comment: 'the record: 1-based line' },
+  { name: 'quarantine_batch_id', type: 'string', comment: 'the batch that quarantined the line' },
+  { name: 'replayed_at', type: 'string', comment: 'ISO 8601 UTC plan time of that replay' },
+  { name: 'replay_batch_id', type: 'string', comment: 'the replay batch that re-validated it' },
+  { name: 'replay_outcome', type: 'string', comment: 'merged | duplicate | conflict | still_invalid' },
+];
+
+/** What the quarantine view adds to each record: its latest replay, null when never replayed. */
+export const QUARANTINE_REPLAY_COLUMNS: readonly ColumnSpec[] = REPLAY_OUTCOME_COLUMNS.filter((c) =>
+  ['replayed_at', 'replay_batch_id', 'replay_outcome'].includes(c.name),
+);
+
+/**
  * What CommitBatch writes to `curated/committed/<batch_id>.json` (src/pipeline/commit-batch.ts): one JSON
  * line, the batch id, mode and commit time, then the batch's counts from its run summary (docs/contract.md
  * §10), so analysts can read duplicate and quarantine rates per batch on both runtimes without naming a batch

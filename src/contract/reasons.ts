@@ -32,3 +32,8 @@ export const OBJECT_REASONS = [
   'not_a_regular_file',
   'object_vanished',
 ] as const satisfies readonly QuarantineReason[];
+
+/** The reasons a replay can re-validate: those of one line, but for duplicate_conflict (a decision against stored data, not the contract) (docs/quarantine.md#replay). */
+export const REPLAYABLE_REASONS: readonly QuarantineReason[] = QUARANTINE_REASONS.filter(
+  (r) => !(OBJECT_REASONS as readonly string[]).includes(r) && r !== 'duplicate_conflict',
+);

@@ -1,7 +1,7 @@
 import { Layout } from '../ports/layout';
 import type { BatchMode } from '../ports/orchestrator';
 import type { PipelineDeps } from './deps';
-import { checkpointName } from './plan-batch';
+import { checkpointName, resumesPending } from './plan-batch';
 import type { RunSummary } from './run-summary';
 import { readManifest } from './manifest';
 
@@ -50,13 +50,14 @@ export async function commitBatch(deps: PipelineDeps, input: CommitInput): Promi
   // Every file is in place: from this write on, readers see the whole batch (never part of it).
   await deps.objects.put(Layout.committedMarker(input.batchId), `${JSON.stringify(committedMarker(input, committedAt))}\n`);
   const name = checkpointName(deps, input.mode);
-  const expectedVersion = input.mode === 'scheduled' ? input.checkpointVersion : (await deps.state.getCheckpoint(name)).version;
+  const expectedVersion = resumesPending(input.mode) ? input.checkpointVersion : (await deps.state.getCheckpoint(name)).version;
   await deps.state.putCheckpoint({
     name,
     expectedVersion,
     lastBatchId: input.batchId,
     committedAt,
-    processedKeys: manifest.objects.map((o) => o.key),
+    // A replay read quarantine objects, not raw ones: the processed ledger is about raw objects only.
+    processedKeys: input.mode === 'replay' ? [] : manifest.objects.map((o) => o.key),
   });
   const summary: RunSummary = { ...input.summary, committed_at: committedAt };
   await deps.objects.put(Layout.runSummary(input.batchId), `${JSON.stringify(summary, null, 2)}\n`);

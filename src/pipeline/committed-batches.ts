@@ -16,3 +16,16 @@ export async function committedBatchesSql(objects: ObjectStore): Promise<string>
   if (globs.length === 0) return '(SELECT CAST(NULL AS VARCHAR) AS batch_id WHERE false)';
   return `(SELECT batch_id FROM read_json([${globs.map(sqlPathLiteral).join(', ')}], columns = {batch_id: 'VARCHAR'}, format = 'auto'))`;
 }
+
+/** Batch ids with a committed marker or (older lakes) a run summary: what the readers' views show. */
+export async function committedBatchIds(objects: ObjectStore): Promise<Set<string>> {
+  const ids = new Set<string>();
+  for (const prefix of [Layout.committedPrefix, 'runs/']) {
+    for await (const info of objects.list(prefix)) {
+      const match = /([^/]+)\.json$/.exec(info.key);
+      const id = match?.[1];
+      if (id !== undefined && /^[0-9a-f]+$/.test(id)) ids.add(id);
+    }
+  }
+  return ids;
+}

@@ -5,7 +5,7 @@ import { Layout } from '../ports/layout';
 import { hasObject } from '../ports/object-store';
 import { sqlPathLiteral } from '../sql/render';
 import type { PipelineDeps } from './deps';
-import { committedBatchesSql } from './committed-batches';
+import { committedBatchesSql, committedBatchIds } from './committed-batches';
 import { acquireLease, releaseLease } from './lease';
 
 /** Default size a compacted file aims at (Athena/Iceberg's usual 128 MiB target file size). */
@@ -108,7 +108,7 @@ export async function compact(deps: PipelineDeps, options: CompactOptions = {}):
   try {
     // What a killed compaction was still writing: never published, so never read.
     for await (const info of deps.objects.list(COMPACT_STAGING)) await deps.objects.delete(info.key);
-    const committed = await committedBatchIds(deps);
+    const committed = await committedBatchIds(deps.objects);
     const committedIds = await committedBatchesSql(deps.objects);
     const partitions = await curatedPartitions(deps, options);
     const reports: CompactPartitionReport[] = [];
@@ -131,19 +131,6 @@ export async function compact(deps: PipelineDeps, options: CompactOptions = {}):
   } finally {
     await releaseLease(deps, owner);
   }
-}
-
-/** Batch ids with a committed marker or (older lakes) a run summary: what the readers' views show. */
-async function committedBatchIds(deps: PipelineDeps): Promise<Set<string>> {
-  const ids = new Set<string>();
-  for (const prefix of [Layout.committedPrefix, 'runs/']) {
-    for await (const info of deps.objects.list(prefix)) {
-      const match = /([^/]+)\.json$/.exec(info.key);
-      const id = match?.[1];
-      if (id !== undefined && /^[0-9a-f]+$/.test(id)) ids.add(id);
-    }
-  }
-  return ids;
 }
 
 /** `event_type=<t>/event_date=<d>/` -> its Parquet files, for partitions in the date range. */

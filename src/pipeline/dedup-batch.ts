@@ -5,6 +5,7 @@ import type { PipelineDeps } from './deps';
 import type { DedupResult } from './payloads';
 import { LineBuffer } from './line-buffer';
 import { readManifest } from './manifest';
+import { writeReplayOutcomes } from './replay-outcomes';
 
 
 export type { DedupResult, MergeGroupRef } from './payloads';
@@ -27,8 +28,11 @@ export async function dedupBatch(deps: PipelineDeps, batchId: string): Promise<D
     renderSql(dialect, 'classified_groups', { classified_source: classified }),
     [batchId],
   );
+  // A replay's lines were all quarantined once already (docs/quarantine.md#replay): a conflict is not recorded again.
+  const replay = manifest.mode === 'replay';
   const reprocessed = new Set(manifest.objects.filter((o) => o.reprocessed === true).map((o) => o.key));
-  const alreadyQuarantined = await quarantineConflicts(deps, batchId, classified, manifest.planned_at, reprocessed);
+  const alreadyQuarantined = await quarantineConflicts(deps, batchId, classified, manifest.planned_at, (key) => replay || reprocessed.has(key));
+  if (replay) await writeReplayOutcomes(deps, manifest, classified);
 
   deps.progress(
     `dedup: ${counts.inserts} new, ${counts.duplicates_in_batch} duplicates in batch, ` +
@@ -61,8 +65,8 @@ export async function classifyBatch(
   );
 }
 
-/** Quarantines the batch's conflicts, except those of reprocessed objects; returns how many of those it skipped. */
-async function quarantineConflicts(deps: PipelineDeps, batchId: string, classified: string, at: string, reprocessed: ReadonlySet<string>): Promise<number> {
+/** Quarantines the batch's conflicts, except those of lines quarantined before; returns how many of those it skipped. */
+async function quarantineConflicts(deps: PipelineDeps, batchId: string, classified: string, at: string, quarantinedBefore: (sourceKey: string) => boolean): Promise<number> {
   const rows = await deps.sql.query<{ event_uuid: string; class: string; source_key: string; line_no: number; payload: string }>(
     renderSql(deps.dialect, 'classified_conflicts', { classified_source: classified }),
     [batchId],
@@ -70,7 +74,7 @@ async function quarantineConflicts(deps: PipelineDeps, batchId: string, classifi
   const out = new LineBuffer();
   let already = 0;
   for (const row of rows) {
-    if (reprocessed.has(row.source_key)) {
+    if (quarantinedBefore(row.source_key)) {
       already++;
       continue;
     }

@@ -13,7 +13,24 @@ export interface SliceRange {
  * A raw object of a batch. `reprocessed`: a committed batch already read it (a backfill reading it again),
  * so its lines were quarantined then: they are counted as already quarantined, never recorded twice.
  */
-export type ManifestObject = ObjectInfo & { readonly reprocessed?: boolean };
+export type ManifestObject = ObjectInfo & {
+  readonly reprocessed?: boolean;
+  /**
+   * Replay: the object is a quarantine object (not a raw one), and these are the 0-based line indexes of the
+   * records in it the batch re-validates (src/pipeline/replay-source.ts).
+   */
+  readonly replayLines?: readonly number[];
+};
+
+/** What a replay batch selected (docs/quarantine.md#replay): null fields select everything. */
+export interface ReplaySelection {
+  readonly reason: string | null;
+  /** Days (YYYY-MM-DD, UTC) of the records' `quarantined_at`. */
+  readonly from: string | null;
+  readonly to: string | null;
+  /** The documented fix applied to every line first (src/contract/replay-transforms.ts). */
+  readonly transform: string | null;
+}
 
 /** The frozen list of raw objects a batch processes; written once at plan time, read by every later state. */
 export interface BatchManifest {
@@ -24,6 +41,13 @@ export interface BatchManifest {
   readonly range: { readonly from: string; readonly to: string } | null;
   readonly objects: readonly ManifestObject[];
   readonly slices: readonly SliceRange[];
+  /** Replay batches only. */
+  readonly replay?: ReplaySelection;
+}
+
+/** How many quarantine records a replay batch re-validates (0 for other batches). */
+export function replayCandidateCount(manifest: BatchManifest): number {
+  return manifest.objects.reduce((sum, o) => sum + (o.replayLines?.length ?? 0), 0);
 }
 
 /** Batch id: a digest of the mode and the sorted object keys, so the same list always gets the same id. */
@@ -57,6 +81,15 @@ export function arrivalHourMs(key: string): number | undefined {
   if (!match) return undefined;
   const [, y, m, d, h] = match;
   return Date.UTC(Number(y), Number(m) - 1, Number(d), Number(h));
+}
+
+/**
+ * When a line of `key` arrived, for the created_at check: the end of its Firehose hour when the key says it,
+ * else `fallbackMs` (the plan time).
+ */
+export function arrivalMsOf(key: string, fallbackMs: number): number {
+  const hour = arrivalHourMs(key);
+  return hour !== undefined ? hour + 3_600_000 : fallbackMs;
 }
 
 export async function readManifest(objects: ObjectStore, key: string): Promise<BatchManifest> {

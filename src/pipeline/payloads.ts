@@ -35,7 +35,7 @@ export const batchPlanSchema = object({
   max_partitions_per_merge: number().integer().min(1).required(),
   /** Raw objects listed but left for a later batch by the batch caps (0 when the listing was drained). */
   backlog_objects: number().integer().min(0).required(),
-  /** Backfill: the last key of this batch, where the next batch of the same range starts (`after`); else null. */
+  /** Backfill (replay): the last raw (quarantine) key of this batch, where the next batch starts (`after`); else null. */
   next_after: string().nullable().defined(),
 });
 export type BatchPlan = InferType<typeof batchPlanSchema>;

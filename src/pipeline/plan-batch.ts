@@ -1,6 +1,7 @@
 import { addHours } from 'date-fns';
 import { parseUtcDate, shiftUtcDate, utcDaysBetween } from '../time/utc';
 import type { ObjectInfo } from '../ports/object-store';
+import type { Checkpoint } from '../ports/state-store';
 import { InvalidInputError } from '../errors';
 import { Layout } from '../ports/layout';
 import type { PipelineDeps } from './deps';
@@ -8,6 +9,7 @@ import type { BatchPlan } from './payloads';
 import type { BatchMode } from '../ports/orchestrator';
 import { batchIdFor, readManifest, sliceObjects, type BatchManifest } from './manifest';
 import type { RunInput } from './run-input';
+import { planReplay } from './plan-replay';
 
 /**
  * What PlanBatch hands the state machine: pointers and counts only. `batch_id` alone names the batch: every
@@ -23,7 +25,12 @@ export type { BatchPlan } from './payloads';
 export const MAX_SLICES_PER_BATCH = 1000;
 
 export function checkpointName(deps: PipelineDeps, mode: BatchMode): string {
-  return mode === 'scheduled' ? deps.config.pipelineName : `${deps.config.pipelineName}-backfill`;
+  return mode === 'scheduled' ? deps.config.pipelineName : `${deps.config.pipelineName}-${mode}`;
+}
+
+/** Scheduled and replay batches point their checkpoint at the pending batch, so a killed run resumes it. */
+export function resumesPending(mode: BatchMode): boolean {
+  return mode !== 'backfill';
 }
 
 /**
@@ -32,6 +39,7 @@ export function checkpointName(deps: PipelineDeps, mode: BatchMode): string {
  * under the day prefixes of the range. The manifest is written before the checkpoint points at it.
  */
 export async function planBatch(deps: PipelineDeps, input: RunInput): Promise<BatchPlan> {
+  if (input.mode === 'replay') return planReplay(deps, input);
   const mode = input.mode;
   const name = checkpointName(deps, mode);
   const checkpoint = await deps.state.getCheckpoint(name);
@@ -54,11 +62,7 @@ export async function planBatch(deps: PipelineDeps, input: RunInput): Promise<Ba
     .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   if (candidates.length === 0) {
     deps.progress('no new raw objects');
-    return {
-      batch_id: '', mode, object_count: 0, raw_bytes: 0, slices: [], checkpoint_version: checkpoint.version,
-      resumed: false, planned_at: deps.clock.now().toISOString(), max_partitions_per_merge: deps.config.maxPartitionsPerMerge,
-      backlog_objects: 0, next_after: null,
-    };
+    return emptyPlan(deps, mode, checkpoint.version);
   }
   const objects = capBatch(candidates, deps.config);
   // A backfill reads objects committed batches already read: their bad lines were quarantined then.
@@ -86,19 +90,30 @@ export async function planBatch(deps: PipelineDeps, input: RunInput): Promise<Ba
   };
   await deps.objects.put(manifestKey, JSON.stringify(manifest));
 
-  let version = checkpoint.version;
-  if (mode === 'scheduled') {
-    const written = await deps.state.putCheckpoint({
-      name,
-      expectedVersion: checkpoint.version,
-      pending: { batchId, manifestKey },
-      ...(checkpoint.lastBatchId !== undefined ? { lastBatchId: checkpoint.lastBatchId } : {}),
-      ...(checkpoint.committedAt !== undefined ? { committedAt: checkpoint.committedAt } : {}),
-    });
-    version = written.version;
-  }
+  const version = resumesPending(mode) ? await markPending(deps, name, checkpoint, batchId) : checkpoint.version;
   deps.progress(`planned batch ${batchId}: ${objects.length} objects, ${manifest.slices.length} slices`);
   return toPlan(deps, manifest, version, false, backlog);
+}
+
+/** Points the checkpoint at the planned batch (compare-and-set), so a killed run resumes it; returns the new version. */
+export async function markPending(deps: PipelineDeps, name: string, checkpoint: Checkpoint, batchId: string): Promise<number> {
+  const written = await deps.state.putCheckpoint({
+    name,
+    expectedVersion: checkpoint.version,
+    pending: { batchId, manifestKey: Layout.manifest(batchId) },
+    ...(checkpoint.lastBatchId !== undefined ? { lastBatchId: checkpoint.lastBatchId } : {}),
+    ...(checkpoint.committedAt !== undefined ? { committedAt: checkpoint.committedAt } : {}),
+  });
+  return written.version;
+}
+
+/** The plan of a batch with nothing to do (HasObjects? ends the run). */
+export function emptyPlan(deps: PipelineDeps, mode: BatchMode, version: number): BatchPlan {
+  return {
+    batch_id: '', mode, object_count: 0, raw_bytes: 0, slices: [], checkpoint_version: version,
+    resumed: false, planned_at: deps.clock.now().toISOString(), max_partitions_per_merge: deps.config.maxPartitionsPerMerge,
+    backlog_objects: 0, next_after: null,
+  };
 }
 
 /**
@@ -121,7 +136,7 @@ export function capBatch(candidates: readonly ObjectInfo[], config: PipelineDeps
   return objects;
 }
 
-function toPlan(deps: PipelineDeps, manifest: BatchManifest, version: number, resumed: boolean, backlog = 0): BatchPlan {
+export function toPlan(deps: PipelineDeps, manifest: BatchManifest, version: number, resumed: boolean, backlog = 0): BatchPlan {
   const last = manifest.objects[manifest.objects.length - 1]?.key ?? null;
   return {
     batch_id: manifest.batch_id,
@@ -134,7 +149,7 @@ function toPlan(deps: PipelineDeps, manifest: BatchManifest, version: number, re
     planned_at: manifest.planned_at,
     max_partitions_per_merge: deps.config.maxPartitionsPerMerge,
     backlog_objects: backlog,
-    next_after: manifest.mode === 'backfill' && backlog > 0 ? last : null,
+    next_after: manifest.mode !== 'scheduled' && backlog > 0 ? last : null,
   };
 }
 

@@ -15,6 +15,8 @@ import type { BatchTotals } from './payloads';
 import { arrivalHourMs, readManifest } from './manifest';
 import { needsEnrichment, STAGED_PARTS, stagedRow, stagedValues } from './staged-row';
 import { versionWriteFor } from './user-state';
+import { replayLines } from './replay-source';
+import { replayTransform } from '../contract/replay-transforms';
 
 export interface SliceRef {
   readonly batch_id: string;
@@ -86,7 +88,37 @@ export async function validateSlice(deps: PipelineDeps, ref: SliceRef): Promise<
     deps.progress(`quarantined ${poison.reason} ${JSON.stringify(object.key)}`);
   };
 
-  for (const object of manifest.objects.slice(range.first, range.end)) {
+  /** One line, whatever it came from: a blank, a quarantine record, or a staged row (+ a user-state version). */
+  const handleLine = (bytes: Buffer, sizeBytes: number, sourceKey: string, lineNo: number, arrivalMs: number) => {
+    const result = validateLine(bytes, { arrivalMs, isFirstLine: lineNo === 1, sizeBytes });
+    if (result.kind === 'blank') {
+      blank++;
+    } else if (result.kind === 'invalid') {
+      quarantine(result.reason, result.errors, bytes, sourceKey, lineNo, sizeBytes);
+    } else {
+      const event = result.event;
+      if (dateMin === null || event.event_date < dateMin) dateMin = event.event_date;
+      if (dateMax === null || event.event_date > dateMax) dateMax = event.event_date;
+      const row = stagedValues(stagedRow(event, sourceKey, lineNo));
+      if (needsEnrichment(event)) out.lessons.push(row);
+      else out.final.push(row);
+      const write = versionWriteFor(event);
+      if (write) out.versions.push(JSON.stringify(write));
+    }
+  };
+
+  if (manifest.mode === 'replay') {
+    // The lines of quarantine records under their original key and line (replay-source.ts): each was
+    // quarantined once already, so one that still fails is counted, never recorded again.
+    reprocessed = true;
+    for await (const lines of replayLines(deps.objects, manifest, range, replayTransform(manifest.replay?.transform ?? undefined))) {
+      for (const line of lines) handleLine(line.bytes, line.sizeBytes, line.sourceKey, line.lineNo, line.arrivalMs);
+      linesRead += lines.length;
+      for (const writer of Object.values(out)) await writer.flushIfFull();
+    }
+  }
+
+  for (const object of manifest.mode === 'replay' ? [] : manifest.objects.slice(range.first, range.end)) {
     reprocessed = object.reprocessed === true;
     const poison = classifyRawObject(object);
     if (poison !== undefined) {
@@ -109,24 +141,7 @@ export async function validateSlice(deps: PipelineDeps, ref: SliceRef): Promise<
     let lineNo = 0;
     try {
       for await (const batch of readObjectLines(source)) {
-        for (const line of batch) {
-          lineNo++;
-          const result = validateLine(line.bytes, { arrivalMs, isFirstLine: lineNo === 1, sizeBytes: line.sizeBytes });
-          if (result.kind === 'blank') {
-            blank++;
-          } else if (result.kind === 'invalid') {
-            quarantine(result.reason, result.errors, line.bytes, object.key, lineNo, line.sizeBytes);
-          } else {
-            const event = result.event;
-            if (dateMin === null || event.event_date < dateMin) dateMin = event.event_date;
-            if (dateMax === null || event.event_date > dateMax) dateMax = event.event_date;
-            const row = stagedValues(stagedRow(event, object.key, lineNo));
-            if (needsEnrichment(event)) out.lessons.push(row);
-            else out.final.push(row);
-            const write = versionWriteFor(event);
-            if (write) out.versions.push(JSON.stringify(write));
-          }
-        }
+        for (const line of batch) handleLine(line.bytes, line.sizeBytes, object.key, ++lineNo, arrivalMs);
         // Memory stays at one part per stream, whatever the number of lines (part-writer.ts).
         for (const writer of Object.values(out)) await writer.flushIfFull();
       }

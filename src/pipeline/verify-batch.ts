@@ -6,6 +6,8 @@ import type { PipelineDeps } from './deps';
 import { summarize, type RunSummary } from './run-summary';
 import type { BatchMode } from '../ports/orchestrator';
 import type { BatchTotals } from './summarize-slices';
+import { readManifest, replayCandidateCount } from './manifest';
+import { readBatchOutcomes, recordIdentity } from './replay-outcomes';
 
 export interface VerifyInput {
   readonly batchId: string;
@@ -62,11 +64,42 @@ export async function verifyBatch(deps: PipelineDeps, input: VerifyInput): Promi
           `blank_lines ${summary.blank_lines} (= ${accounted})`,
     );
   }
+  if (input.mode === 'replay') problems.push(...(await replayProblems(deps, input.batchId, summary)));
   if (problems.length > 0) {
     throw new ConservationError(`batch ${input.batchId} does not balance; nothing committed: ${problems.join('; ')}`);
   }
   deps.progress(`verified: ${summary.lines_read} lines accounted for`);
   return summary;
+}
+
+/**
+ * A replay must account for every quarantine record it planned (docs/quarantine.md#replay): each was read
+ * (lines_read = the plan's candidates), none was recorded again (quarantined 0), and each has exactly one
+ * outcome whose counts match the summary: merged = inserted, duplicate = duplicates, conflict +
+ * still_invalid = already_quarantined.
+ */
+async function replayProblems(deps: PipelineDeps, batchId: string, summary: RunSummary): Promise<string[]> {
+  const problems: string[] = [];
+  const planned = replayCandidateCount(await readManifest(deps.objects, Layout.manifest(batchId)));
+  if (summary.lines_read !== planned) problems.push(`the replay planned ${planned} quarantined lines but read ${summary.lines_read}`);
+  if (summary.quarantined !== 0) problems.push(`the replay wrote ${summary.quarantined} new quarantine records (a line is quarantined at most once)`);
+  const outcomes = (await readBatchOutcomes(deps.objects, batchId)) ?? [];
+  const identities = new Set(outcomes.map(recordIdentity));
+  if (outcomes.length !== planned || identities.size !== planned) {
+    problems.push(`the replay recorded ${identities.size} distinct outcomes (${outcomes.length} lines) for ${planned} planned lines`);
+  }
+  const count = (name: string) => outcomes.filter((o) => o.replay_outcome === name).length;
+  const expected = {
+    merged: summary.inserted,
+    duplicate: summary.duplicates_in_batch + summary.duplicates_existing,
+    'conflict + still_invalid': summary.already_quarantined,
+  };
+  const found = { merged: count('merged'), duplicate: count('duplicate'), 'conflict + still_invalid': count('conflict') + count('still_invalid') };
+  for (const [name, n] of Object.entries(expected)) {
+    const got = found[name as keyof typeof found];
+    if (got !== n) problems.push(`the replay recorded ${got} ${name} outcomes, expected ${n}`);
+  }
+  return problems;
 }
 
 async function countQuarantineLines(deps: PipelineDeps, batchId: string): Promise<number> {

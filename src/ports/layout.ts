@@ -23,10 +23,18 @@ export const Layout = {
   classified: (batchId: string) => `staging/batches/${batchId}/classified.parquet`,
   /** One slice's validation counts (the state carries none: its size would grow with the batch). */
   sliceResult: (batchId: string, slice: number) => `staging/batches/${batchId}/results/validate-${pad(slice)}.json`,
+  quarantineRoot: 'quarantine/',
   quarantine: (batchId: string) => `quarantine/batch_id=${batchId}/`,
   quarantineSlice: (batchId: string, slice: number) => partKeys(`quarantine/batch_id=${batchId}/slice-${pad(slice)}-`),
   quarantineConflicts: (batchId: string) => `quarantine/batch_id=${batchId}/conflicts.ndjson`,
   runSummary: (batchId: string) => `runs/${batchId}.json`,
+  /**
+   * A replay batch's outcome per quarantine record it re-validated (src/pipeline/replay-outcomes.ts): what the
+   * `quarantine` view joins to show whether and when a record was replayed. Beside the quarantine, outside its
+   * `quarantine/` prefix, so readers of the records never take it for one.
+   */
+  replays: 'replays/',
+  replayOutcomes: (batchId: string) => `replays/batch_id=${batchId}/outcomes.ndjson`,
   /**
    * Written by CommitBatch once every file of the batch is in place, before the checkpoint moves: readers
    * (the `events` and `quarantine` views) show a batch's rows only when its marker exists, so a batch is

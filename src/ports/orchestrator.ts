@@ -1,8 +1,9 @@
 /**
- * What a run does: `scheduled` takes every raw object not processed yet, `backfill` re-reads a range of days.
+ * What a run does: `scheduled` takes every raw object not processed yet, `backfill` re-reads a range of days,
+ * `replay` re-validates quarantined lines under the current contract (docs/quarantine.md#replay).
  * The one mode type of the code base (run input, manifest, payloads, summaries, execution names).
  */
-export const BATCH_MODES = ['scheduled', 'backfill'] as const;
+export const BATCH_MODES = ['scheduled', 'backfill', 'replay'] as const;
 export type BatchMode = (typeof BATCH_MODES)[number];
 
 /** Runs the state machine: aws-local-stepfunctions in-process locally, Step Functions on AWS. */

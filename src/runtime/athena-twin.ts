@@ -50,6 +50,7 @@ export async function runAthenaTwin(deps: PipelineDeps, statement: RecognizedSta
     case 'classified_counts':
     case 'classified_groups':
     case 'classified_conflicts':
+    case 'classified_outcomes':
       return deps.sql.query(renderSql(deps.dialect, statement.name, { classified_source: deps.sources.classifiedSource(batchId) }), p);
     case 'count_batch_rows':
       return deps.sql.query(renderSql(deps.dialect, statement.name, { batch_rows_source: await deps.sources.batchRowsSource(batchId) }), p);

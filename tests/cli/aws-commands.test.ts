@@ -82,6 +82,19 @@ describe('CLI against AWS (mocked clients, never the network)', () => {
     expect(JSON.parse(result.out)).toMatchObject({ status: 'committed', inserted: 3 });
   });
 
+  it('replay --state-machine-arn starts a manual execution with the replay input, as the local runtime gets it', async () => {
+    sfn.on(StartExecutionCommand).resolves({ executionArn: `${ARN.replace('stateMachine', 'execution')}:x`, startDate: new Date() });
+    sfn.on(DescribeExecutionCommand).resolves({ status: 'SUCCEEDED', output: JSON.stringify({ status: 'committed', mode: 'replay', inserted: 2 }) } as never);
+
+    const result = await cli('replay', '--state-machine-arn', ARN, '--reason', 'missing_field', '--transform', 'rename-event-uid', '--json', '--region', 'eu-west-1');
+
+    expect(result.code).toBe(0);
+    const start = sfn.commandCalls(StartExecutionCommand)[0]?.args[0].input;
+    expect(start?.name).toMatch(/^replay-\d{8}T\d{4}$/);
+    expect(JSON.parse(start?.input ?? '')).toEqual({ mode: 'replay', reason: 'missing_field', transform: 'rename-event-uid' });
+    expect(JSON.parse(result.out)).toMatchObject({ status: 'committed', mode: 'replay', inserted: 2 });
+  });
+
   it('run --state-machine-arn exits 1 with the error name when the execution failed', async () => {
     sfn.on(StartExecutionCommand).resolves({ executionArn: `${ARN.replace('stateMachine', 'execution')}:x`, startDate: new Date() });
     sfn.on(DescribeExecutionCommand).resolves({ status: 'FAILED', error: 'EventLake.ConservationViolated', cause: 'does not balance' } as never);

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CLASSIFIED_COLUMNS, columnNames, EVENTS_COLUMNS, QUARANTINE_COLUMNS, STAGED_COLUMNS } from '../../src/contract/columns';
+import { CLASSIFIED_COLUMNS, columnNames, EVENTS_COLUMNS, QUARANTINE_COLUMNS, QUARANTINE_REPLAY_COLUMNS, STAGED_COLUMNS } from '../../src/contract/columns';
 import { STAGED_PARQUET_COLUMNS, stagedValues, type StagedRow } from '../../src/pipeline/staged-row';
 import { queryLake } from '../../src/cli/commands/query';
 import { makeTestLake, otherEvent, putRaw, T0 } from '../helpers/lake';
@@ -83,11 +83,11 @@ describe('the column table (src/contract/columns.ts) is the one row shape', () =
     try {
       const describe = async (view: string) => (await queryLake(lake, `DESCRIBE ${view}`)).map((r) => r.column_name);
       expect(await describe('events')).toEqual(EVENTS);
-      expect(await describe('quarantine')).toEqual(['batch_id', ...columnNames(QUARANTINE_COLUMNS)]);
+      expect(await describe('quarantine')).toEqual(['batch_id', ...columnNames(QUARANTINE_COLUMNS), ...columnNames(QUARANTINE_REPLAY_COLUMNS)]);
       await putRaw(lake, 'raw/2024/04/07/10/eventlake-raw-1-2024-04-07-10-00-00-a.gz', [otherEvent(T0), 'not json']);
       await runOk(lake);
       expect(await describe('events')).toEqual(EVENTS);
-      expect(await describe('quarantine')).toEqual(['batch_id', ...columnNames(QUARANTINE_COLUMNS)]);
+      expect(await describe('quarantine')).toEqual(['batch_id', ...columnNames(QUARANTINE_COLUMNS), ...columnNames(QUARANTINE_REPLAY_COLUMNS)]);
     } finally {
       await lake.cleanup();
     }

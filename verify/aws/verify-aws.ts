@@ -224,7 +224,15 @@ export async function verifyAws(options: VerifyAwsOptions): Promise<VerifyAwsRep
     const backfilled = backfill.output as unknown as RunSummary;
     // Its batch id differs (mode is part of it), so every row it reads is already curated: nothing is inserted.
     if (backfilled.status !== 'committed' || backfilled.inserted !== 0) throw new Error(`the backfill changed the table: ${JSON.stringify(backfilled)}`);
-    const executions = [failed, a, b, again, backfill];
+    // 4. A replay of the quarantine, a manual execution as `eventlake replay --state-machine-arn` starts it: with
+    // no transform and the same contract every replayable line is checked again, none passes, none is recorded twice.
+    progress('a replay of the quarantined lines');
+    const replay = await execute(rendered, handlers, meter, 'verify-aws-5', { mode: 'replay' });
+    const replayed = replay.output as unknown as RunSummary;
+    if (replayed.status !== 'committed' || replayed.lines_read === 0 || replayed.inserted !== 0 || replayed.quarantined !== 0 || replayed.already_quarantined !== replayed.lines_read) {
+      throw new Error(`the replay did not re-check the quarantine without changing it: ${JSON.stringify(replayed)}`);
+    }
+        const executions = [failed, a, b, again, backfill, replay];
     progress('running every saved analyst query through Athena');
     const saved = await reader.savedQueries();
     checkSavedQueries(saved, summary);

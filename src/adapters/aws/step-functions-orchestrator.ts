@@ -80,12 +80,15 @@ function toResult(name: string, d: DescribeExecutionCommandOutput): ExecutionRes
 
 /**
  * Deterministic execution names (80 chars max, [A-Za-z0-9-_]): a scheduled run requested by hand is named
- * after the minute, a backfill after its range, plus an optional attempt number to run it again on purpose.
+ * after the minute (`manual-`), a replay too (`replay-`), a backfill after its range, plus an optional attempt number to run it again on purpose.
  */
 export function remoteExecutionName(request: { mode: BatchMode; from?: string; to?: string; at: Date; attempt?: number }): string {
+  const minute = request.at.toISOString().slice(0, 16).replace(/[-:]/g, '');
   const base =
     request.mode === 'backfill'
       ? `backfill-${request.from ?? ''}-${request.to ?? ''}`
-      : `manual-${request.at.toISOString().slice(0, 16).replace(/[-:]/g, '')}`;
+      : request.mode === 'replay'
+        ? `replay-${minute}`
+        : `manual-${minute}`;
   return request.attempt !== undefined && request.attempt > 1 ? `${base}-attempt-${request.attempt}` : base;
 }

@@ -7,16 +7,20 @@ import { LocalOrchestrator } from '../../runtime/local-orchestrator';
 import type { LocalLake } from '../../runtime/local-lake';
 import { ExitCode, type CliIo } from '../io';
 import { sweepOrphanTempFiles } from '../../adapters/local/temp-sweep';
+import { checkpointName } from '../../pipeline/plan-batch';
 
 /** Where the pipeline writes in a lake (raw/ is the producers'). */
-const LAKE_WRITE_FOLDERS = ['state', 'staging', 'quarantine', 'curated', 'runs'];
+const LAKE_WRITE_FOLDERS = ['state', 'staging', 'quarantine', 'replays', 'curated', 'runs'];
 
 export interface RunRequest {
   readonly mode: BatchMode;
   readonly from?: string;
   readonly to?: string;
-  /** Backfill: continue the range after this raw key. */
+  /** Backfill: continue the range after this raw key; replay: after this quarantine object. */
   readonly after?: string;
+  /** Replay: only records of this reason; the documented fix to apply (src/contract/replay-transforms.ts). */
+  readonly reason?: string;
+  readonly transform?: string;
   /** Worker threads for the slice states (default: one per core). */
   readonly workers?: number;
 }
@@ -33,6 +37,8 @@ export async function executeRun(lake: LocalLake, request: RunRequest, name = ex
   if (request.from !== undefined) input.from = request.from;
   if (request.to !== undefined) input.to = request.to;
   if (request.after !== undefined) input.after = request.after;
+  if (request.reason !== undefined) input.reason = request.reason;
+  if (request.transform !== undefined) input.transform = request.transform;
   const workers = request.workers ?? availableParallelism();
   return new LocalOrchestrator(lake, { workers }).execute({ name, input });
 }
@@ -48,7 +54,7 @@ export async function runUntilDrained(io: CliIo, lake: LocalLake, request: RunRe
   // Files a killed run was writing never outlive the next run (the batch they belonged to is rewritten whole).
   const swept = await sweepOrphanTempFiles(lake.root, LAKE_WRITE_FOLDERS);
   if (swept.length > 0) lake.progress(`removed ${swept.length} temporary files left by a killed run`);
-  const stop = releaseOnSignal(io, lake, () => current, json ? request.mode : undefined);
+  const stop = releaseOnSignal(io, lake, () => current, request.mode, json);
   try {
     for (;;) {
       current = executionName(lake, next.mode);
@@ -74,15 +80,15 @@ export async function runUntilDrained(io: CliIo, lake: LocalLake, request: RunRe
  * wait for its expiry), say which batch stays pending, and exit 130 / 143. Files a killed state was
  * writing are rewritten whole when the batch resumes.
  */
-function releaseOnSignal(io: CliIo, lake: LocalLake, owner: () => string | undefined, jsonMode: RunReport['mode'] | undefined): () => void {
+function releaseOnSignal(io: CliIo, lake: LocalLake, owner: () => string | undefined, mode: BatchMode, json: boolean): () => void {
   const handler = (signal: NodeJS.Signals) => {
     void (async () => {
       const name = owner();
       const released = name === undefined ? false : await lake.state.releaseLease(lake.config.pipelineName, name).catch(() => false);
-      const checkpoint = await lake.state.getCheckpoint(lake.config.pipelineName).catch(() => undefined);
+      const checkpoint = await lake.state.getCheckpoint(checkpointName(lake, mode)).catch(() => undefined);
       const pending = checkpoint?.pending ? `; batch ${checkpoint.pending.batchId} stays pending: the next run resumes it` : '';
       const cause = `${released ? 'lease released' : 'no lease held'}${pending}`;
-      if (jsonMode !== undefined) io.out(JSON.stringify(reportWithoutCounts('interrupted', jsonMode, name ?? null, { error: signal, cause })));
+      if (json) io.out(JSON.stringify(reportWithoutCounts('interrupted', mode, name ?? null, { error: signal, cause })));
       io.err(`interrupted by ${signal}: ${cause}`);
       process.exit(signal === 'SIGINT' ? 130 : 143);
     })();

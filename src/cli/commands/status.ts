@@ -64,9 +64,10 @@ export async function lakeStatus(lake: LocalLake): Promise<LakeStatus> {
   const processed = await lake.state.filterProcessed(rawKeys);
   const [curated] = await queryLake(lake, 'SELECT count(*) AS n, count(DISTINCT (event_type, event_date)) AS p FROM events');
   const [quarantined] = await lake.sql.query({ name: 'status_quarantine', text: 'SELECT count(*) AS n FROM quarantine' });
-  // The last committed batch, scheduled or backfill (a backfill moves its own checkpoint: checkpointName).
+  // The last committed batch, scheduled, backfill or replay (those move their own checkpoints: checkpointName).
   const backfill = await lake.state.getCheckpoint(checkpointName(lake, 'backfill'));
-  const latest = [checkpoint, backfill]
+  const replay = await lake.state.getCheckpoint(checkpointName(lake, 'replay'));
+  const latest = [checkpoint, backfill, replay]
     .filter((c) => c.lastBatchId !== undefined)
     .sort((a, b) => (b.committedAt ?? '').localeCompare(a.committedAt ?? ''))[0];
   let lastRun: RunSummary | null = null;

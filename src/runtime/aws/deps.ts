@@ -26,6 +26,7 @@ export function bucketRoutes(env: AwsEnv): { prefix: string; bucket: string }[] 
     { prefix: Layout.raw, bucket: env.rawBucket },
     { prefix: 'curated/', bucket: env.curatedBucket },
     { prefix: 'quarantine/', bucket: env.quarantineBucket },
+    { prefix: Layout.replays, bucket: env.quarantineBucket },
     { prefix: 'staging/', bucket: env.stagingBucket },
     { prefix: 'runs/', bucket: env.stagingBucket },
   ];

@@ -61,5 +61,6 @@ describe('execution names', () => {
     expect(remoteExecutionName({ mode: 'backfill', from: '2024-04-01', to: '2024-04-07', at })).toBe('backfill-2024-04-01-2024-04-07');
     expect(remoteExecutionName({ mode: 'backfill', from: '2024-04-01', to: '2024-04-07', at, attempt: 2 })).toBe('backfill-2024-04-01-2024-04-07-attempt-2');
     expect(remoteExecutionName({ mode: 'scheduled', at })).toBe('manual-20240408T1234');
+    expect(remoteExecutionName({ mode: 'replay', at, attempt: 2 })).toBe('replay-20240408T1234-attempt-2');
   });
 });

@@ -26,6 +26,21 @@ describe('parseRunInput', () => {
     expect(parseRunInput({ mode: 'backfill', from: '2024-04-07', to: '2024-04-07' }).from).toBe('2024-04-07');
   });
 
+  it('accepts a replay with no option, or with a reason, days and a transform', () => {
+    expect(parseRunInput({ mode: 'replay' })).toEqual({ mode: 'replay' });
+    const full = { mode: 'replay', reason: 'missing_field', from: '2024-04-01', transform: 'rename-event-uid' };
+    expect(parseRunInput(full)).toEqual(full);
+  });
+
+  it.each([
+    [{ mode: 'replay', reason: 'no_such_reason' }, 'reason must be one of the following values'],
+    [{ mode: 'replay', transform: 'rename-everything' }, 'transform must be one of the following values: rename-event-uid, rename-created-at-camel'],
+    [{ mode: 'scheduled', transform: 'rename-event-uid' }, 'reason and transform are replay options, not scheduled ones'],
+    [{ mode: 'replay', from: '2024-04-08', to: '2024-04-07' }, 'replay range is empty: from 2024-04-08 is after to 2024-04-07'],
+  ])('refuses the replay input %j', (value, message) => {
+    expect(() => parseRunInput(value)).toThrow(message);
+  });
+
   it('refuses a reversed range, naming both dates', () => {
     // Act
     const parse = () => parseRunInput({ mode: 'backfill', from: '2024-04-08', to: '2024-04-07' });
@@ -36,7 +51,7 @@ describe('parseRunInput', () => {
   });
 
   it.each([
-    ['an unknown mode', { mode: 'hourly' }, 'mode must be one of the following values: scheduled, backfill'],
+    ['an unknown mode', { mode: 'hourly' }, 'mode must be one of the following values: scheduled, backfill, replay'],
     ['no mode', {}, 'mode is a required field'],
     ['a backfill without from', { mode: 'backfill', to: '2024-04-07' }, 'backfill needs from (YYYY-MM-DD)'],
     ['a backfill without to', { mode: 'backfill', from: '2024-04-07' }, 'backfill needs to (YYYY-MM-DD)'],
