@@ -10,5 +10,6 @@ COPY (
   WHERE batch_id = ? AND merge_group = CAST(? AS INTEGER) AND class = 'insert'
     -- The group's partition bounds (the Athena MERGE bounds its target with them); always true here.
     AND event_type BETWEEN ? AND ? AND event_date BETWEEN CAST(? AS DATE) AND CAST(? AS DATE)
-  ORDER BY event_type, event_date, created_at, event_uuid
+  -- No ORDER BY: sorting a batch costs time and memory (it ran out at a 512MB limit: docs/performance.md);
+  -- compaction (src/pipeline/compact.ts) writes each partition sorted by created_at.
 ) TO {{merge_target}};
