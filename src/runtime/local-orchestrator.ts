@@ -7,7 +7,7 @@ import type { PipelineDeps, Progress } from '../pipeline/deps';
 import { EventLakeError, InvalidInputError } from '../errors';
 import { athenaStateQuery, recognizeAthenaStatement } from '../workflow/athena-state-query';
 import { runAthenaTwin } from './athena-twin';
-import { allStates, loadAsl, type AslDefinition } from '../workflow/asl';
+import { allStates, loadAsl, type AslDefinition, type AslState } from '../workflow/asl';
 import { SETTING_PLACEHOLDERS, STATE_BINDINGS } from '../workflow/registry';
 import { TASK_FACTORIES, type TaskHandler } from '../../tasks/index';
 import { SlicePool, type SliceTaskName, type SliceWorkerTestHooks } from './worker-pool';
@@ -65,6 +65,8 @@ export class LocalOrchestrator implements Orchestrator {
   private readonly handlers: Record<string, TaskHandler>;
   /** Task states that run inside Map iterations (ValidateSlice, EnrichSlice, MergeGroup). */
   private readonly iterationStates: readonly string[];
+  /** Top-level Map states whose iterations run slice tasks on the worker threads (ValidateSlices, EnrichSlices). */
+  private readonly sliceMaps: ReadonlySet<string>;
 
   constructor(
     private readonly deps: PipelineDeps,
@@ -81,6 +83,11 @@ export class LocalOrchestrator implements Orchestrator {
     this.iterationStates = [...allStates(this.definition)]
       .filter(([name, state]) => state.Type === 'Task' && !(name in this.definition.States))
       .map(([name]) => name);
+    this.sliceMaps = new Set(
+      Object.entries(this.definition.States as Record<string, AslState>)
+        .filter(([, state]) => Object.keys((state.ItemProcessor as { States?: object } | undefined)?.States ?? {}).some((name) => name in SLICE_STATES))
+        .map(([name]) => name),
+    );
   }
 
   /**
@@ -115,7 +122,7 @@ export class LocalOrchestrator implements Orchestrator {
       if (handler) handlers[state] = iterations.guard(handler, killable.has(state));
     }
     try {
-      return await this.executeWith(request, handlers, iterations);
+      return await this.executeWith(request, handlers, iterations, pool);
     } finally {
       // Whatever iteration work is left (an execution that timed out, say) stops with the execution.
       iterations.cancel(new IterationCancelledError('the execution ended'));
@@ -128,6 +135,7 @@ export class LocalOrchestrator implements Orchestrator {
     request: ExecutionRequest,
     handlers: Record<string, TaskHandler>,
     iterations: IterationWork,
+    pool: SlicePool | undefined,
   ): Promise<ExecutionResult> {
     const machine = new StateMachine(this.definition as unknown as StateMachineDefinition, {
       validationOptions: { checkArn: true, checkPaths: true },
@@ -146,7 +154,7 @@ export class LocalOrchestrator implements Orchestrator {
         },
       },
     });
-    void this.watch(execution.eventLogs, iterations);
+    void this.watch(execution.eventLogs, iterations, pool);
     try {
       const output = (await execution.result) as Record<string, unknown>;
       return { name: request.name, status: 'SUCCEEDED', output };
@@ -185,7 +193,7 @@ export class LocalOrchestrator implements Orchestrator {
   }
 
   /** Reports progress from the execution's event log; the first failed Map iteration cancels the others. */
-  private async watch(logs: EventLogs, iterations: IterationWork) {
+  private async watch(logs: EventLogs, iterations: IterationWork, pool: SlicePool | undefined) {
     try {
       for await (const event of logs) {
         if (event.type === 'MapIterationFailed') {
@@ -195,7 +203,11 @@ export class LocalOrchestrator implements Orchestrator {
           );
         }
         if (event.type === 'StateRetried') this.deps.progress(`retrying ${event.state.name}`);
-        if (event.type === 'StateEntered' && event.index === undefined) this.deps.progress(`→ ${event.state.name}`);
+        if (event.type === 'StateEntered' && event.index === undefined) {
+          this.deps.progress(`→ ${event.state.name}`);
+          // Between the slice Maps the worker threads are ended, their memory freed for DuckDB's states.
+          if (!this.sliceMaps.has(event.state.name)) void pool?.release();
+        }
       }
     } catch {
       // The event log ends with the execution; its errors are reported by execute().

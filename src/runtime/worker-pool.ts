@@ -66,15 +66,18 @@ export class SlicePool {
   private stopping: Promise<void> | undefined;
 
   constructor(
-    size: number,
-    root: string,
-    config: PipelineConfig,
-    progress: Progress,
-    testHooks?: SliceWorkerTestHooks,
-  ) {
-    for (let i = 0; i < size; i++) {
+    private readonly size: number,
+    private readonly root: string,
+    private readonly config: PipelineConfig,
+    private readonly progress: Progress,
+    private readonly testHooks?: SliceWorkerTestHooks,
+  ) {}
+
+  /** Starts the threads (on the first request, and again after `release`). */
+  private spawn(): void {
+    for (let i = 0; i < this.size; i++) {
       const worker = new Worker(join(__dirname, 'slice-worker.js'), {
-        workerData: { root, config, testHooks },
+        workerData: { root: this.root, config: this.config, testHooks: this.testHooks },
       });
       this.live++;
       liveWorkers++;
@@ -95,7 +98,7 @@ export class SlicePool {
         // After a failure nothing a worker still says counts (not even a slice that finished meanwhile).
         if (this.failure) return;
         if ('ready' in reply) return markReady();
-        if ('progress' in reply) return progress(reply.progress);
+        if ('progress' in reply) return this.progress(reply.progress);
         const waiting = this.pending.get(reply.id);
         this.pending.delete(reply.id);
         slot.busy = false;
@@ -111,6 +114,22 @@ export class SlicePool {
     }
   }
 
+  /**
+   * Ends the threads while no slice work is queued or running, so their heaps go back to the system
+   * before DuckDB's states (the peak RSS of a run is the sum otherwise: docs/performance.md); the next
+   * request starts new threads. No-op while work is pending.
+   */
+  async release(): Promise<void> {
+    if (this.failure || this.pending.size > 0 || this.queue.length > 0 || this.workers.length === 0) return;
+    const slots = this.workers.splice(0);
+    await Promise.all(
+      slots.map(async (slot) => {
+        await slot.worker.terminate();
+        await slot.exited;
+      }),
+    );
+  }
+
   /** Worker threads of this pool that have not exited yet. */
   get liveWorkers(): number {
     return this.live;
@@ -118,6 +137,7 @@ export class SlicePool {
 
   run(task: SliceTaskName, event: unknown): Promise<unknown> {
     if (this.failure) return Promise.reject(this.failure);
+    if (this.workers.length === 0) this.spawn();
     return new Promise((resolve, reject) => {
       this.queue.push({ request: { id: this.nextId++, task, event }, pending: { resolve, reject } });
       this.dispatch();
