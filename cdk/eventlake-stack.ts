@@ -6,6 +6,7 @@ import { Catalog } from './constructs/catalog';
 import { Ingestion } from './constructs/ingestion';
 import { Lake } from './constructs/lake';
 import { Monitoring } from './constructs/monitoring';
+import { Compaction } from './constructs/compaction';
 import { Orchestration } from './constructs/orchestration';
 import { State } from './constructs/state';
 import type { StageSettings } from './stage-settings';
@@ -21,6 +22,7 @@ export class EventLakeStack extends Stack {
   readonly catalog: Catalog;
   readonly state: State;
   readonly orchestration: Orchestration;
+  readonly compaction: Compaction;
   readonly monitoring: Monitoring;
 
   constructor(scope: Construct, id: string, props: EventLakeStackProps) {
@@ -104,6 +106,32 @@ export class EventLakeStack extends Stack {
       logRetention: s.logRetention,
       removalPolicy: s.removalPolicy,
     });
+    this.compaction = new Compaction(this, 'Compaction', {
+      namePrefix: s.prefix,
+      functions: this.orchestration.functions,
+      buckets: {
+        raw: this.lake.rawBucket,
+        curated: this.lake.curatedBucket,
+        staging: this.lake.stagingBucket,
+        quarantine: this.lake.quarantineBucket,
+        athenaResults: this.lake.athenaResultsBucket,
+      },
+      key: this.lake.key,
+      userStateTable: this.state.userStateTable,
+      controlTable: this.state.controlTable,
+      catalog: this.catalog,
+      glueTables: {
+        [ATHENA_TABLES.events]: this.catalog.eventsTable,
+        [ATHENA_TABLES.classified]: this.catalog.classifiedTable,
+        [ATHENA_TABLES.staged]: this.catalog.stagedTable,
+        [ATHENA_TABLES.quarantine]: this.catalog.quarantineTable,
+      },
+      scheduleExpression: s.compactionSchedule,
+      days: s.compactionDays,
+      pruneAfterDays: s.pruneStagingAfterDays,
+      logRetention: s.logRetention,
+      removalPolicy: s.removalPolicy,
+    });
     this.monitoring = new Monitoring(this, 'Monitoring', {
       namePrefix: s.prefix,
       stateMachine: this.orchestration.stateMachine,
@@ -123,6 +151,10 @@ export class EventLakeStack extends Stack {
     new CfnOutput(this, 'StateMachineArn', {
       value: this.orchestration.stateMachine.stateMachineArn,
       description: 'backfill --state-machine-arn',
+    });
+    new CfnOutput(this, 'CompactionStateMachineArn', {
+      value: this.compaction.stateMachine.stateMachineArn,
+      description: 'aws stepfunctions start-execution --input {} (or {"from","to"})',
     });
     new CfnOutput(this, 'AthenaWorkGroup', {
       value: this.catalog.workGroupName,
