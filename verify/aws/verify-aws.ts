@@ -272,7 +272,7 @@ export async function verifyAws(options: VerifyAwsOptions): Promise<VerifyAwsRep
 }
 
 /** Each Task state of the rendered definition bound as Step Functions would run it. */
-async function taskHandlers(rendered: RenderedStateMachine, lambdas: readonly TaskLambda[], account: FakeAccount): Promise<Record<string, Handler>> {
+export async function taskHandlers(rendered: RenderedStateMachine, lambdas: readonly TaskLambda[], account: FakeAccount): Promise<Record<string, Handler>> {
   const byArn = new Map(lambdas.map((l) => [l.arn, l]));
   const handlers: Record<string, Handler> = {};
   for (const [name, state] of taskStates(rendered.definition)) {
@@ -311,7 +311,7 @@ interface Executed {
   readonly releaseInput: Record<string, unknown>;
 }
 
-async function execute(
+export async function execute(
   rendered: RenderedStateMachine,
   handlers: Record<string, Handler>,
   meter: PayloadMeter,
@@ -376,7 +376,7 @@ async function planBacklog(
 }
 
 /** One RecordedCall per (principal, action, resource, context), for the IAM evaluation. */
-function recordedCalls(records: readonly CallRecord[]): RecordedCall[] {
+export function recordedCalls(records: readonly CallRecord[]): RecordedCall[] {
   const seen = new Map<string, RecordedCall>();
   for (const r of records) {
     // Analysts' access is granted outside this stack (the template has no analyst role to judge it by).
