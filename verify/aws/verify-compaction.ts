@@ -8,9 +8,31 @@ import type { CompactionSummary } from '../../src/pipeline/compaction';
 import type { RunSummary } from '../../src/pipeline/run-summary';
 import { Layout } from '../../src/ports/layout';
 import { PayloadMeter } from '../fakes/payload-meter';
-import { evaluateCalls, lambdaFunctions, renderStateMachine, resolverFor, synthesizeForVerify, type RecordedCall } from '../template';
+import {
+  evaluateCalls,
+  lambdaFunctions,
+  loadUnexercisedGrants,
+  renderStateMachine,
+  resolverFor,
+  synthesizeForVerify,
+  unusedGrants,
+  type CfnTemplate,
+  type FakeEnvironment,
+  type Grant,
+  type RecordedCall,
+} from '../template';
 import { FakeAccount } from './fake-account';
 import { execute, recordedCalls, taskHandlers } from './verify-aws';
+
+/** Tasks only the compaction runs (AcquireLease is the micro-batch's own, proven by verify-aws). */
+const COMPACTION_ONLY_TASKS: readonly string[] = ['plan-compaction', 'prune-staging', 'finish-compaction'];
+
+/** The roles only the compaction uses: its state machine's and its own Lambdas'. verify-aws leaves them to this proof. */
+export function compactionRoles(template: CfnTemplate, assetDir: string, env: Partial<FakeEnvironment>): Set<string> {
+  const roles = new Set(lambdaFunctions(template, env).filter((l) => COMPACTION_ONLY_TASKS.includes(l.task)).map((l) => l.roleLogicalId));
+  roles.add(renderStateMachine(template, assetDir, { env, machine: 'compaction' }).roleLogicalId);
+  return roles;
+}
 
 export interface VerifyCompactionReport {
   readonly summary: CompactionSummary;
@@ -18,6 +40,8 @@ export interface VerifyCompactionReport {
   readonly aws_calls: number;
   readonly iam_denied: number;
   readonly denied: readonly RecordedCall[];
+  /** Grants of the compaction's own roles that its execution never used and unexercised-grants.json does not explain. */
+  readonly unused_grants: readonly Grant[];
   /** Every statement the compaction ran in Athena, in order. */
   readonly statements: readonly string[];
   readonly committed_batch: string;
@@ -76,12 +100,15 @@ export async function verifyCompaction(options: { readonly events: number; reado
     const summary = run.output as unknown as CompactionSummary;
     const calls = recordedCalls(account.recorder.calls.slice(callsBefore));
     const evaluation = await evaluateCalls(template, calls, env);
+    const own = compactionRoles(template, synth.assetDir, env);
+    const unused = unusedGrants(template, calls, loadUnexercisedGrants(), env).filter((g) => own.has(g.role));
     if (meter.violations.length > 0) throw new Error(`state payloads over 256 KiB: ${JSON.stringify(meter.violations)}`);
     return {
       summary,
       aws_calls: account.recorder.calls.length - callsBefore,
       iam_denied: evaluation.denied.length,
       denied: evaluation.denied,
+      unused_grants: unused,
       statements: account.athena.queries.slice(queriesBefore).map((q) => `${q.state} ${q.query}`),
       committed_batch: committed.batch_id,
       in_flight_batch: inFlight,
