@@ -6,6 +6,7 @@ import { Catalog } from './constructs/catalog';
 import { Ingestion } from './constructs/ingestion';
 import { Lake } from './constructs/lake';
 import { Monitoring } from './constructs/monitoring';
+import type { AccessResources } from './constructs/access-policy';
 import { Compaction } from './constructs/compaction';
 import { Orchestration } from './constructs/orchestration';
 import { State } from './constructs/state';
@@ -82,9 +83,8 @@ export class EventLakeStack extends Stack {
       (Object.keys(AWS_ENV_VARIABLES) as (keyof AwsEnv)[]).map((key) => [AWS_ENV_VARIABLES[key], env[key]]),
     );
 
-    this.orchestration = new Orchestration(this, 'Orchestration', {
-      namePrefix: s.prefix,
-      environment,
+    // What the task and state machine roles are granted access to (both state machines).
+    const resources: AccessResources = {
       buckets: {
         raw: this.lake.rawBucket,
         curated: this.lake.curatedBucket,
@@ -102,6 +102,11 @@ export class EventLakeStack extends Stack {
         [ATHENA_TABLES.staged]: this.catalog.stagedTable,
         [ATHENA_TABLES.quarantine]: this.catalog.quarantineTable,
       },
+    };
+    this.orchestration = new Orchestration(this, 'Orchestration', {
+      namePrefix: s.prefix,
+      environment,
+      ...resources,
       scheduleRateMinutes: s.scheduleRateMinutes,
       logRetention: s.logRetention,
       removalPolicy: s.removalPolicy,
@@ -109,23 +114,7 @@ export class EventLakeStack extends Stack {
     this.compaction = new Compaction(this, 'Compaction', {
       namePrefix: s.prefix,
       functions: this.orchestration.functions,
-      buckets: {
-        raw: this.lake.rawBucket,
-        curated: this.lake.curatedBucket,
-        staging: this.lake.stagingBucket,
-        quarantine: this.lake.quarantineBucket,
-        athenaResults: this.lake.athenaResultsBucket,
-      },
-      key: this.lake.key,
-      userStateTable: this.state.userStateTable,
-      controlTable: this.state.controlTable,
-      catalog: this.catalog,
-      glueTables: {
-        [ATHENA_TABLES.events]: this.catalog.eventsTable,
-        [ATHENA_TABLES.classified]: this.catalog.classifiedTable,
-        [ATHENA_TABLES.staged]: this.catalog.stagedTable,
-        [ATHENA_TABLES.quarantine]: this.catalog.quarantineTable,
-      },
+      ...resources,
       scheduleExpression: s.compactionSchedule,
       days: s.compactionDays,
       pruneAfterDays: s.pruneStagingAfterDays,
