@@ -6,6 +6,8 @@ import { Catalog } from './constructs/catalog';
 import { Ingestion } from './constructs/ingestion';
 import { Lake } from './constructs/lake';
 import { Monitoring } from './constructs/monitoring';
+import type { AccessResources } from './constructs/access-policy';
+import { Compaction } from './constructs/compaction';
 import { Orchestration } from './constructs/orchestration';
 import { State } from './constructs/state';
 import type { StageSettings } from './stage-settings';
@@ -21,6 +23,7 @@ export class EventLakeStack extends Stack {
   readonly catalog: Catalog;
   readonly state: State;
   readonly orchestration: Orchestration;
+  readonly compaction: Compaction;
   readonly monitoring: Monitoring;
 
   constructor(scope: Construct, id: string, props: EventLakeStackProps) {
@@ -81,9 +84,8 @@ export class EventLakeStack extends Stack {
       (Object.keys(AWS_ENV_VARIABLES) as (keyof AwsEnv)[]).map((key) => [AWS_ENV_VARIABLES[key], env[key]]),
     );
 
-    this.orchestration = new Orchestration(this, 'Orchestration', {
-      namePrefix: s.prefix,
-      environment,
+    // What the task and state machine roles are granted access to (both state machines).
+    const resources: AccessResources = {
       buckets: {
         raw: this.lake.rawBucket,
         curated: this.lake.curatedBucket,
@@ -101,7 +103,22 @@ export class EventLakeStack extends Stack {
         [ATHENA_TABLES.staged]: this.catalog.stagedTable,
         [ATHENA_TABLES.quarantine]: this.catalog.quarantineTable,
       },
+    };
+    this.orchestration = new Orchestration(this, 'Orchestration', {
+      namePrefix: s.prefix,
+      environment,
+      ...resources,
       scheduleRateMinutes: s.scheduleRateMinutes,
+      logRetention: s.logRetention,
+      removalPolicy: s.removalPolicy,
+    });
+    this.compaction = new Compaction(this, 'Compaction', {
+      namePrefix: s.prefix,
+      functions: this.orchestration.functions,
+      ...resources,
+      scheduleExpression: s.compactionSchedule,
+      days: s.compactionDays,
+      pruneAfterDays: s.pruneStagingAfterDays,
       logRetention: s.logRetention,
       removalPolicy: s.removalPolicy,
     });
@@ -124,6 +141,10 @@ export class EventLakeStack extends Stack {
     new CfnOutput(this, 'StateMachineArn', {
       value: this.orchestration.stateMachine.stateMachineArn,
       description: 'backfill --state-machine-arn',
+    });
+    new CfnOutput(this, 'CompactionStateMachineArn', {
+      value: this.compaction.stateMachine.stateMachineArn,
+      description: 'aws stepfunctions start-execution --input {} (or {"from","to"})',
     });
     new CfnOutput(this, 'AthenaWorkGroup', {
       value: this.catalog.workGroupName,

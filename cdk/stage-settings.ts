@@ -45,6 +45,12 @@ export interface StageSettings {
    * of src/ports/retention.ts, overridden per deployment with `-c retention.<area>=<days>|keep`.
    */
   readonly retention: Retention;
+  /** EventBridge Scheduler expression of the compaction (UTC). */
+  readonly compactionSchedule: string;
+  /** Days ending yesterday each scheduled compaction rewrites (late events land in older partitions). */
+  readonly compactionDays: number;
+  /** Staging and classified rows of batches committed this many days ago or more are pruned. */
+  readonly pruneStagingAfterDays: number;
 }
 
 const GIB = 1024 ** 3;
@@ -60,6 +66,10 @@ const COMMON = {
   dedupHorizonDays: AWS_ENV_DEFAULTS.dedupHorizonDays,
   athenaBytesScannedCutoffPerQuery: 100 * GIB,
   retention: DEFAULT_RETENTION,
+  // Daily, after midnight UTC's partitions stop growing but for late events (the 2-day window catches those).
+  compactionSchedule: 'cron(30 3 * * ? *)',
+  compactionDays: 2,
+  pruneStagingAfterDays: 3,
 } as const;
 
 const SETTINGS: Readonly<Record<StageName, StageSettings>> = {

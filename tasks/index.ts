@@ -3,7 +3,10 @@ import { createHandler as acquireLease } from './acquire-lease/handler';
 import { createHandler as commitBatch } from './commit-batch/handler';
 import { createHandler as dedupBatch } from './dedup-batch/handler';
 import { createHandler as enrichSlice } from './enrich-slice/handler';
+import { createHandler as finishCompaction } from './finish-compaction/handler';
 import { createHandler as planBatch } from './plan-batch/handler';
+import { createHandler as planCompaction } from './plan-compaction/handler';
+import { createHandler as pruneStaging } from './prune-staging/handler';
 import { createHandler as releaseLease } from './release-lease/handler';
 import { createHandler as summarizeSlices } from './summarize-slices/handler';
 import { createHandler as validateSlice } from './validate-slice/handler';
@@ -26,4 +29,7 @@ export const TASK_FACTORIES: Readonly<Record<TaskName, TaskFactory>> = {
   'verify-batch': verifyBatch,
   'commit-batch': commitBatch,
   'release-lease': releaseLease,
+  'plan-compaction': planCompaction,
+  'prune-staging': pruneStaging,
+  'finish-compaction': finishCompaction,
 };

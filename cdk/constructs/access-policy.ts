@@ -32,6 +32,14 @@ export interface AthenaWorkload {
   readonly readsResults: boolean;
   /** Who runs the queries, for the reasons given to cdk-nag. */
   readonly caller: string;
+  /**
+   * Iceberg tables whose files the caller's statements delete (VACUUM's snapshot expiration and orphan file
+   * removal): "your query execution role must have s3:DeleteObject permissions on the bucket where your
+   * Iceberg tables, metadata, snapshots, and data files are located. If the permission is not present, the
+   * VACUUM query will succeed, but the files will not be deleted"
+   * (https://docs.aws.amazon.com/athena/latest/ug/vacuum-statement.html).
+   */
+  readonly deletesFiles?: readonly GlueTable[];
 }
 
 interface ObjectGrant {
@@ -147,13 +155,14 @@ export class AccessPolicyBuilder {
     for (const table of new Set([...workload.read, ...workload.write])) {
       const { bucket, prefix } = TABLE_LOCATIONS[table];
       const writes = workload.write.includes(table);
+      const deletes = workload.deletesFiles?.includes(table) === true;
       addList(lists, bucket, prefix);
       addObjects(
         objects,
         bucket,
         prefix,
-        writes ? ['s3:GetObject', 's3:PutObject'] : ['s3:GetObject'],
-        `${workload.caller} queries the ${table} table in Athena, which ${writes ? 'reads and writes' : 'reads'} the table's files under ${prefix}: their names (per batch, per Iceberg commit) are not known in advance`,
+        writes ? ['s3:GetObject', 's3:PutObject', ...(deletes ? ['s3:DeleteObject'] : [])] : ['s3:GetObject'],
+        `${workload.caller} queries the ${table} table in Athena, which ${writes ? `reads and writes${deletes ? ' (and VACUUM deletes)' : ''}` : 'reads'} the table's files under ${prefix}: their names (per batch, per Iceberg commit) are not known in advance`,
       );
     }
     addList(lists, 'athenaResults', LakePrefixes.athenaResults);

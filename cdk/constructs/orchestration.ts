@@ -29,6 +29,8 @@ export const SCHEDULED_INPUT = { mode: 'scheduled' } as const;
 interface NativeAthenaStatement {
   readonly read: readonly GlueTable[];
   readonly write: readonly GlueTable[];
+  /** Tables whose files the statement deletes (VACUUM). */
+  readonly deletesFiles?: readonly GlueTable[];
 }
 
 const NATIVE_ATHENA: Readonly<Record<string, NativeAthenaStatement>> = {
@@ -41,9 +43,21 @@ const NATIVE_ATHENA: Readonly<Record<string, NativeAthenaStatement>> = {
     read: [ATHENA_TABLES.classified, ATHENA_TABLES.events],
     write: [ATHENA_TABLES.events],
   },
+  // The compaction state machine (cdk/constructs/compaction.ts).
+  optimize_partition: { read: [ATHENA_TABLES.events], write: [ATHENA_TABLES.events] },
+  vacuum_events: {
+    read: [ATHENA_TABLES.events],
+    write: [ATHENA_TABLES.events],
+    deletesFiles: [ATHENA_TABLES.events],
+  },
+  vacuum_classified: {
+    read: [ATHENA_TABLES.classified],
+    write: [ATHENA_TABLES.classified],
+    deletesFiles: [ATHENA_TABLES.classified],
+  },
 };
 
-function nativeAthena(state: string, sql: string): NativeAthenaStatement {
+export function nativeAthena(state: string, sql: string): NativeAthenaStatement {
   const statement = NATIVE_ATHENA[sql];
   if (statement === undefined)
     throw new Error(

@@ -291,4 +291,62 @@ export const TASK_SPECS: Readonly<Record<TaskName, TaskSpec>> = {
     timeoutSeconds: 30,
     access: { control: ['DeleteItem'] },
   },
+  'plan-compaction': {
+    description: 'PlanCompaction: the curated partitions of the days to compact, the committed batches whose staging to prune',
+    memoryMiB: 512,
+    timeoutSeconds: 240,
+    access: {
+      // Lists the batch ids that still have staging; reads each one's committed marker (HeadObject, GetObject).
+      list: [
+        { bucket: 'staging', prefix: BATCHES },
+        { bucket: 'staging', prefix: LakePrefixes.staged },
+      ],
+      objects: [
+        {
+          bucket: 'curated',
+          prefix: LakePrefixes.curatedCommitted,
+          read: true,
+          why: "PlanCompaction reads the committed marker curated/committed/<batch_id>.json of each batch that still has staging (when it committed): a name known only at run time",
+        },
+      ],
+      athena: { read: [ATHENA_TABLES.events], write: [] },
+    },
+  },
+  'prune-staging': {
+    description: "PruneStaging: delete committed batches' staging (DeleteObjects), each checked against its committed marker",
+    memoryMiB: 512,
+    timeoutSeconds: 540,
+    access: {
+      list: [
+        { bucket: 'staging', prefix: BATCHES },
+        { bucket: 'staging', prefix: LakePrefixes.staged },
+      ],
+      objects: [
+        {
+          bucket: 'curated',
+          prefix: LakePrefixes.curatedCommitted,
+          read: true,
+          why: 'PruneStaging reads the committed marker curated/committed/<batch_id>.json of each batch before deleting its staging: a name known only at run time',
+        },
+        {
+          bucket: 'staging',
+          prefix: BATCHES,
+          delete: true,
+          why: `PruneStaging deletes staging/batches/<batch_id>/ of committed batches: ${RUN_TIME_ID}`,
+        },
+        {
+          bucket: 'staging',
+          prefix: LakePrefixes.staged,
+          delete: true,
+          why: 'PruneStaging deletes staging/staged/batch_id=<run-time id>/ of committed batches',
+        },
+      ],
+    },
+  },
+  'finish-compaction': {
+    description: 'FinishCompaction: delete the run lease if this compaction still owns it, sum the compaction up',
+    memoryMiB: 256,
+    timeoutSeconds: 30,
+    access: { control: ['DeleteItem'] },
+  },
 };

@@ -212,7 +212,7 @@ async function compactPartition(
     // Written outside curated/events/ (no reader's glob matches it), then renamed into the partition, where
     // readers still ignore it until the manifest below exists.
     const temp = `${COMPACT_STAGING}${partition}compact-${generation}-${i}.parquet`;
-    // DuckDB's COPY creates no folder (local runtime only: the AWS side compacts with OPTIMIZE, not built yet).
+    // DuckDB's COPY creates no folder (local runtime only: the AWS side compacts with Athena OPTIMIZE, state-machines/compaction.asl.json).
     await mkdir(dirname(deps.objects.uri(temp)), { recursive: true });
     // The columns as the merge writes them (partition columns live in the path), same order, same sort.
     await deps.sql.run({

@@ -48,8 +48,20 @@ export interface ObjectStore {
   put(key: string, body: Buffer | string): Promise<void>;
   exists(key: string): Promise<boolean>;
   delete(key: string): Promise<void>;
+  /**
+   * Deletes every key (missing ones are no-ops), in as few requests as the store allows (S3: DeleteObjects of
+   * at most 1,000 keys). Stores without a batch call leave this out: `deleteObjects` deletes one by one.
+   */
+  deleteMany?(keys: readonly string[]): Promise<void>;
   move(fromKey: string, toKey: string): Promise<void>;
   uri(key: string): string;
+}
+
+/** Deletes `keys` with the store's batch call when it has one, else one by one. */
+export async function deleteObjects(store: ObjectStore, keys: readonly string[]): Promise<void> {
+  if (keys.length === 0) return;
+  if (store.deleteMany !== undefined) return store.deleteMany(keys);
+  for (const key of keys) await store.delete(key);
 }
 
 /** Whether any object under `prefix` has a key ending in `suffix`; stops at the first one. */

@@ -24,6 +24,15 @@ const int = (value: unknown, what: string): number => {
  */
 export async function runAthenaTwin(deps: PipelineDeps, statement: RecognizedStatement): Promise<SqlRow[]> {
   const p = statement.params;
+  switch (statement.name) {
+    case 'compaction_partitions':
+      return deps.sql.query(renderSql(deps.dialect, statement.name, { compaction_source: await deps.sources.curatedSource() }), p);
+    case 'optimize_partition':
+    case 'vacuum_events':
+    case 'vacuum_classified':
+      // Athena's table maintenance changes files, never rows: the twin's rows stay as they are.
+      return [];
+  }
   const batchId = text(p[0], `${statement.name}: batch_id`);
   switch (statement.name) {
     case 'clear_classified':

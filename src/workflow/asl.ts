@@ -7,8 +7,9 @@ export type AslDefinition = { StartAt: string; States: Record<string, unknown> }
 
 const PLACEHOLDER = /\$\{([A-Za-z0-9]+)\}/g;
 
-export function readAslText(): string {
-  return readFileSync(join(__dirname, '..', '..', ASL_FILE), 'utf8');
+/** The text of a state machine definition of state-machines/ (the micro-batch's by default). */
+export function readAslText(file: string = ASL_FILE): string {
+  return readFileSync(join(__dirname, '..', '..', file), 'utf8');
 }
 
 /** Every `${Name}` placeholder in the ASL file. */
@@ -21,13 +22,13 @@ export function aslPlaceholders(text = readAslText()): Set<string> {
  * DefinitionSubstitutions do), so substituted text never needs JSON escaping. Every placeholder must
  * be given and every substitution must be used.
  */
-export function loadAsl(substitutions: Readonly<Record<string, string>>): AslDefinition {
-  const text = readAslText();
+export function loadAsl(substitutions: Readonly<Record<string, string>>, file: string = ASL_FILE): AslDefinition {
+  const text = readAslText(file);
   const used = aslPlaceholders(text);
   const missing = [...used].filter((name) => !(name in substitutions));
   const unused = Object.keys(substitutions).filter((name) => !used.has(name));
   if (missing.length > 0 || unused.length > 0) {
-    throw new ConfigError(`${ASL_FILE}: placeholders without substitution [${missing.join(', ')}], substitutions without placeholder [${unused.join(', ')}]`);
+    throw new ConfigError(`${file}: placeholders without substitution [${missing.join(', ')}], substitutions without placeholder [${unused.join(', ')}]`);
   }
   const substitute = (value: unknown): unknown => {
     if (typeof value === 'string') return value.replace(PLACEHOLDER, (_m, name: string) => substitutions[name] as string);

@@ -41,5 +41,25 @@ export function athenaIdentifiers(database: string): Readonly<Record<string, str
     classified_source: table(ATHENA_TABLES.classified),
     merge_target: table(ATHENA_TABLES.events),
     batch_rows_source: table(ATHENA_TABLES.events),
+    compaction_source: table(ATHENA_TABLES.events),
+    optimize_target: athenaTableUnquoted(database, ATHENA_TABLES.events),
+    vacuum_target: athenaTableUnquoted(database, ATHENA_TABLES.events),
+    vacuum_classified_target: athenaTableUnquoted(database, ATHENA_TABLES.classified),
   };
+}
+
+/**
+ * `database.table` without quotes, for OPTIMIZE and VACUUM: their syntax is `OPTIMIZE [db_name.]table_name`
+ * and `VACUUM [database_name.]target_table`, and VACUUM takes a name that needs quoting only in backticks,
+ * "double quotes will not work in place of backticks"
+ * (https://docs.aws.amazon.com/athena/latest/ug/optimize-statement.html,
+ * https://docs.aws.amazon.com/athena/latest/ug/vacuum-statement.html). Plain names need no quoting: a name
+ * starting with an underscore (the one case that does) is refused.
+ */
+export function athenaTableUnquoted(database: string, table: string): string {
+  athenaTable(database, table);
+  for (const name of [database, table]) {
+    if (name.startsWith('_')) throw new RangeError(`OPTIMIZE/VACUUM would need backticks around ${name}`);
+  }
+  return `${database}.${table}`;
 }

@@ -35,6 +35,10 @@ export const TASK_NAMES = [
   'verify-batch',
   'commit-batch',
   'release-lease',
+  // The compaction state machine's own tasks (src/workflow/compaction-registry.ts).
+  'plan-compaction',
+  'prune-staging',
+  'finish-compaction',
 ] as const;
 export type TaskName = (typeof TASK_NAMES)[number];
 

@@ -132,11 +132,11 @@ describe('IAM', () => {
     ]);
   });
 
-  test('only dedup-batch and verify-batch query Athena, only in the pipeline workgroup', () => {
+  test('only dedup-batch, verify-batch and plan-compaction query Athena, only in the pipeline workgroup', () => {
     const queriers = TASK_NAMES.filter((task) =>
       actionsOf(taskStatements(task)).includes('athena:StartQueryExecution'),
     );
-    expect(queriers).toEqual(['dedup-batch', 'verify-batch']);
+    expect(queriers).toEqual(['dedup-batch', 'verify-batch', 'plan-compaction']);
     for (const task of queriers) {
       const athena = taskStatements(task).filter((s) =>
         asArray(s.Action).some((a) => a.startsWith('athena:')),
@@ -159,11 +159,13 @@ describe('IAM', () => {
 
   test('only tasks that replace their own outputs delete objects, and only under those outputs', () => {
     // ValidateSlice/EnrichSlice remove stale parts of their slice's outputs (src/pipeline/part-writer.ts);
-    // DedupBatch removes an outdated conflicts file. Nothing deletes raw or curated objects.
+    // DedupBatch removes an outdated conflicts file; PruneStaging deletes committed batches' staging.
+    // Nothing deletes raw or curated objects.
     const allowed: Record<string, string[]> = {
       'validate-slice': ['Staging/staging/batches/*', 'Staging/staging/staged/*', 'Quarantine/quarantine/*'],
       'enrich-slice': ['Staging/staging/staged/*'],
       'dedup-batch': ['Quarantine/quarantine/*'],
+      'prune-staging': ['Staging/staging/batches/*', 'Staging/staging/staged/*'],
     };
     const deleters = TASK_NAMES.filter((task) => actionsOf(taskStatements(task)).includes('s3:DeleteObject'));
     expect(deleters).toEqual(Object.keys(allowed));

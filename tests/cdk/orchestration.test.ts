@@ -7,6 +7,7 @@ import { TASK_SPECS } from '../../cdk/constructs/task-specs';
 import { aslPlaceholders } from '../../src/workflow/asl';
 import { AWS_ENV_VARIABLE_NAMES } from '../../src/workflow/environment';
 import { ASL_FILE, STATE_BINDINGS, TASK_NAMES, type AthenaBinding, type TaskName } from '../../src/workflow/registry';
+import { COMPACTION_ASL_FILE, COMPACTION_STATE_BINDINGS } from '../../src/workflow/compaction-registry';
 import { ATHENA_QUERY_TIMEOUT_MS } from '../../src/runtime/aws/deps';
 import { athenaStateQuery } from '../../src/workflow/athena-state-query';
 import {
@@ -69,6 +70,9 @@ function taskStates(states: Record<string, Json>, out: Record<string, Json> = {}
 const ORIGINAL_ASL = JSON.parse(readFileSync(join(REPO_ROOT, ASL_FILE), 'utf8')) as {
   States: Record<string, Json>;
 };
+const COMPACTION_ASL = JSON.parse(readFileSync(join(REPO_ROOT, COMPACTION_ASL_FILE), 'utf8')) as {
+  States: Record<string, Json>;
+};
 
 describe('Orchestration: task functions', () => {
   test('there is one function per registry task, each with its own entry file', () => {
@@ -127,10 +131,10 @@ describe('Orchestration: task functions', () => {
   });
 
   test.each(TASK_NAMES)('%s times out before the ASL state that calls it does', (task) => {
-    const states = Object.entries(taskStates(ORIGINAL_ASL.States)).filter(([name]) => {
-      const binding = STATE_BINDINGS[name];
-      return binding?.kind === 'lambda' && binding.task === task;
-    });
+    const states = [
+      ...Object.entries(taskStates(ORIGINAL_ASL.States)).map(([name, state]) => [STATE_BINDINGS[name], state] as const),
+      ...Object.entries(taskStates(COMPACTION_ASL.States)).map(([name, state]) => [COMPACTION_STATE_BINDINGS[name], state] as const),
+    ].filter(([binding]) => binding?.kind === 'lambda' && binding.task === task);
     expect(states.length).toBeGreaterThan(0);
     for (const [, state] of states) {
       expect(functionProps(dev, task).Timeout).toBeLessThan(state.TimeoutSeconds as number);
@@ -199,16 +203,41 @@ describe('Orchestration: state machine', () => {
     expect(stateMachineProps().TracingConfiguration).toEqual({ Enabled: true });
   });
 
-  test('the state machine role may invoke exactly the task functions', () => {
-    const statements = roleStatements(dev.template, logicalId(dev, dev.stack.orchestration.stateMachineRole));
+  test.each([
+    ['micro-batch', () => dev.stack.orchestration.stateMachineRole, STATE_BINDINGS],
+    ['compaction', () => dev.stack.compaction.stateMachineRole, COMPACTION_STATE_BINDINGS],
+  ] as const)('the %s state machine role may invoke exactly the task functions its ASL names', (_name, role, bindings) => {
+    const statements = roleStatements(dev.template, logicalId(dev, role()));
     const invoke = statements.filter((s) => asArray(s.Action).some((a) => a.startsWith('lambda:')));
     expect(invoke).toHaveLength(1);
     expect(invoke[0]!.Action).toBe('lambda:InvokeFunction');
-    const expected = TASK_NAMES.map((task) => ({
+    const tasks = [...new Set(Object.values(bindings).flatMap((b) => (b.kind === 'lambda' ? [b.task] : [])))];
+    const expected = tasks.map((task) => ({
       'Fn::GetAtt': [logicalId(dev, dev.stack.orchestration.functions[task].function), 'Arn'],
     }));
     expect(asArray(invoke[0]!.Resource as unknown[])).toEqual(expect.arrayContaining(expected));
-    expect(asArray(invoke[0]!.Resource as unknown[])).toHaveLength(TASK_NAMES.length);
+    expect(asArray(invoke[0]!.Resource as unknown[])).toHaveLength(tasks.length);
+  });
+
+  test('the compaction role runs OPTIMIZE/VACUUM in the workgroup, commits only events and classified, and may delete only their files', () => {
+    const statements = roleStatements(dev.template, logicalId(dev, dev.stack.compaction.stateMachineRole));
+    const athena = statements.filter((s) => asArray(s.Action).some((a) => a.startsWith('athena:')));
+    expect(athena).toHaveLength(1);
+    expect(JSON.stringify(athena[0]!.Resource)).toContain(':workgroup/eventlake-dev');
+    const update = statements.filter((s) => asArray(s.Action).includes('glue:UpdateTable'));
+    expect(JSON.stringify(update.map((s) => s.Resource))).not.toContain(':table/eventlake_dev/staged');
+    const deletes = JSON.stringify(statements.filter((s) => asArray(s.Action).includes('s3:DeleteObject')).map((s) => s.Resource));
+    expect(deletes).toContain('/curated/events/*');
+    expect(deletes).toContain('/iceberg/classified/*');
+    expect(deletes).not.toContain('/staging/');
+    expect(deletes).not.toContain('raw/');
+  });
+
+  test('the compaction runs daily by default, with the stage settings as its input', () => {
+    const schedules = dev.template.findResources('AWS::Scheduler::Schedule');
+    const compaction = Object.values(schedules).find((r) => (r as { Properties: { Name: string } }).Properties.Name === 'eventlake-dev-compaction') as { Properties: Record<string, unknown> };
+    expect(compaction.Properties.ScheduleExpression).toBe('cron(30 3 * * ? *)');
+    expect(JSON.parse((compaction.Properties.Target as { Input: string }).Input)).toEqual({ days: 2, prune_after_days: 3 });
   });
 
   test('the state machine role runs Athena queries only in the workgroup and commits only the classified and events tables', () => {

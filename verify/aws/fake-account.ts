@@ -111,7 +111,13 @@ interface GlueTableProperties {
     ViewOriginalText?: string;
   };
   OpenTableFormatInput?: {
-    IcebergInput?: { IcebergTableInput?: { Location: string; Schema?: { Fields: { Name: string; Type: string }[] } } };
+    IcebergInput?: {
+      IcebergTableInput?: {
+        Location: string;
+        Schema?: { Fields: { Name: string; Type: string; Id?: number }[] };
+        PartitionSpec?: { Fields?: { Name: string; SourceId?: number }[] };
+      };
+    };
   };
 }
 
@@ -156,10 +162,15 @@ function glueTables(resolver: TemplateResolver): Record<string, AthenaTableLocat
     const template = p.TableInput?.Parameters?.['storage.location.template'];
     const location = iceberg?.Location ?? p.TableInput?.StorageDescriptor?.Location ?? template?.replace(/[^/]*\$\{[^}]+\}.*$/, '');
     if (name === undefined || location === undefined) throw new Error(`Glue table ${id}: no name or location`);
+    // An Iceberg partition field names its source column by id (the schema field's Id).
+    const partitionColumns = (iceberg?.PartitionSpec?.Fields ?? []).map(
+      (f) => iceberg?.Schema?.Fields.find((c) => c.Id !== undefined && c.Id === f.SourceId)?.Name ?? f.Name,
+    );
     tables[`${p.DatabaseName}.${name}`] = {
       location,
       iceberg: iceberg !== undefined,
       partitionProjection: p.TableInput?.Parameters?.['projection.enabled'] === 'true',
+      ...(iceberg !== undefined ? { partitionColumns } : {}),
     };
   }
   return tables;

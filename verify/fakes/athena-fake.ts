@@ -7,7 +7,7 @@ import {
   type QueryExecutionState,
 } from '@aws-sdk/client-athena';
 import { spliceAt } from '../../src/adapters/aws/athena-sql-text';
-import { analyzeStatement, type StatementAnalysis, type TableRef } from './athena-statement';
+import { analyzeStatement, tokenize, type StatementAnalysis, type TableRef } from './athena-statement';
 import { arns, athenaRequests } from './iam-actions';
 import { DEFAULT_SCOPE, type AwsScope, type CallRecorder, type IamRequest } from './recorder';
 import type { SdkCall, ServiceHandler } from './sdk-intercept';
@@ -54,6 +54,17 @@ import type { SdkCall, ServiceHandler } from './sdk-intercept';
  *   message HIVE_TOO_MANY_OPEN_PARTITIONS: Exceeded limit of 100 open writers for partitions/buckets"
  *   (https://docs.aws.amazon.com/athena/latest/ug/ctas-insert-into.html; Iceberg tables fail the same way:
  *   https://dev.classmethod.jp/articles/checked-whether-the-error-that-occurs-when-creating-more-than-100-partitions-with-ctas-insert-in-athena-also-occurs-in-iceberg).
+ * - OPTIMIZE and VACUUM (https://docs.aws.amazon.com/athena/latest/ug/optimize-statement.html,
+ *   https://docs.aws.amazon.com/athena/latest/ug/vacuum-statement.html): "supported only for Apache Iceberg
+ *   tables", so on any other table (or one the catalog does not hold) the query FAILS; the syntax is
+ *   `OPTIMIZE [db_name.]table_name REWRITE DATA USING BIN_PACK [WHERE predicate]` and
+ *   `VACUUM [database_name.]target_table`, anything else FAILS; "Only partition columns are allowed in the
+ *   WHERE clause predicate. Specifying a non-partition column will cause the query to fail"; VACUUM on a
+ *   table whose data is at a bucket's root fails with "GENERIC_INTERNAL_ERROR: Path missing in file system
+ *   location"; and VACUUM deletes files with its caller's s3:DeleteObject ("If the permission is not present,
+ *   the VACUUM query will succeed, but the files will not be deleted"), which the fake records on the
+ *   table's files so the IAM judgement asks for it. The error texts other than Athena's quoted one are the
+ *   fake's own wording: Athena documents the rules, not their messages.
  * - Queries run asynchronously: QUEUED, then RUNNING, then SUCCEEDED / FAILED / CANCELLED
  *   (QueryExecutionStatus, https://docs.aws.amazon.com/athena/latest/APIReference/API_QueryExecutionStatus.html):
  *   the first GetQueryExecution answers QUEUED, the next RUNNING (the statement starts then), so a caller
@@ -127,6 +138,8 @@ export interface AthenaTableLocation {
    * (https://docs.aws.amazon.com/athena/latest/ug/partition-projection.html). @default false
    */
   readonly partitionProjection?: boolean;
+  /** Iceberg: the columns of the partition spec (the only columns OPTIMIZE's WHERE may name). @default none */
+  readonly partitionColumns?: readonly string[];
 }
 
 /** A failure to inject: the next matching query FAILS with it instead of running. */
@@ -210,6 +223,11 @@ const START_FIELDS = new Set([
 const MAX_QUERY_BYTES = 262_144;
 const MAX_PARTITIONS = 100;
 const PARAMETER_KINDS = new Set(['SELECT', 'INSERT', 'CTAS', 'UNLOAD']);
+/** Words of an OPTIMIZE predicate that are not column names (keywords, literal prefixes, type names). */
+const PREDICATE_WORDS = new Set([
+  'AND', 'OR', 'NOT', 'IN', 'BETWEEN', 'IS', 'NULL', 'TRUE', 'FALSE', 'LIKE', 'DATE', 'TIMESTAMP', 'AS',
+  'VARCHAR', 'INTEGER', 'BIGINT', 'DOUBLE', 'BOOLEAN',
+]);
 const WRITE_KINDS = new Set(['INSERT', 'CTAS', 'MERGE', 'DELETE', 'UPDATE', 'OPTIMIZE', 'VACUUM', 'UNLOAD']);
 
 function invalidRequest(message: string): InvalidRequestException {
@@ -589,7 +607,21 @@ export class AthenaFake implements ServiceHandler {
     const { analysis, request } = execution;
     const onBehalf = (service: string, operation: string, requests: readonly IamRequest[]) =>
       this.recorder?.record(service, operation, requests, { principal: execution.principal, via: 'athena' });
+    if (analysis.kind === 'OPTIMIZE' || analysis.kind === 'VACUUM') {
+      const refused = this.tableMaintenanceError(analysis, sql);
+      if (refused !== undefined) return { state: 'FAILED', failure: { reason: refused, errorType: 1000, errorCategory: 2, retryable: false } };
+    }
     this.recordCatalogReads(analysis, onBehalf);
+    if (analysis.kind === 'VACUUM' && analysis.target !== undefined) {
+      const table = this.tables.get(tableName(analysis.target));
+      if (table !== undefined) {
+        const { bucket, prefix } = s3Location(table.location);
+        const keys = this.listLocation(table.location);
+        onBehalf('S3', 'DeleteObject', [
+          { action: 's3:DeleteObject', resources: keys.length > 0 ? this.objectArns(bucket, prefix, keys) : [arns.s3Object(this.scope, bucket, `${prefix}*`)] },
+        ]);
+      }
+    }
     const target = analysis.target === undefined ? undefined : this.tables.get(tableName(analysis.target));
     const before = target === undefined ? undefined : this.listLocation(target.location);
     let result: AthenaExecutorResult;
@@ -636,6 +668,46 @@ export class AthenaFake implements ServiceHandler {
     else await result.commit?.();
     this.recordWrites(execution, target, before, result, failure === undefined, onBehalf);
     return failure === undefined ? { state: 'SUCCEEDED', result } : { state: 'FAILED', failure, result };
+  }
+
+  /** Why Athena would refuse this OPTIMIZE or VACUUM (the rules in the class comment), or undefined. */
+  private tableMaintenanceError(analysis: StatementAnalysis, sql: string): string | undefined {
+    const target = analysis.target;
+    if (target === undefined) return `SYNTAX_ERROR: ${analysis.kind} names no table`;
+    const table = this.tables.get(tableName(target));
+    if (table === undefined) return `TABLE_NOT_FOUND: Table '${target.database}.${target.table}' does not exist`;
+    if (!table.iceberg) return `NOT_SUPPORTED: ${analysis.kind} is supported only for Apache Iceberg tables; ${target.database}.${target.table} is not one`;
+    const words = tokenize(sql);
+    // After the keyword: the table name ([db.]table, possibly quoted), then the statement's own words.
+    let i = 1;
+    while (words[i]?.type === 'word' || words[i]?.type === 'quoted') {
+      const dot = words[i + 1];
+      i += dot?.type === 'punct' && dot.text === '.' ? 2 : 1;
+      if (!(dot?.type === 'punct' && dot.text === '.')) break;
+    }
+    const rest = words.slice(i);
+    if (analysis.kind === 'VACUUM') {
+      if (rest.length > 0) return 'SYNTAX_ERROR: VACUUM takes a table name only: VACUUM [database_name.]target_table';
+      if (s3Location(table.location).prefix.replace(/\/$/, '') === '') {
+        return `GENERIC_INTERNAL_ERROR: Path missing in file system location: ${table.location}`;
+      }
+      return undefined;
+    }
+    const upper = rest.map((t) => (t.type === 'word' ? t.upper : ''));
+    if (upper.slice(0, 4).join(' ') !== 'REWRITE DATA USING BIN_PACK' || (rest.length > 4 && upper[4] !== 'WHERE')) {
+      return 'SYNTAX_ERROR: expected OPTIMIZE [db_name.]table_name REWRITE DATA USING BIN_PACK [WHERE predicate]';
+    }
+    const partitions = new Set((table.partitionColumns ?? []).map((c) => c.toLowerCase()));
+    for (const [at, token] of rest.slice(5).entries()) {
+      const next = rest[5 + at + 1];
+      if (token.type === 'quoted' || (token.type === 'word' && !PREDICATE_WORDS.has(token.upper) && !/^\d/.test(token.text) && !(next?.type === 'punct' && next.text === '('))) {
+        const column = token.text.toLowerCase();
+        if (!partitions.has(column)) {
+          return `NOT_SUPPORTED: OPTIMIZE: only partition columns are allowed in the WHERE clause predicate; ${column} is not a partition column of ${target.database}.${target.table}`;
+        }
+      }
+    }
+    return undefined;
   }
 
   private recordCatalogReads(

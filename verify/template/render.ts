@@ -35,13 +35,19 @@ export interface RenderedStateMachine {
 export function renderStateMachine(
   template: CfnTemplate,
   assetDir: string,
-  options: { logicalId?: string; env?: Partial<FakeEnvironment> } = {},
+  options: { logicalId?: string; machine?: 'microbatch' | 'compaction'; env?: Partial<FakeEnvironment> } = {},
 ): RenderedStateMachine {
   const r = resolverFor(template, options.env);
   const ids = r.logicalIdsOfType('AWS::StepFunctions::StateMachine');
-  const logicalId = options.logicalId ?? ids[0];
-  if (logicalId === undefined || (options.logicalId === undefined && ids.length !== 1))
-    throw new Error(`expected exactly one AWS::StepFunctions::StateMachine, found ${ids.length}`);
+  // The stack's state machines are named `<prefix>-microbatch` and `<prefix>-compaction`; default the micro-batch.
+  const machine = options.machine ?? 'microbatch';
+  const named = ids.filter((id) => {
+    const name = r.properties(id).StateMachineName;
+    return typeof name === 'string' && name.endsWith(`-${machine}`);
+  });
+  const logicalId = options.logicalId ?? (ids.length === 1 ? ids[0] : named[0]);
+  if (logicalId === undefined || (options.logicalId === undefined && ids.length !== 1 && named.length !== 1))
+    throw new Error(`expected one AWS::StepFunctions::StateMachine named *-${machine}, found ${ids.length} state machines`);
   const props = r.properties(logicalId);
 
   const { body, sourceFile } = definitionBody(r, logicalId, props, assetDir);

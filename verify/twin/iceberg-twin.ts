@@ -70,7 +70,7 @@ export interface IcebergTwin {
 }
 
 /** Statements that write: run on commit, once the fake has judged their stats (two-phase). */
-const WRITES = new Set(['clear_classified', 'classify_batch', 'merge_group']);
+const WRITES = new Set(['clear_classified', 'classify_batch', 'merge_group', 'optimize_partition', 'vacuum_events', 'vacuum_classified']);
 
 /**
  * The Athena twin of the offline AWS proof: `s3Root/<bucket>/<key>` are the fake S3's objects, routed by
@@ -104,7 +104,7 @@ export async function openIcebergTwin(s3Root: string, env: AwsEnv, catalog: Twin
       throw new Error(`not one of sql/athena/*.sql over ${env.glueDatabase}: ${text.slice(0, 160)}`);
     }
     if (!WRITES.has(statement.name)) return toResult(await runAthenaTwin(deps, statement));
-    const stats = statement.name === 'merge_group' ? await mergeStats(deps, statement) : { partitionsWritten: 1 };
+    const stats = statement.name === 'merge_group' ? await mergeStats(deps, statement) : { partitionsWritten: statement.name.startsWith('vacuum_') ? 0 : 1 };
     return { columns: [], rows: [], stats, commit: async () => void (await runAthenaTwin(deps, statement)) };
   };
   return { deps, executor, close: () => sql.close() };

@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
 import { InvalidInputError } from '../../errors';
-import type { ObjectInfo, ObjectStore } from '../../ports/object-store';
+import { deleteObjects, type ObjectInfo, type ObjectStore } from '../../ports/object-store';
 import { checkListPrefix, checkObjectKey } from '../../ports/object-key';
 
 /** Keys starting with `prefix` live in `store`, under the same key. */
@@ -79,6 +79,16 @@ export class RoutedObjectStore implements ObjectStore {
 
   async delete(key: string): Promise<void> {
     return this.storeOf(key).delete(key);
+  }
+
+  /** Each route's keys with that store's own batch delete (one bucket per DeleteObjects request). */
+  async deleteMany(keys: readonly string[]): Promise<void> {
+    const byStore = new Map<ObjectStore, string[]>();
+    for (const key of keys) {
+      const store = this.storeOf(key);
+      byStore.set(store, [...(byStore.get(store) ?? []), key]);
+    }
+    for (const [store, own] of byStore) await deleteObjects(store, own);
   }
 
   async move(fromKey: string, toKey: string): Promise<void> {

@@ -2,6 +2,7 @@ import { Readable } from 'node:stream';
 import {
   CopyObjectCommand,
   DeleteObjectCommand,
+  DeleteObjectsCommand,
   GetObjectCommand,
   HeadObjectCommand,
   ListObjectsV2Command,
@@ -24,6 +25,9 @@ export interface S3ObjectStoreOptions {
    */
   readonly keyPrefix?: string;
 }
+
+/** Keys per DeleteObjects request (https://docs.aws.amazon.com/AmazonS3/latest/API/API_DeleteObjects.html). */
+export const DELETE_OBJECTS_MAX_KEYS = 1000;
 
 const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 
@@ -129,6 +133,34 @@ export class S3ObjectStore implements ObjectStore {
     await this.call('delete', key, () =>
       this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: this.keyPrefix + key })),
     );
+  }
+
+  /**
+   * DeleteObjects in requests of at most 1,000 keys ("The request can contain a list of up to 1,000 keys that
+   * you want to delete"; a missing key is reported as deleted; a key S3 could not delete comes back in
+   * `Errors` with the request itself succeeding: https://docs.aws.amazon.com/AmazonS3/latest/API/API_DeleteObjects.html).
+   * Quiet mode answers only the failures; any failure throws, naming the first.
+   */
+  async deleteMany(keys: readonly string[]): Promise<void> {
+    for (const key of keys) checkObjectKey(key);
+    for (let at = 0; at < keys.length; at += DELETE_OBJECTS_MAX_KEYS) {
+      const chunk = keys.slice(at, at + DELETE_OBJECTS_MAX_KEYS);
+      const output = await this.call('delete', chunk[0] as string, () =>
+        this.client.send(
+          new DeleteObjectsCommand({
+            Bucket: this.bucket,
+            Delete: { Objects: chunk.map((key) => ({ Key: this.keyPrefix + key })), Quiet: true },
+          }),
+        ),
+      );
+      const failed = output.Errors ?? [];
+      if (failed.length > 0) {
+        const first = failed[0];
+        throw new TransientError(
+          `S3 DeleteObjects on ${this.bucket}: ${failed.length} of ${chunk.length} keys not deleted, e.g. ${first?.Key ?? '?'}: ${first?.Code ?? '?'} ${first?.Message ?? ''}`,
+        );
+      }
+    }
   }
 
   async move(fromKey: string, toKey: string): Promise<void> {

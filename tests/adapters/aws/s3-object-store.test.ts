@@ -5,6 +5,7 @@ import { Readable } from 'node:stream';
 import {
   CopyObjectCommand,
   DeleteObjectCommand,
+  DeleteObjectsCommand,
   GetObjectCommand,
   HeadObjectCommand,
   ListObjectsV2Command,
@@ -257,6 +258,31 @@ describe('S3ObjectStore', () => {
       await expect(store.put(key, 'x')).rejects.toMatchObject({ name: ErrorNames.InvalidInput });
 
       expect(s3.calls()).toHaveLength(0);
+    });
+  });
+
+  describe('deleteMany', () => {
+    it('deletes in DeleteObjects requests of at most 1,000 keys, under the key prefix, quietly', async () => {
+      s3.on(DeleteObjectsCommand).resolves({});
+      const store = new S3ObjectStore({ client, bucket: BUCKET, keyPrefix: 'lake/' });
+      const keys = Array.from({ length: 2_500 }, (_, i) => `staging/batches/b1/part-${i}.ndjson`);
+      await store.deleteMany(keys);
+      const calls = s3.commandCalls(DeleteObjectsCommand).map((c) => c.args[0].input);
+      expect(calls.map((c) => c.Delete?.Objects?.length)).toEqual([1000, 1000, 500]);
+      expect(calls.every((c) => c.Bucket === BUCKET && c.Delete?.Quiet === true)).toBe(true);
+      expect(calls.flatMap((c) => c.Delete?.Objects?.map((o) => o.Key))).toEqual(keys.map((k) => `lake/${k}`));
+    });
+
+    it('fails, naming a key, when S3 reports keys it could not delete', async () => {
+      s3.on(DeleteObjectsCommand).resolves({ Errors: [{ Key: 'staging/batches/b1/x', Code: 'AccessDenied', Message: 'Access Denied' }] });
+      const store = new S3ObjectStore({ client, bucket: BUCKET });
+      await expect(store.deleteMany(['staging/batches/b1/x'])).rejects.toThrow(/1 of 1 keys not deleted, e\.g\. staging\/batches\/b1\/x: AccessDenied/);
+    });
+
+    it('refuses an invalid key before calling S3', async () => {
+      const store = new S3ObjectStore({ client, bucket: BUCKET });
+      await expect(store.deleteMany(['ok', '../x'])).rejects.toMatchObject({ name: ErrorNames.InvalidInput });
+      expect(s3.commandCalls(DeleteObjectsCommand)).toHaveLength(0);
     });
   });
 

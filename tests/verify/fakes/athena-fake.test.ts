@@ -56,7 +56,8 @@ describe('AthenaFake', () => {
       objects: s3,
       resultLocation: 's3://results-bucket/athena/',
       tables: {
-        'eventlake.events': { location: 's3://lake-bucket/curated/events/', iceberg: true },
+        'eventlake.events': { location: 's3://lake-bucket/curated/events/', iceberg: true, partitionColumns: ['event_type', 'event_date'] },
+        'eventlake.rooted': { location: 's3://results-bucket/', iceberg: true },
         'eventlake.classified': { location: 's3://lake-bucket/staging/classified/', iceberg: true },
         'eventlake.staged': { location: 's3://lake-bucket/staging/staged/', iceberg: false },
       },
@@ -419,6 +420,51 @@ describe('AthenaFake', () => {
         expect(f.executed).toEqual([]);
       },
     );
+
+    describe('OPTIMIZE and VACUUM (Iceberg table maintenance)', () => {
+      const OPTIMIZE = "OPTIMIZE eventlake.events REWRITE DATA USING BIN_PACK WHERE event_type = 'app' AND event_date = DATE '2024-04-07'";
+      const refused = async (query: string, reason: RegExp) => {
+        const status = await failed({ QueryString: query });
+        expect(status).toMatchObject({ State: 'FAILED', AthenaError: { ErrorCategory: 2 } });
+        expect(status?.StateChangeReason).toMatch(reason);
+        expect(f.executed).toEqual([]);
+      };
+
+      it('runs OPTIMIZE with a WHERE on partition columns only, and VACUUM, on an Iceberg table', async () => {
+        expect(await failed({ QueryString: OPTIMIZE })).toMatchObject({ State: 'SUCCEEDED' });
+        expect(await failed({ QueryString: 'OPTIMIZE eventlake.events REWRITE DATA USING BIN_PACK' })).toMatchObject({ State: 'SUCCEEDED' });
+        expect(await failed({ QueryString: 'VACUUM eventlake.events' })).toMatchObject({ State: 'SUCCEEDED' });
+        expect(f.executed).toHaveLength(3);
+      });
+
+      it('fails OPTIMIZE whose WHERE names a column that is not a partition column', async () => {
+        await refused(OPTIMIZE.replace("event_type = 'app'", "batch_id = 'b1'"), /only partition columns.*batch_id/);
+        await refused(`${OPTIMIZE} AND lower(event_name) = 'x'`, /event_name is not a partition column/);
+      });
+
+      it('fails OPTIMIZE and VACUUM on a table that is not Iceberg, or that does not exist', async () => {
+        await refused('OPTIMIZE eventlake.staged REWRITE DATA USING BIN_PACK', /supported only for Apache Iceberg tables/);
+        await refused('VACUUM eventlake.staged', /supported only for Apache Iceberg tables/);
+        await refused('VACUUM eventlake.nope', /TABLE_NOT_FOUND/);
+      });
+
+      it('fails OPTIMIZE and VACUUM that are not in their documented form', async () => {
+        await refused('OPTIMIZE eventlake.events REWRITE DATA', /REWRITE DATA USING BIN_PACK/);
+        await refused("OPTIMIZE eventlake.events REWRITE DATA USING SORT WHERE event_type = 'a'", /REWRITE DATA USING BIN_PACK/);
+        await refused('VACUUM eventlake.events RETAIN 3', /VACUUM takes a table name only/);
+      });
+
+      it('fails VACUUM of a table at a bucket root, as Athena does', async () => {
+        await refused('VACUUM eventlake.rooted', /GENERIC_INTERNAL_ERROR: Path missing in file system location: s3:\/\/results-bucket\//);
+      });
+
+      it('records s3:DeleteObject on the table files for VACUUM (it deletes with its caller\'s permissions)', async () => {
+        await f.s3.handle({ service: 'S3', operation: 'PutObject', input: { Bucket: 'lake-bucket', Key: 'curated/events/data/a.parquet', Body: 'x' } });
+        await failed({ QueryString: 'VACUUM eventlake.events' });
+        const deletes = f.recorder.calls.filter((c) => c.action === 's3:DeleteObject');
+        expect(deletes.map((c) => c.resources)).toEqual([['arn:aws:s3:::lake-bucket/curated/events/data/a.parquet']]);
+      });
+    });
 
     it('fails when ExecutionParameters do not match the ? placeholders outside quotes and comments', async () => {
       const query = 'SELECT \'?\' AS q FROM "eventlake"."events" WHERE a = ? /* ? */ AND b = ? -- ?';
