@@ -7,6 +7,7 @@ import { BATCH_ID_COLUMN, EVENTS_COLUMNS, QUARANTINE_COLUMNS } from '../contract
 import { emptyRelation, readJsonColumns } from '../sql/duckdb-columns';
 import { COMPACTIONS, visibleFiles } from '../pipeline/compact';
 import { committedBatchesSql } from '../pipeline/committed-batches';
+import { notErasedQuarantineLine } from '../pipeline/erased-users';
 
 const QUARANTINE_VIEW_COLUMNS = [BATCH_ID_COLUMN, ...QUARANTINE_COLUMNS];
 const QUARANTINE_READ_COLUMNS = readJsonColumns(QUARANTINE_VIEW_COLUMNS);
@@ -16,6 +17,7 @@ const EMPTY_QUARANTINE = emptyRelation(QUARANTINE_VIEW_COLUMNS);
 /**
  * The statements creating the analyst views `events` (published curated table) and `quarantine` over a lake's
  * files. Both show committed batches only: a query sees a batch wholly or not at all, at every moment of its commit.
+ * The quarantine hides what later runs quarantined of forgotten users (src/pipeline/erased-users.ts).
  */
 export async function lakeViewStatements(objects: ObjectStore): Promise<SqlStatement[]> {
   const root = objects.uri('').replace(/\/$/, '');
@@ -27,7 +29,7 @@ export async function lakeViewStatements(objects: ObjectStore): Promise<SqlState
     ? `SELECT ${EVENTS_COLUMNS.map((c) => c.name).join(', ')} FROM read_parquet(${sqlPathLiteral(`${root}/curated/events/event_type=*/event_date=*/*.parquet`)}, hive_partitioning = true, hive_types = {'event_type': VARCHAR, 'event_date': DATE}, filename = true) WHERE batch_id IN ${committed} AND ${visibleFiles(root, await hasObject(objects, COMPACTIONS, '.json'))}`
     : EMPTY_EVENTS;
   const quarantine = (await hasObject(objects, 'quarantine/', '.ndjson'))
-    ? `SELECT ${QUARANTINE_VIEW_COLUMNS.map((c) => c.name).join(', ')} FROM read_json(${sqlPathLiteral(`${root}/quarantine/*/*.ndjson`)}, format = 'newline_delimited', columns = ${QUARANTINE_READ_COLUMNS}, maximum_object_size = 1048576) WHERE batch_id IN ${committed}`
+    ? `SELECT ${QUARANTINE_VIEW_COLUMNS.map((c) => c.name).join(', ')} FROM read_json(${sqlPathLiteral(`${root}/quarantine/*/*.ndjson`)}, format = 'newline_delimited', columns = ${QUARANTINE_READ_COLUMNS}, maximum_object_size = 1048576) WHERE batch_id IN ${committed} AND ${await notErasedQuarantineLine(objects)}`
     : EMPTY_QUARANTINE;
   return [
     { name: 'create_view_events', text: `CREATE OR REPLACE VIEW events AS ${events}` },

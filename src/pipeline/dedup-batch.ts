@@ -5,6 +5,7 @@ import type { PipelineDeps } from './deps';
 import type { DedupResult } from './payloads';
 import { LineBuffer } from './line-buffer';
 import { readManifest } from './manifest';
+import { markErasedRows } from './erased-users';
 
 
 export type { DedupResult, MergeGroupRef } from './payloads';
@@ -32,7 +33,7 @@ export async function dedupBatch(deps: PipelineDeps, batchId: string): Promise<D
 
   deps.progress(
     `dedup: ${counts.inserts} new, ${counts.duplicates_in_batch} duplicates in batch, ` +
-      `${counts.duplicates_existing} already stored, ${counts.conflicts} conflicts, ${groups.length} merge groups`,
+      `${counts.duplicates_existing} already stored, ${counts.conflicts} conflicts, ${counts.erased} erased, ${groups.length} merge groups`,
   );
   return {
     ...counts,
@@ -59,6 +60,8 @@ export async function classifyBatch(
     }),
     [batchId, values.horizonFrom, values.horizonTo, batchId, values.maxPartitionsPerMerge, batchId, values.plannedAt],
   );
+  // Forgotten users' rows become class `erased` (local lake; src/pipeline/erased-users.ts).
+  if (deps.dialect === 'duckdb') await markErasedRows(deps, batchId);
 }
 
 /** Quarantines the batch's conflicts, except those of reprocessed objects; returns how many of those it skipped. */

@@ -235,6 +235,13 @@ describe('eventlake forget: later runs and backfills (issue 11, local)', () => {
     expect(summary.erased).toBe(4);
     expect(await rowsOf(lake, GONE)).toBe(0);
     expect(await queryLake(lake, 'SELECT * EXCLUDE (batch_id, ingested_at) FROM events ORDER BY event_uuid')).toEqual(rows);
+    // Only the backfill's own staging still holds what it read from raw/ (docs/operations.md#forgetting-a-user):
+    // no table, quarantine or state does.
+    const holding = await filesHolding(lake, userUuid(GONE));
+    expect(holding.filter((path) => !path.startsWith(`staging/batches/${summary.batch_id}/`) && !path.startsWith(`staging/staged/batch_id=${summary.batch_id}/`))).toEqual([]);
+    // A forget run again clears that too, and finds nothing else.
+    const again = await forget(lake, userUuid(GONE));
+    expect(again.removed).toMatchObject({ curated_rows: 0, quarantine_lines: 0, state_entities: 0 });
     expect(await filesHolding(lake, userUuid(GONE))).toEqual([]);
   });
 
