@@ -6,7 +6,7 @@ import { awsCommands, localCommands } from './lazy';
 import { OUTPUT_FORMATS, type OutputFormat } from './format';
 import { readSql } from './query/sql-source';
 import { progressReporter, type Progress } from './progress';
-import { calendarDate, hours, integer, isoTime, nonEmpty, rate, stateMachineArn, wholeNumber } from './options';
+import { calendarDate, hours, integer, isoTime, nonEmpty, rate, stateMachineArn, userId, wholeNumber } from './options';
 
 /** Demo default: a day at 1/100 of the seeds' 1M events/hour, so `npm start` finishes in seconds. */
 export const DEMO_EVENTS = 240_000;
@@ -74,6 +74,11 @@ export interface CompactFlags extends LakeFlags {
   from?: string;
   to?: string;
   targetMib: number;
+  json?: boolean;
+}
+
+export interface ForgetFlags extends LakeFlags {
+  user: string;
   json?: boolean;
 }
 
@@ -223,6 +228,16 @@ export function buildProgram(io: CliIo, setCode: (code: number) => void): Comman
     .action(async (flags: CompactFlags) => {
       if (flags.from !== undefined && flags.to !== undefined && flags.from > flags.to) throw new UsageError(`--from ${flags.from} is after --to ${flags.to}`);
       await withProgress(flags.json, (out, progress) => localCommands().compactCommand(out, flags, progress));
+    });
+
+  program
+    .command('forget')
+    .description("erase one user: their curated rows, quarantined lines and state; later runs and backfills keep them out (local lake; takes the run lease)")
+    .requiredOption('--user <uuid>', "the user's id (user_uuid)", userId)
+    .addOption(lakeOption())
+    .option('--json', 'one JSON object on stdout')
+    .action(async (flags: ForgetFlags) => {
+      await withProgress(flags.json, (out, progress) => localCommands().forgetCommand(out, flags, progress));
     });
 
   addGenerateOptions(program.command('demo').description('generate a day of traffic, run the schedule, show two analyst queries (what npm start runs)'), DEMO_EVENTS)
