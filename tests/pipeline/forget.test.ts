@@ -75,14 +75,20 @@ async function seed(lake: TestLake): Promise<void> {
   ]);
 }
 
+/** A lake with `seed` run once. */
+async function seededLake(): Promise<TestLake> {
+  const lake = await makeTestLake();
+  await seed(lake);
+  expectBalanced(await runOk(lake));
+  return lake;
+}
+
 describe('eventlake forget (issue 11, local)', () => {
   let lake: TestLake;
   jest.setTimeout(120_000);
 
   beforeEach(async () => {
-    lake = await makeTestLake();
-    await seed(lake);
-    expectBalanced(await runOk(lake));
+    lake = await seededLake();
   });
 
   afterEach(async () => {
@@ -216,9 +222,7 @@ describe('eventlake forget: later runs and backfills (issue 11, local)', () => {
   jest.setTimeout(120_000);
 
   beforeEach(async () => {
-    lake = await makeTestLake();
-    await seed(lake);
-    expectBalanced(await runOk(lake));
+    lake = await seededLake();
     await forget(lake, userUuid(GONE));
   });
 
@@ -259,8 +263,13 @@ describe('eventlake forget: later runs and backfills (issue 11, local)', () => {
     expect(summary).toMatchObject({ erased: 2, inserted: 1 });
     expect(await rowsOf(lake, GONE)).toBe(0);
     expect(await quarantineHolding(lake, userUuid(GONE))).toBe(0);
-    // Their state is not rebuilt either: the store drops erased users' writes.
+    // Their state is not rebuilt either (the store drops erased users' writes): their new lesson, enriched before
+    // it was classified as erased, found no account although an account event came in the same batch.
     expect(await lake.state.getVersions([accountKey(userUuid(GONE))])).toEqual(new Map());
+    const classified = lake.objects.uri(Layout.classified(summary.batch_id));
+    expect(await queryLake(lake, `SELECT class, enrichment_status FROM read_parquet('${classified}') WHERE user_uuid = '${userUuid(GONE)}' AND event_type = 'lesson'`)).toEqual([
+      { class: 'erased', enrichment_status: 'no_account' },
+    ]);
     const [kept] = await queryLake(lake, `SELECT enrichment_status FROM events WHERE user_uuid = '${userUuid(KEPT)}' AND created_at = ${T0 + 7300}`);
     expect(kept).toEqual({ enrichment_status: 'enriched' });
   });
