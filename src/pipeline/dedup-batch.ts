@@ -5,7 +5,6 @@ import type { PipelineDeps } from './deps';
 import type { DedupResult } from './payloads';
 import { LineBuffer } from './line-buffer';
 import { readManifest } from './manifest';
-import { markErasedRows } from './erased-users';
 
 
 export type { DedupResult, MergeGroupRef } from './payloads';
@@ -60,8 +59,6 @@ export async function classifyBatch(
     }),
     [batchId, values.horizonFrom, values.horizonTo, batchId, values.maxPartitionsPerMerge, batchId, values.plannedAt],
   );
-  // Forgotten users' rows become class `erased` (local lake; src/pipeline/erased-users.ts).
-  if (deps.dialect === 'duckdb') await markErasedRows(deps, batchId);
 }
 
 /** Quarantines the batch's conflicts, except those of reprocessed objects; returns how many of those it skipped. */
