@@ -55,7 +55,7 @@ function main(): void {
     const lake = join(work, 'lake');
     cpSync(join(cache, 'raw'), join(lake, 'raw'), { recursive: true });
     log('running the local pipeline on a fresh lake');
-    const pipeline = lastJsonLine<{ seconds: number; peak_rss_mib: number; runs: number; summary: Record<string, unknown>; phases: Record<string, number>; staged_bytes: number }>(
+    const pipeline = lastJsonLine<{ seconds: number; peak_rss_mib: number; runs: number; summary: Record<string, unknown>; phases: Record<string, number>; phase_peak_rss_mib: Record<string, number>; staged_bytes: number }>(
       child('run-pipeline.ts', [lake]),
     );
     log('running the DuckDB-only baseline on the same raw files');
@@ -76,6 +76,8 @@ function main(): void {
       phases: Object.fromEntries(Object.entries(pipeline.phases).map(([k, v]) => [k, round(v)])),
       /** Bytes of staged rows the pipeline wrote (what DuckDB here, and Athena on AWS, reads back). */
       staged_bytes: pipeline.staged_bytes,
+      /** Highest RSS of the pipeline process seen in each state (sampled every 100 ms). */
+      phase_peak_rss_mib: pipeline.phase_peak_rss_mib,
       events_per_core_second: Math.round(lines / pipeline.seconds / availableParallelism()),
       cores: availableParallelism(),
       runs: pipeline.runs,

@@ -1,7 +1,7 @@
 /**
  * Child process of bench/bench.ts: scheduled runs of the local pipeline on a prepared lake until its
  * backlog is drained (a batch takes at most maxBatchObjects / maxBatchBytes of raw objects).
- * Prints one JSON line: {seconds, peak_rss_mib, runs, summary (counts added up), phases, staged_bytes}.
+ * Prints one JSON line: {seconds, peak_rss_mib, runs, summary (counts added up), phases, phase_peak_rss_mib, staged_bytes}.
  * EVENTLAKE_DUCKDB_MEMORY_LIMIT (e.g. `600MB`) and EVENTLAKE_DUCKDB_THREADS override the local lake's DuckDB
  * memory limit (default 1GB) and threads (default: one per core), for memory experiments.
  */
@@ -15,7 +15,13 @@ async function main(): Promise<void> {
   const lakeDir = process.argv[2];
   if (!lakeDir) throw new Error('usage: run-pipeline <lake>');
   const phases: Record<string, number> = {};
+  /** Highest RSS seen in each state (sampled every 100 ms): where the peak is. */
+  const phasePeaks: Record<string, number> = {};
   let current = 'start';
+  const sampler = setInterval(() => {
+    const mib = process.memoryUsage.rss() / 1024 / 1024;
+    phasePeaks[current] = Math.max(phasePeaks[current] ?? 0, Math.round(mib));
+  }, 100);
   let since = performance.now();
   const lake = await openLocalLake(lakeDir, {
     ...(process.env.EVENTLAKE_DUCKDB_MEMORY_LIMIT ? { duckdbMemoryLimit: process.env.EVENTLAKE_DUCKDB_MEMORY_LIMIT } : {}),
@@ -45,10 +51,12 @@ async function main(): Promise<void> {
   const seconds = (performance.now() - started) / 1000;
   phases[current] = (phases[current] ?? 0) + (performance.now() - since) / 1000;
   delete phases.start;
+  clearInterval(sampler);
+  delete phasePeaks.start;
   await lake.close();
   const peakRssMib = process.resourceUsage().maxRSS / 1024;
   process.stdout.write(
-    `${JSON.stringify({ seconds, peak_rss_mib: peakRssMib, runs, summary: totals, phases, staged_bytes: bytesUnder(join(lakeDir, 'staging', 'staged')) })}\n`,
+    `${JSON.stringify({ seconds, peak_rss_mib: peakRssMib, runs, summary: totals, phases, phase_peak_rss_mib: phasePeaks, staged_bytes: bytesUnder(join(lakeDir, 'staging', 'staged')) })}\n`,
   );
 }
 

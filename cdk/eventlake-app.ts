@@ -4,6 +4,7 @@ import { App, Validations, type AppProps } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { EventLakeStack } from './eventlake-stack';
 import { stageSettings } from './stage-settings';
+import { retentionWithContext } from './constructs/lake-retention';
 
 /**
  * The CDK app: one EventLakeStack for the stage named by the `stage` context (`-c stage=dev|prod`,
@@ -13,7 +14,8 @@ import { stageSettings } from './stage-settings';
 export function createEventLakeApp(props: AppProps = {}): { app: App; stack: EventLakeStack } {
   const app = new App(props);
   const stage: unknown = app.node.tryGetContext('stage') ?? 'dev';
-  const settings = stageSettings(String(stage));
+  const staged = stageSettings(String(stage));
+  const settings = { ...staged, retention: retentionWithContext(staged.retention, (key) => app.node.tryGetContext(key), staged.lookbackHours) };
   const stack = new EventLakeStack(app, settings.prefix, {
     settings,
     description: `eventlake (${settings.stage}): Kinesis -> Firehose -> S3 -> Step Functions micro-batch -> Athena Iceberg`,

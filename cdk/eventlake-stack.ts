@@ -33,6 +33,7 @@ export class EventLakeStack extends Stack {
       namePrefix: s.prefix,
       removalPolicy: s.removalPolicy,
       autoDeleteObjects: s.autoDeleteObjects,
+      retention: s.retention,
     });
     this.ingestion = new Ingestion(this, 'Ingestion', {
       namePrefix: s.prefix,

@@ -1,6 +1,7 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { AWS_ENV_DEFAULTS } from '../src/runtime/aws/env';
+import { DEFAULT_RETENTION, type Retention } from '../src/ports/retention';
 
 export const STAGES = ['dev', 'prod'] as const;
 export type StageName = (typeof STAGES)[number];
@@ -39,6 +40,11 @@ export interface StageSettings {
   readonly athenaBytesScannedCutoffPerQuery: number;
   /** Kinesis retention: how long producers' records survive a Firehose outage. */
   readonly streamRetentionHours: number;
+  /**
+   * Days each lake area keeps its objects (S3 lifecycle rules: cdk/constructs/lake-retention.ts); the defaults
+   * of src/ports/retention.ts, overridden per deployment with `-c retention.<area>=<days>|keep`.
+   */
+  readonly retention: Retention;
 }
 
 const GIB = 1024 ** 3;
@@ -53,6 +59,7 @@ const COMMON = {
   maxBatchBytes: AWS_ENV_DEFAULTS.maxBatchBytes,
   dedupHorizonDays: AWS_ENV_DEFAULTS.dedupHorizonDays,
   athenaBytesScannedCutoffPerQuery: 100 * GIB,
+  retention: DEFAULT_RETENTION,
 } as const;
 
 const SETTINGS: Readonly<Record<StageName, StageSettings>> = {

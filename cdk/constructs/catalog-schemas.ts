@@ -24,6 +24,7 @@ const ICEBERG_TYPES: Readonly<Record<ColumnSpec['type'], string>> = {
   // Iceberg `timestamp` (without zone, microseconds) is what Athena writes for TIMESTAMP columns.
   timestamp: 'timestamp',
   'array<string>': 'list<string>',
+  'map<string,bigint>': 'map<string,long>',
 };
 
 export function icebergType(column: ColumnSpec): string {
@@ -49,6 +50,7 @@ const TRINO_TYPES: Readonly<Record<ColumnSpec['type'], string>> = {
   date: 'date',
   timestamp: 'timestamp(3)',
   'array<string>': 'array(varchar)',
+  'map<string,bigint>': 'map(varchar, bigint)',
 };
 
 export function trinoType(column: ColumnSpec, iceberg: boolean): string {

@@ -1,5 +1,3 @@
-import { readdirSync, readFileSync } from 'node:fs';
-import { basename, join } from 'node:path';
 import { Aws, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { CfnNamedQuery, CfnWorkGroup } from 'aws-cdk-lib/aws-athena';
 import { CfnDatabase, CfnTable } from 'aws-cdk-lib/aws-glue';
@@ -7,6 +5,7 @@ import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { ATHENA_TABLES } from '../../src/workflow/athena-tables';
+import { SAVED_QUERIES_DIR, savedQueries } from '../../src/sql/saved-queries';
 import {
   ATHENA_GLUE_CATALOG,
   PRESTO_VIEW_EXPANDED_TEXT,
@@ -40,11 +39,31 @@ export const READER_OBJECTS = {
 } as const;
 
 /** The analysts' saved queries: one CfnNamedQuery per file, read at synth. */
-export const NAMED_QUERIES_DIR = join(__dirname, '..', '..', 'sql', 'queries');
+export const NAMED_QUERIES_DIR = SAVED_QUERIES_DIR;
 
 const GIB = 1024 ** 3;
-/** Created by the staged/quarantine writers with exactly this timestamp shape (src/contract/datetime.ts). */
+/** Created by the quarantine writer with exactly this timestamp shape (src/contract/datetime.ts). */
 const ISO_MICROS_UTC = "yyyy-MM-dd'T'HH:mm:ss.SSSSSS'Z'";
+
+/**
+ * How Athena reads each external batch table: NDJSON with the Hive JSON SerDe
+ * (https://docs.aws.amazon.com/athena/latest/ug/hive-json-serde.html), Parquet with the Parquet SerDe
+ * (https://docs.aws.amazon.com/athena/latest/ug/parquet-serde.html). Athena reads Parquet columns by name
+ * (https://docs.aws.amazon.com/athena/latest/ug/handling-schema-updates-chapter.html), which the staged
+ * parts write from the same column table.
+ */
+const STORAGE = {
+  json: {
+    inputFormat: 'org.apache.hadoop.mapred.TextInputFormat',
+    outputFormat: 'org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat',
+    serdeInfo: { serializationLibrary: 'org.apache.hive.hcatalog.data.JsonSerDe', parameters: { 'timestamp.formats': ISO_MICROS_UTC } },
+  },
+  parquet: {
+    inputFormat: 'org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat',
+    outputFormat: 'org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat',
+    serdeInfo: { serializationLibrary: 'org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe' },
+  },
+} as const;
 
 export interface CatalogProps {
   /** Glue database name: a plain identifier (`[a-z_][a-z0-9_]*`), e.g. `eventlake_dev`. */
@@ -123,14 +142,16 @@ export class Catalog extends Construct {
       partitionColumns: ['batch_id'],
       removalPolicy,
     });
-    this.stagedTable = this.jsonTable('StagedTable', {
+    this.stagedTable = this.batchTable('StagedTable', {
       name: ATHENA_TABLES.staged,
-      description: 'Validated (and enriched) rows of each batch, NDJSON, one partition per batch_id',
+      description: 'Validated (and enriched) rows of each batch, Parquet parts (src/pipeline/staged-row.ts), one partition per batch_id',
       location: s3(props.stagingBucket, LakePrefixes.staged),
       columns: STAGED_COLUMNS,
+      format: 'parquet',
       removalPolicy,
     });
-    this.quarantineTable = this.jsonTable('QuarantineTable', {
+    this.quarantineTable = this.batchTable('QuarantineTable', {
+      format: 'json',
       name: ATHENA_TABLES.quarantine,
       description: 'Every rejected line or object with its reason, NDJSON, one partition per batch_id',
       location: s3(props.quarantineBucket, LakePrefixes.quarantine),
@@ -182,24 +203,22 @@ export class Catalog extends Construct {
     });
     this.workGroup.applyRemovalPolicy(removalPolicy);
 
-    this.namedQueries = readdirSync(NAMED_QUERIES_DIR)
-      .filter((file) => file.endsWith('.sql'))
-      .sort()
-      .map((file) => {
-        const queryString = readFileSync(join(NAMED_QUERIES_DIR, file), 'utf8');
-        const name = basename(file, '.sql');
-        const firstComment = /^--\s*(.+)$/m.exec(queryString)?.[1];
-        const query = new CfnNamedQuery(this, `Query-${name}`, {
-          name,
-          description: (firstComment ?? `sql/queries/${file}`).slice(0, 1024),
-          database: props.databaseName,
-          workGroup: this.workGroup.ref,
-          queryString,
-        });
-        query.addResourceDependency(this.database);
-        query.addResourceDependency(this.eventsView);
-        return query;
+    // One AWS::Athena::NamedQuery per saved query, in the stack's workgroup: Name (1-128 characters),
+    // Description (1-1024), Database, QueryString (1-262144 bytes) and WorkGroup are its properties
+    // (https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-athena-namedquery.html).
+    this.namedQueries = savedQueries(NAMED_QUERIES_DIR).map(({ name, description, text }) => {
+      const query = new CfnNamedQuery(this, `Query-${name}`, {
+        name,
+        description: (description || `sql/queries/${name}.sql`).slice(0, 1024),
+        database: props.databaseName,
+        workGroup: this.workGroup.ref,
+        queryString: text,
       });
+      query.addResourceDependency(this.database);
+      query.addResourceDependency(this.eventsView);
+      query.addResourceDependency(this.committedBatchesTable);
+      return query;
+    });
   }
 
   /** ARN of the workgroup (for IAM). */
@@ -296,19 +315,21 @@ export class Catalog extends Construct {
   }
 
   /**
-   * External NDJSON table, one Hive partition per batch (`.../batch_id=<id>/`), found by injected partition
+   * External NDJSON or Parquet table, one Hive partition per batch (`.../batch_id=<id>/`), found by injected partition
    * projection: no partitions to register, and every query must say `WHERE batch_id = '<id>'`.
    */
-  private jsonTable(
+  private batchTable(
     id: string,
     spec: {
       name: string;
       description: string;
       location: string;
       columns: readonly ColumnSpec[];
+      format: keyof typeof STORAGE;
       removalPolicy: RemovalPolicy;
     },
   ): CfnTable {
+    const storage = STORAGE[spec.format];
     const table = new CfnTable(this, id, {
       catalogId: Aws.ACCOUNT_ID,
       databaseName: this.databaseName,
@@ -317,7 +338,7 @@ export class Catalog extends Construct {
         description: spec.description,
         tableType: 'EXTERNAL_TABLE',
         parameters: {
-          classification: 'json',
+          classification: spec.format,
           'projection.enabled': 'true',
           'projection.batch_id.type': 'injected',
           'storage.location.template': `${spec.location}batch_id=\${batch_id}/`,
@@ -326,12 +347,9 @@ export class Catalog extends Construct {
         storageDescriptor: {
           location: spec.location,
           columns: spec.columns.map((c) => ({ name: c.name, type: c.type, comment: c.comment })),
-          inputFormat: 'org.apache.hadoop.mapred.TextInputFormat',
-          outputFormat: 'org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat',
-          serdeInfo: {
-            serializationLibrary: 'org.apache.hive.hcatalog.data.JsonSerDe',
-            parameters: { 'timestamp.formats': ISO_MICROS_UTC },
-          },
+          inputFormat: storage.inputFormat,
+          outputFormat: storage.outputFormat,
+          serdeInfo: storage.serdeInfo,
         },
       },
     });

@@ -9,14 +9,16 @@ import {
 } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { Layout } from '../../src/ports/layout';
+import { DEFAULT_RETENTION, type Retention } from '../../src/ports/retention';
+import { RAW_ERRORS_PREFIX, retentionLifecycleRules } from './lake-retention';
 
 /** Key prefixes inside the lake buckets (the object store's keys are the same locally and on S3). */
 export const LakePrefixes = {
   /** Firehose lands raw objects here (raw bucket). */
   raw: Layout.raw,
   /** Firehose's failed deliveries (raw bucket). */
-  rawErrors: 'raw-errors/',
-  /** Manifests, staged rows, lesson files (staging bucket): short-lived. */
+  rawErrors: RAW_ERRORS_PREFIX,
+  /** Manifests, staged rows, lesson files (staging bucket): expire after the staging retention. */
   staging: 'staging/',
   /** Staged rows, one Hive partition per batch (staging bucket): the Glue `staged` table. */
   staged: 'staging/staged/',
@@ -45,10 +47,11 @@ export interface LakeProps {
    */
   readonly autoDeleteObjects?: boolean;
   /**
-   * Days after which objects under `staging/` (manifests, staged rows) expire.
-   * @default 14
+   * Days each area keeps its objects (src/ports/retention.ts): raw (and Firehose's `raw-errors/`), `staging/`
+   * and `quarantine/` expire by lifecycle rule; curated must be `null` (an Iceberg table: see lake-retention.ts).
+   * @default DEFAULT_RETENTION
    */
-  readonly stagingExpirationDays?: number;
+  readonly retention?: Retention;
   /**
    * Days after which Athena query results expire.
    * @default 7
@@ -76,13 +79,13 @@ export class Lake extends Construct {
   /** Encrypts the data buckets, the DynamoDB tables and Athena results (Firehose writes raw objects with it). */
   readonly key: Key;
   readonly accessLogBucket: Bucket;
-  /** Firehose output: `raw/YYYY/MM/DD/HH/*.gz`; versioned (the source of truth). */
+  /** Firehose output: `raw/YYYY/MM/DD/HH/*.gz`; versioned (the source of truth); expires after the raw retention. */
   readonly rawBucket: Bucket;
   /** The curated Iceberg table; versioned. */
   readonly curatedBucket: Bucket;
-  /** Manifests, staged rows, the classified table and run summaries; `staging/` expires. */
+  /** Manifests, staged rows, the classified table and run summaries; `staging/` expires after the staging retention. */
   readonly stagingBucket: Bucket;
-  /** Quarantined lines and objects; versioned (evidence). */
+  /** Quarantined lines and objects; versioned (evidence); expire after the quarantine retention. */
   readonly quarantineBucket: Bucket;
   /** Athena query results; expire. */
   readonly athenaResultsBucket: Bucket;
@@ -92,6 +95,7 @@ export class Lake extends Construct {
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
     const autoDeleteObjects = props.autoDeleteObjects ?? false;
     const noncurrentDays = Duration.days(props.noncurrentVersionExpirationDays ?? 30);
+    const retention = retentionLifecycleRules(props.retention ?? DEFAULT_RETENTION);
     const abortUploads: LifecycleRule = {
       id: 'abort-incomplete-uploads',
       abortIncompleteMultipartUploadAfter: Duration.days(1),
@@ -148,16 +152,12 @@ export class Lake extends Construct {
         autoDeleteObjects,
       });
 
-    this.rawBucket = lakeBucket('RawBucket', 'raw', true, []);
+    this.rawBucket = lakeBucket('RawBucket', 'raw', true, retention.raw);
+    // No expiration: the Iceberg table's files go only through Athena (lake-retention.ts).
     this.curatedBucket = lakeBucket('CuratedBucket', 'curated', true, []);
-    this.stagingBucket = lakeBucket('StagingBucket', 'staging', false, [
-      {
-        id: 'expire-staging',
-        prefix: LakePrefixes.staging,
-        expiration: Duration.days(props.stagingExpirationDays ?? 14),
-      },
-    ]);
-    this.quarantineBucket = lakeBucket('QuarantineBucket', 'quarantine', true, []);
+    // `staging/` only: run summaries (`runs/`) and the classified Iceberg table (`iceberg/classified/`) stay.
+    this.stagingBucket = lakeBucket('StagingBucket', 'staging', false, retention.staging);
+    this.quarantineBucket = lakeBucket('QuarantineBucket', 'quarantine', true, retention.quarantine);
     this.athenaResultsBucket = lakeBucket('AthenaResultsBucket', 'athena-results', false, [
       { id: 'expire-athena-results', expiration: Duration.days(props.athenaResultsExpirationDays ?? 7) },
     ]);

@@ -7,5 +7,4 @@ SELECT coalesce(subscription_type, '(none)') AS subscription_type,
 FROM events
 WHERE event_type = 'lesson'
 GROUP BY 1, 2, 3
-ORDER BY lessons DESC
-LIMIT 20;
+ORDER BY lessons DESC;

@@ -3,7 +3,7 @@ import type { SqlStatement } from '../ports/sql-engine';
 import type { LocalLake } from '../runtime/local-lake';
 import { sqlPathLiteral } from '../sql/render';
 import { Layout } from '../ports/layout';
-import { BATCH_ID_COLUMN, EVENTS_COLUMNS, QUARANTINE_COLUMNS } from '../contract/columns';
+import { BATCH_ID_COLUMN, COMMITTED_BATCHES_COLUMNS, EVENTS_COLUMNS, QUARANTINE_COLUMNS } from '../contract/columns';
 import { emptyRelation, readJsonColumns } from '../sql/duckdb-columns';
 import { COMPACTIONS, visibleFiles } from '../pipeline/compact';
 import { committedBatchesSql } from '../pipeline/committed-batches';
@@ -13,10 +13,30 @@ const QUARANTINE_VIEW_COLUMNS = [BATCH_ID_COLUMN, ...QUARANTINE_COLUMNS];
 const QUARANTINE_READ_COLUMNS = readJsonColumns(QUARANTINE_VIEW_COLUMNS);
 const EMPTY_EVENTS = emptyRelation(EVENTS_COLUMNS);
 const EMPTY_QUARANTINE = emptyRelation(QUARANTINE_VIEW_COLUMNS);
+const EMPTY_COMMITTED_BATCHES = emptyRelation(COMMITTED_BATCHES_COLUMNS);
 
 /**
- * The statements creating the analyst views `events` (published curated table) and `quarantine` over a lake's
- * files. Both show committed batches only: a query sees a batch wholly or not at all, at every moment of its commit.
+ * The view `committed_batches`: one row per committed batch with its counts, as the Athena table of the same
+ * name reads the markers (cdk/constructs/catalog.ts). A lake written before markers carried counts (or before
+ * markers existed) has them in its run summaries (`runs/<batch_id>.json`, the same field names): per batch, the
+ * record holding counts wins, the marker first.
+ */
+async function committedBatchesView(objects: ObjectStore, root: string): Promise<string> {
+  const globs: string[] = [];
+  if (await hasObject(objects, Layout.committedPrefix, '.json')) globs.push(`${root}/${Layout.committedPrefix}*.json`);
+  if (await hasObject(objects, 'runs/', '.json')) globs.push(`${root}/runs/*.json`);
+  if (globs.length === 0) return EMPTY_COMMITTED_BATCHES;
+  const names = COMMITTED_BATCHES_COLUMNS.map((c) => c.name).join(', ');
+  return (
+    `SELECT ${names} FROM read_json([${globs.map(sqlPathLiteral).join(', ')}], columns = ${readJsonColumns(COMMITTED_BATCHES_COLUMNS)}, format = 'auto', filename = true) ` +
+    `QUALIFY row_number() OVER (PARTITION BY batch_id ORDER BY lines_read IS NULL, filename LIKE '%/runs/%') = 1`
+  );
+}
+
+/**
+ * The statements creating the analyst views `events` (published curated table), `quarantine` and
+ * `committed_batches` (one row per committed batch, with its counts) over a lake's files. They show committed
+ * batches only: a query sees a batch wholly or not at all, at every moment of its commit.
  * The quarantine hides what later runs quarantined of forgotten users (src/pipeline/erased-users.ts).
  */
 export async function lakeViewStatements(objects: ObjectStore): Promise<SqlStatement[]> {
@@ -34,6 +54,7 @@ export async function lakeViewStatements(objects: ObjectStore): Promise<SqlState
   return [
     { name: 'create_view_events', text: `CREATE OR REPLACE VIEW events AS ${events}` },
     { name: 'create_view_quarantine', text: `CREATE OR REPLACE VIEW quarantine AS ${quarantine}` },
+    { name: 'create_view_committed_batches', text: `CREATE OR REPLACE VIEW committed_batches AS ${await committedBatchesView(objects, root)}` },
   ];
 }
 

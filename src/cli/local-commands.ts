@@ -1,5 +1,3 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { generate } from '../generator/generate';
 import { generateOptions } from './generate-options';
 import { hasObject } from '../ports/object-store';
@@ -12,10 +10,14 @@ import { runUntilDrained } from './commands/run';
 import { queryLake } from './commands/query';
 import { humanStatus, lakeStatus } from './commands/status';
 import { localQuery } from './query/local-query';
+import { readSavedSql } from './query/sql-source';
 import { sweepOrphanTempFiles } from '../adapters/local/temp-sweep';
 import { compact } from '../pipeline/compact';
 import { forget } from '../pipeline/forget';
-import type { BackfillFlags, CompactFlags, ForgetFlags, GenerateFlags, LakeFlags, QueryFlags, RunFlags, StatusFlags } from './main';
+import { retain } from '../pipeline/retain';
+import { lakeRetention } from './retention-config';
+import { humanRetainReport, modifiedAtMs } from './commands/retain';
+import type { BackfillFlags, CompactFlags, ForgetFlags, GenerateFlags, LakeFlags, QueryFlags, RetainFlags, RunFlags, StatusFlags } from './main';
 
 type Progress = (message: string) => void;
 
@@ -99,6 +101,27 @@ export function forgetCommand(io: CliIo, flags: ForgetFlags, progress: Progress)
   });
 }
 
+/**
+ * `retain`: removes what is past each area's retention, under the run lease (held: exit 3, like `run`);
+ * `--dry-run` removes nothing and takes no lease. A report on stdout (JSON with --json).
+ */
+export function retainCommand(io: CliIo, flags: RetainFlags, progress: Progress): Promise<number> {
+  return withLake(flags, progress, async (lake) => {
+    const { retention, source } = await lakeRetention(lake.objects, lake.config.dedupHorizonDays, {
+      raw: flags.rawDays,
+      staging: flags.stagingDays,
+      quarantine: flags.quarantineDays,
+      curated: flags.curatedDays,
+    });
+    progress(`retention from ${source}`);
+    const report = await retain(lake, { retention, dryRun: flags.dryRun === true, modifiedAtMs: modifiedAtMs(lake.objects) });
+    if (flags.json) io.out(JSON.stringify({ ...report, retention_source: source }));
+    if (report.status === 'skipped') io.err(`retain skipped: another run holds the lease (${report.holder ?? 'unknown'})`);
+    else if (!flags.json) io.out(humanRetainReport(report));
+    return report.status === 'skipped' ? ExitCode.skipped : ExitCode.ok;
+  });
+}
+
 export function demoCommand(io: CliIo, flags: GenerateFlags & LakeFlags, progress: Progress): Promise<number> {
   return withLake(flags, progress, async (lake) => {
     if (await hasObject(lake.objects, 'raw/')) {
@@ -115,8 +138,7 @@ export function demoCommand(io: CliIo, flags: GenerateFlags & LakeFlags, progres
     const seconds = (Date.now() - started) / 1000;
     if (summary.lines_read > 0) progress(`${summary.lines_read} lines in ${seconds.toFixed(1)} s (${Math.round(summary.lines_read / seconds)} lines/s)`);
     for (const name of ['events_per_type_per_day', 'lessons_by_subscription']) {
-      const sql = readFileSync(join(__dirname, '..', '..', 'sql', 'queries', `${name}.sql`), 'utf8');
-      io.out(`\n-- sql/queries/${name}.sql\n${formatRows(await queryLake(lake, sql), 'table')}`);
+      io.out(`\n-- sql/queries/${name}.sql\n${formatRows(await queryLake(lake, readSavedSql(name)), 'table')}`);
     }
     io.out(`\nTry: npx eventlake query "SELECT reason, count(*) FROM quarantine GROUP BY 1" --lake ${flags.lake}`);
     return ExitCode.ok;

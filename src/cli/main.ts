@@ -4,9 +4,9 @@ import { Command, CommanderError, Option } from 'commander';
 import { ExitCode, processIo, UsageError, type CliIo } from './io';
 import { awsCommands, localCommands } from './lazy';
 import { OUTPUT_FORMATS, type OutputFormat } from './format';
-import { readSql } from './query/sql-source';
+import { readSql, savedQueryList } from './query/sql-source';
 import { progressReporter, type Progress } from './progress';
-import { calendarDate, hours, integer, isoTime, nonEmpty, rate, stateMachineArn, userId, wholeNumber } from './options';
+import { calendarDate, hours, integer, isoTime, nonEmpty, rate, retentionDays, stateMachineArn, userId, wholeNumber } from './options';
 
 /** Demo default: a day at 1/100 of the seeds' 1M events/hour, so `npm start` finishes in seconds. */
 export const DEMO_EVENTS = 240_000;
@@ -27,6 +27,8 @@ table shows NULL as NULL; csv leaves it empty; json and ndjson write null.
 Examples:
   eventlake query "SELECT event_type, count(*) FROM events GROUP BY 1"
   eventlake query --file report.sql --format csv --output report.csv
+  eventlake query --list
+  eventlake query --saved daily_active_learners_by_language --format csv
   eventlake query --format parquet --output events.parquet "SELECT * FROM events"
   echo "SELECT count(*) FROM quarantine" | eventlake query -
   eventlake query -- "-- a comment first
@@ -62,6 +64,8 @@ export interface QueryFlags extends LakeFlags, AwsFlags {
   format: OutputFormat | 'parquet';
   output?: string;
   file?: string;
+  saved?: string;
+  list?: boolean;
   workgroup?: string;
   database: string;
 }
@@ -80,6 +84,15 @@ export interface CompactFlags extends LakeFlags {
 export interface ForgetFlags extends LakeFlags {
   user: string;
   json?: boolean;
+}
+
+export interface RetainFlags extends LakeFlags {
+  dryRun?: boolean;
+  json?: boolean;
+  rawDays?: number | null;
+  stagingDays?: number | null;
+  quarantineDays?: number | null;
+  curatedDays?: number | null;
 }
 
 export interface ProduceFlags extends GenerateFlags, AwsFlags {
@@ -191,9 +204,11 @@ export function buildProgram(io: CliIo, setCode: (code: number) => void): Comman
 
   program
     .command('query')
-    .description('SQL over the views events and quarantine (with --workgroup: through Athena)')
+    .description('SQL over the views events, quarantine and committed_batches, or a saved analyst query (with --workgroup: through Athena)')
     .argument('[sql...]', 'the SQL (quote it; - reads it from stdin; put it after -- when it starts with a -- comment)')
     .option('--file <path>', 'read the SQL from a file (- for stdin)')
+    .option('--saved <name>', 'run a saved analyst query: sql/queries/<name>.sql (see --list)', nonEmpty('a saved query name'))
+    .option('--list', 'list the saved analyst queries and what each answers')
     .addOption(new Option('--format <format>', 'output format').choices(OUTPUT_FORMATS).default('table'))
     .option('--output <path>', 'write the result to a file instead of stdout (required for parquet)')
     .addOption(lakeOption())
@@ -203,9 +218,14 @@ export function buildProgram(io: CliIo, setCode: (code: number) => void): Comman
     .addOption(profileOption())
     .addHelpText('after', QUERY_HELP)
     .action(async (words: string[], flags: QueryFlags) => {
+      if (flags.list === true) {
+        if (words.length > 0 || flags.file !== undefined || flags.saved !== undefined) throw new UsageError('--list takes no SQL, --file or --saved');
+        io.out(savedQueryList());
+        return;
+      }
       if (flags.format === 'parquet' && flags.output === undefined) throw new UsageError('--format parquet needs --output PATH');
       if (flags.format === 'parquet' && flags.workgroup !== undefined) throw new UsageError('--format parquet is for the local lake (Athena writes Parquet with UNLOAD)');
-      const sql = await readSql(words, flags.file, io);
+      const sql = await readSql(words, flags.file, io, flags.saved);
       if (flags.workgroup !== undefined) setCode(await awsCommands().athenaQueryCommand(io, sql, flags));
       else setCode(await localCommands().queryCommand(io, sql, flags));
     });
@@ -238,6 +258,20 @@ export function buildProgram(io: CliIo, setCode: (code: number) => void): Comman
     .option('--json', 'one JSON object on stdout')
     .action(async (flags: ForgetFlags) => {
       await withProgress(flags.json, (out, progress) => localCommands().forgetCommand(out, flags, progress));
+    });
+
+  program
+    .command('retain')
+    .description('remove what is past each area\'s retention (raw, staging, quarantine, curated), as the AWS lifecycle rules do (local lake; takes the run lease)')
+    .option('--dry-run', 'report what would be removed, remove nothing (takes no lease)')
+    .option('--raw-days <n>', 'days raw objects are kept, or keep (default: <lake>/retention.json, else 90)', retentionDays)
+    .option('--staging-days <n>', 'days a committed batch\'s staging files are kept, or keep (default 14)', retentionDays)
+    .option('--quarantine-days <n>', 'days a committed batch\'s quarantine records are kept, or keep (default 365)', retentionDays)
+    .option('--curated-days <n>', 'days of event_date the curated table keeps, or keep (default keep)', retentionDays)
+    .addOption(lakeOption())
+    .option('--json', 'one JSON object on stdout')
+    .action(async (flags: RetainFlags) => {
+      await withProgress(flags.json, (out, progress) => localCommands().retainCommand(out, flags, progress));
     });
 
   addGenerateOptions(program.command('demo').description('generate a day of traffic, run the schedule, show two analyst queries (what npm start runs)'), DEMO_EVENTS)

@@ -14,6 +14,14 @@ export function wholeNumber(min: number): (text: string) => number {
   };
 }
 
+/** Days an area of the lake keeps (`eventlake retain --raw-days`, ...): a whole number >= 1, or `keep` (forever). */
+export function retentionDays(text: string): number | null {
+  if (text === 'keep') return null;
+  const n = Number(text);
+  if (!/^\d+$/.test(text) || !Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError('expected a whole number of days >= 1, or keep');
+  return n;
+}
+
 export function integer(text: string): number {
   const n = Number(text);
   if (text.trim() === '' || !Number.isSafeInteger(n)) throw new InvalidArgumentError('expected an integer');

@@ -7,7 +7,7 @@
  * schemas (cdk/constructs/catalog-schemas.ts) and the column lists of sql/*\/*.sql (tests/contract/columns.test.ts).
  * The contract for users: docs/contract.md#curated-row.
  */
-export type ColumnType = 'string' | 'double' | 'bigint' | 'int' | 'boolean' | 'date' | 'timestamp' | 'array<string>';
+export type ColumnType = 'string' | 'double' | 'bigint' | 'int' | 'boolean' | 'date' | 'timestamp' | 'array<string>' | 'map<string,bigint>';
 
 export interface ColumnSpec {
   readonly name: string;
@@ -80,13 +80,27 @@ export const QUARANTINE_COLUMNS: readonly ColumnSpec[] = [
 
 /**
  * What CommitBatch writes to `curated/committed/<batch_id>.json` (src/pipeline/commit-batch.ts): one JSON
- * line `{"batch_id", "mode", "committed_at"}`. `committed_at` is `Date.toISOString()` (milliseconds), kept
- * as text: the views only need `batch_id`.
+ * line, the batch id, mode and commit time, then the batch's counts from its run summary (docs/contract.md
+ * §10), so analysts can read duplicate and quarantine rates per batch on both runtimes without naming a batch
+ * (sql/queries/duplicate_rate_per_day.sql, quarantine_by_reason_per_day.sql). `committed_at` is
+ * `Date.toISOString()` (milliseconds), kept as text. Markers written before the counts existed read them as
+ * NULL. On AWS the Hive JSON SerDe reads the marker: one JSON object per line ("The Hive and OpenX JSON SerDe
+ * libraries expect each JSON document to be on a single line of text",
+ * https://docs.aws.amazon.com/athena/latest/ug/json-serde.html), the per-reason object as a
+ * `map<string,bigint>` ("MAP<primitive_type, data_type>", https://docs.aws.amazon.com/athena/latest/ug/data-types.html).
  */
 export const COMMITTED_BATCHES_COLUMNS: readonly ColumnSpec[] = [
   { name: 'batch_id', type: 'string', comment: 'a batch whose commit finished: readers may see its rows' },
   { name: 'mode', type: 'string', comment: 'scheduled | backfill' },
   { name: 'committed_at', type: 'string', comment: 'ISO 8601 UTC, when CommitBatch wrote the marker' },
+  { name: 'lines_read', type: 'bigint', comment: 'lines of the batch, blank ones included' },
+  { name: 'inserted', type: 'bigint', comment: 'new rows in events' },
+  { name: 'duplicates_in_batch', type: 'bigint', comment: 'exact copies of a line earlier in the batch' },
+  { name: 'duplicates_existing', type: 'bigint', comment: 'exact copies of a row already in events' },
+  { name: 'quarantined', type: 'bigint', comment: 'lines quarantined by this batch' },
+  { name: 'quarantined_by_reason', type: 'map<string,bigint>', comment: 'quarantined lines per reason' },
+  { name: 'already_quarantined', type: 'bigint', comment: 'bad lines an earlier batch had quarantined' },
+  { name: 'blank_lines', type: 'bigint', comment: 'empty lines' },
 ];
 
 /** The names of `columns`, in order. */

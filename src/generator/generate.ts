@@ -35,6 +35,22 @@ export interface GenerateOptions {
   gzip?: boolean;
   /** Called about every 50,000 events and once at the end. */
   onProgress?: (p: { events: number; objects: number }) => void;
+  /**
+   * Called once per valid distinct event, in generation order, with its line (as sent, before any duplicate
+   * or malformed copy) and its arrival time: ground truth for checks the summary's counts do not cover
+   * (tests/sql/saved-queries.test.ts: daily learners, hourly counts, lags).
+   */
+  onEvent?: (event: GeneratedEvent) => void;
+}
+
+/** A valid distinct event as `onEvent` sees it. */
+export interface GeneratedEvent {
+  readonly line: string;
+  readonly name: string;
+  /** `created_at` in Unix seconds. */
+  readonly createdAt: number;
+  /** When it reached Firehose (Unix seconds): its object's hour prefix. */
+  readonly arrival: number;
 }
 
 /** What a correct pipeline run over the generated objects must report. */
@@ -314,6 +330,7 @@ export async function generate(store: ObjectStore, options: GenerateOptions): Pr
     const arrival = t + delay;
     if (Math.floor(arrival / 3600) > Math.floor(event.createdAt / 3600)) expected.lateHourArrivals++;
     queue.push(event.line, arrival);
+    options.onEvent?.({ line: event.line, name: event.name, createdAt: event.createdAt, arrival });
 
     if (writer.ready.length > 0) await flush(writer.ready);
     if ((i + 1) % PROGRESS_EVERY === 0 && i + 1 < o.events)

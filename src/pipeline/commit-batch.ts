@@ -12,6 +12,24 @@ export interface CommitInput {
   readonly summary: RunSummary;
 }
 
+/** The committed marker's one JSON line: its fields are COMMITTED_BATCHES_COLUMNS, in that order (a test checks it). */
+export function committedMarker(input: Pick<CommitInput, 'batchId' | 'mode' | 'summary'>, committedAt: string): Record<string, unknown> {
+  const s = input.summary;
+  return {
+    batch_id: input.batchId,
+    mode: input.mode,
+    committed_at: committedAt,
+    lines_read: s.lines_read,
+    inserted: s.inserted,
+    duplicates_in_batch: s.duplicates_in_batch,
+    duplicates_existing: s.duplicates_existing,
+    quarantined: s.quarantined,
+    quarantined_by_reason: s.quarantined_by_reason,
+    already_quarantined: s.already_quarantined,
+    blank_lines: s.blank_lines,
+  };
+}
+
 /**
  * Publishes the batch's pending files (local runtime; Iceberg already committed on AWS), writes the batch's
  * committed marker (what the readers' views filter on), then advances
@@ -30,7 +48,7 @@ export async function commitBatch(deps: PipelineDeps, input: CommitInput): Promi
 
   const committedAt = deps.clock.now().toISOString();
   // Every file is in place: from this write on, readers see the whole batch (never part of it).
-  await deps.objects.put(Layout.committedMarker(input.batchId), `${JSON.stringify({ batch_id: input.batchId, mode: input.mode, committed_at: committedAt })}\n`);
+  await deps.objects.put(Layout.committedMarker(input.batchId), `${JSON.stringify(committedMarker(input, committedAt))}\n`);
   const name = checkpointName(deps, input.mode);
   const expectedVersion = input.mode === 'scheduled' ? input.checkpointVersion : (await deps.state.getCheckpoint(name)).version;
   await deps.state.putCheckpoint({

@@ -17,7 +17,7 @@ export const DEFAULT_COMPACT_TARGET_BYTES = 128 * 1024 * 1024;
  */
 const COMPACT_FILE = /^compact-(\d{8})-\d+\.parquet$/;
 /** A merged file of one batch (src/adapters/local/duckdb-sources.ts mergeTarget's FILENAME_PATTERN). */
-const BATCH_FILE = /^part-([0-9a-f]+)-g\d+-\d+\.parquet$/;
+export const BATCH_FILE = /^part-([0-9a-f]+)-g\d+-\d+\.parquet$/;
 
 /** Where a compaction's manifest goes: one per partition and generation (docs/operations.md#compaction). */
 export const COMPACTIONS = 'curated/compactions/';

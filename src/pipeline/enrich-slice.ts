@@ -2,9 +2,9 @@ import type { EntityKey } from '../ports/state-store';
 import { Layout } from '../ports/layout';
 import type { PipelineDeps } from './deps';
 import { accountKey, subscriptionKey } from './entity-key';
-import { joinStagedLine, splitStagedLine, stagedLines, type Enrichment, type StagedHead } from './staged-row';
+import { readStagedHeads, withEnrichment, type Enrichment, type StagedHead } from './staged-row';
 import { EntityTimeline } from './user-state';
-import { PartWriter, partsOf } from './part-writer';
+import { partsOf, removeStaleParts } from './part-writer';
 import type { SliceRef } from './validate-slice';
 
 export interface SliceEnrichment {
@@ -22,28 +22,28 @@ export interface SliceEnrichment {
  */
 export async function enrichSlice(deps: PipelineDeps, ref: SliceRef): Promise<SliceEnrichment> {
   const counts = { lessons: 0, enriched: 0, no_account: 0, no_subscription: 0 };
-  const out = new PartWriter(deps.objects, Layout.stagedEnriched(ref.batch_id, ref.slice), deps.config.partMaxBytes);
+  const out = Layout.stagedEnriched(ref.batch_id, ref.slice);
   // One lessons part at a time (ValidateSlice wrote them, at most partMaxBytes each): memory stays flat.
-  for (const key of await partsOf(deps.objects, Layout.stagedLessons(ref.batch_id, ref.slice))) {
-    const lessons = stagedLines((await deps.objects.get(key)).toString('utf8')).map(splitStagedLine);
-    const timelines = await timelinesFor(deps, lessons);
-    for (const { head, prefix, suffix } of lessons) {
-      const enrichment = enrichmentOf(head, timelines);
-      if (enrichment.enrichment_status !== 'not_applicable') counts[enrichment.enrichment_status]++;
-      out.push(joinStagedLine(prefix, enrichment, suffix));
-    }
-    counts.lessons += lessons.length;
-    await out.flushIfFull();
+  // Each lessons part becomes the enriched part of the same number.
+  const parts = await partsOf(deps.objects, Layout.stagedLessons(ref.batch_id, ref.slice));
+  for (const [part, key] of parts.entries()) {
+    const body = await deps.objects.get(key);
+    const heads = readStagedHeads(body, key);
+    const timelines = await timelinesFor(deps, heads);
+    const enrichments = heads.map((head) => enrichmentOf(head, timelines));
+    for (const { enrichment_status: status } of enrichments) if (status !== 'not_applicable') counts[status]++;
+    counts.lessons += heads.length;
+    await deps.objects.put(out.key(part), withEnrichment(body, key, enrichments));
   }
-  await out.close();
+  await removeStaleParts(deps.objects, out, parts.length);
   deps.progress(`slice ${ref.slice}: ${counts.lessons} lessons enriched as of their own time (${counts.enriched} fully)`);
   return { slice: ref.slice, ...counts };
 }
 
 /** The account and subscription timelines the lessons need, read in one call. */
-async function timelinesFor(deps: PipelineDeps, lessons: readonly { readonly head: StagedHead }[]): Promise<Map<EntityKey, EntityTimeline>> {
+async function timelinesFor(deps: PipelineDeps, heads: readonly StagedHead[]): Promise<Map<EntityKey, EntityTimeline>> {
   const keys = new Set<EntityKey>();
-  for (const { head } of lessons) {
+  for (const head of heads) {
     if (head.user_uuid === null) continue;
     keys.add(accountKey(head.user_uuid));
     if (head.language !== null) keys.add(subscriptionKey(head.user_uuid, head.language));

@@ -1,5 +1,10 @@
-import type { StagedColumnName } from '../contract/columns';
+import { STAGED_COLUMNS, type ColumnType, type StagedColumnName } from '../contract/columns';
 import type { ValidEvent } from '../contract/types';
+import { readParquet } from '../parquet/reader';
+import { ParquetRowBuffer, type RowMark } from '../parquet/row-buffer';
+import type { ParquetColumn, ParquetType, ParquetValue } from '../parquet/schema';
+import { spliceColumns } from '../parquet/splice';
+import type { PartFormat } from './part-writer';
 
 export type EnrichmentStatus = 'enriched' | 'no_account' | 'no_subscription' | 'not_applicable';
 
@@ -23,10 +28,31 @@ export interface StagedRow {
   line_no: number;
 }
 
-/** StagedRow has exactly the staged columns of src/contract/columns.ts (order: tests/pipeline/staged-row.test.ts). */
+/** StagedRow has exactly the staged columns of src/contract/columns.ts. */
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 const stagedRowMatchesColumns: Same<keyof StagedRow, StagedColumnName> = true;
 void stagedRowMatchesColumns;
+
+/** The Parquet type of each column type staged rows use. */
+const PARQUET_TYPES: Partial<Record<ColumnType, ParquetType>> = { string: 'utf8', double: 'double', bigint: 'int64', int: 'int32', date: 'date' };
+
+/**
+ * The staged Parquet schema, derived from the column table: one schema for both runtimes (DuckDB reads the
+ * parts here, Athena's `staged` Glue table on AWS: cdk/constructs/catalog.ts).
+ */
+export const STAGED_PARQUET_COLUMNS: readonly ParquetColumn[] = STAGED_COLUMNS.map((c) => {
+  const type = PARQUET_TYPES[c.type];
+  if (type === undefined) throw new Error(`staged column ${c.name} has type ${c.type}, which staging cannot write`);
+  return { name: c.name, type };
+});
+
+const NAMES: readonly StagedColumnName[] = STAGED_COLUMNS.map((c) => c.name);
+
+/** A staged row as Parquet values in column order (utf8 values read back are Buffers). */
+export type StagedValues = ParquetValue[];
+
+/** Position of each staged column in StagedValues. */
+export const STAGED_INDEX = Object.fromEntries(NAMES.map((name, i) => [name, i])) as Readonly<Record<StagedColumnName, number>>;
 
 export function stagedRow(event: ValidEvent, sourceKey: string, lineNo: number): StagedRow {
   return {
@@ -49,23 +75,37 @@ export function stagedRow(event: ValidEvent, sourceKey: string, lineNo: number):
   };
 }
 
-const str = (value: string | null): string => (value === null ? 'null' : JSON.stringify(value));
+/** A staged row's values in column order. */
+export function stagedValues(row: StagedRow): StagedValues {
+  return NAMES.map((name) => row[name]);
+}
 
 /**
- * One staged NDJSON line, built by hand: this runs once per event, and a generic JSON.stringify of the
- * row object costs about twice as much. Fields the contract restricts to [0-9a-z_:.TZ-] (uuid, names,
- * dates) need no escaping; free text goes through JSON.stringify. tests/pipeline/staged-row.test.ts
- * proves the output equals JSON.stringify(row).
+ * Staged rows are written as Parquet parts (docs/decisions.md, "Columnar staging"): typed columns, the
+ * payload stored as the line's UTF-8 once, never JSON-escaped; a part already put is read back to roll into.
  */
-export function serializeStagedRow(row: StagedRow): string {
-  return (
-    `{"event_uuid":"${row.event_uuid}","event_name":"${row.event_name}","event_type":"${row.event_type}",` +
-    `"event_subtype":"${row.event_subtype}","created_at":${row.created_at},"created_datetime":"${row.created_datetime}",` +
-    `"event_date":"${row.event_date}","user_uuid":${str(row.user_uuid)},"language":${str(row.language)},` +
-    `"country":${str(row.country)},"subscription_type":${str(row.subscription_type)},` +
-    `"subscription_status":${str(row.subscription_status)},"enrichment_status":"${row.enrichment_status}",` +
-    `"payload":${JSON.stringify(row.payload)},"source_key":${JSON.stringify(row.source_key)},"line_no":${row.line_no}}`
-  );
+export const STAGED_PARTS: PartFormat<StagedValues, RowMark> = {
+  create: () => new ParquetRowBuffer(STAGED_PARQUET_COLUMNS),
+  reopen: (body, mark, key) => {
+    const buffer = new ParquetRowBuffer(STAGED_PARQUET_COLUMNS);
+    readStagedRows(body, key).slice(0, mark.rows).forEach((row) => buffer.push(row));
+    return buffer;
+  },
+};
+
+/** The rows of a staged part (our own output), text columns as Buffers of UTF-8. */
+export function readStagedRows(body: Buffer, key: string): StagedValues[] {
+  const { rows, columns } = readParquet(body, key);
+  checkStaged(columns.map((c) => c.column), key);
+  const out: StagedValues[] = [];
+  for (let r = 0; r < rows; r++) out.push(columns.map((c) => c.values[r] as ParquetValue));
+  return out;
+}
+
+function checkStaged(columns: readonly ParquetColumn[], key: string): void {
+  const found = columns.map((c) => `${c.name}:${c.type}`).join(', ');
+  const wanted = STAGED_PARQUET_COLUMNS.map((c) => `${c.name}:${c.type}`).join(', ');
+  if (found !== wanted) throw new Error(`${key}: not a staged part of this version (columns ${found}; expected ${wanted})`);
 }
 
 /** The fields enrichment sets. */
@@ -76,41 +116,40 @@ export interface Enrichment {
   enrichment_status: EnrichmentStatus;
 }
 
-/** What enrichment reads of a staged lesson: the fields before `country` in serializeStagedRow's order. */
-export type StagedHead = Pick<StagedRow, 'event_uuid' | 'created_at' | 'user_uuid' | 'language'>;
+const ENRICHMENT_NAMES = ['country', 'subscription_type', 'subscription_status', 'enrichment_status'] as const satisfies readonly StagedColumnName[];
+const ENRICHMENT_COLUMNS = STAGED_PARQUET_COLUMNS.filter((c) => (ENRICHMENT_NAMES as readonly string[]).includes(c.name));
 
-const COUNTRY_FIELD = ',"country":';
-const PAYLOAD_FIELD = ',"payload":';
-
-/**
- * Splits a line written by serializeStagedRow around its enrichment fields, so enrichment parses only the
- * short head and never re-escapes the payload. The first `,"country":` is the field itself: inside a
- * JSON string value a quote is always escaped, so the sequence cannot occur there.
- */
-export function splitStagedLine(line: string): { head: StagedHead; prefix: string; suffix: string } {
-  const cut = line.indexOf(COUNTRY_FIELD);
-  const tail = line.indexOf(PAYLOAD_FIELD, cut);
-  if (cut === -1 || tail === -1) throw new Error(`not a staged row: ${line.slice(0, 120)}`);
-  const prefix = line.slice(0, cut);
-  return { head: JSON.parse(`${prefix}}`) as StagedHead, prefix, suffix: line.slice(tail) };
+/** What enrichment reads of a staged lesson. */
+export interface StagedHead {
+  readonly created_at: number;
+  readonly user_uuid: string | null;
+  readonly language: string | null;
 }
 
-/** The staged line with its enrichment fields replaced; equal to serializeStagedRow of the enriched row. */
-export function joinStagedLine(prefix: string, enrichment: Enrichment, suffix: string): string {
-  return (
-    `${prefix},"country":${str(enrichment.country)},"subscription_type":${str(enrichment.subscription_type)},` +
-    `"subscription_status":${str(enrichment.subscription_status)},"enrichment_status":"${enrichment.enrichment_status}"${suffix}`
-  );
+/** The heads of a staged part's rows (only those three columns are decoded). */
+export function readStagedHeads(body: Buffer, key: string): StagedHead[] {
+  const { rows, columns } = readParquet(body, key, { columns: ['created_at', 'user_uuid', 'language'], text: 'string' });
+  checkStaged(columns.map((c) => c.column), key);
+  const [createdAt, user, language] = ['created_at', 'user_uuid', 'language'].map((name) => columns[STAGED_INDEX[name as StagedColumnName]]?.values ?? []);
+  return Array.from({ length: rows }, (_, r) => ({
+    created_at: createdAt?.[r] as number,
+    user_uuid: (user?.[r] ?? null) as string | null,
+    language: (language?.[r] ?? null) as string | null,
+  }));
+}
+
+/**
+ * The staged part with its enrichment columns replaced by `enrichments` (one per row, in row order): the
+ * other columns' pages are copied byte for byte (src/parquet/splice.ts), so the payload is neither decoded
+ * nor re-encoded.
+ */
+export function withEnrichment(body: Buffer, key: string, enrichments: readonly Enrichment[]): Buffer {
+  const replaced = new ParquetRowBuffer(ENRICHMENT_COLUMNS);
+  for (const e of enrichments) replaced.push([e.country, e.subscription_type, e.subscription_status, e.enrichment_status]);
+  return spliceColumns([{ file: replaced.toBuffer(), name: `enrichment of ${key}` }, { file: body, name: key }], NAMES);
 }
 
 /** Lesson events are the ones enriched from user state (docs/contract.md#enrichment). */
 export function needsEnrichment(event: ValidEvent): boolean {
   return event.event_type === 'lesson';
-}
-
-/** The lines of a staged NDJSON object (our own output), without their newlines. */
-export function stagedLines(text: string): string[] {
-  const lines = text.split('\n');
-  if (lines[lines.length - 1] === '') lines.pop();
-  return lines;
 }

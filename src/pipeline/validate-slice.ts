@@ -13,7 +13,7 @@ import type { PipelineDeps } from './deps';
 import { PartWriter } from './part-writer';
 import type { BatchTotals } from './payloads';
 import { arrivalHourMs, readManifest } from './manifest';
-import { needsEnrichment, serializeStagedRow, stagedRow } from './staged-row';
+import { needsEnrichment, STAGED_PARTS, stagedRow, stagedValues } from './staged-row';
 import { versionWriteFor } from './user-state';
 
 export interface SliceRef {
@@ -51,8 +51,8 @@ export async function validateSlice(deps: PipelineDeps, ref: SliceRef): Promise<
   const plannedMs = Date.parse(manifest.planned_at);
 
   const out = {
-    final: new PartWriter(deps.objects, Layout.stagedFinal(ref.batch_id, ref.slice), deps.config.partMaxBytes),
-    lessons: new PartWriter(deps.objects, Layout.stagedLessons(ref.batch_id, ref.slice), deps.config.partMaxBytes),
+    final: new PartWriter(deps.objects, Layout.stagedFinal(ref.batch_id, ref.slice), deps.config.partMaxBytes, STAGED_PARTS),
+    lessons: new PartWriter(deps.objects, Layout.stagedLessons(ref.batch_id, ref.slice), deps.config.partMaxBytes, STAGED_PARTS),
     quarantine: new PartWriter(deps.objects, Layout.quarantineSlice(ref.batch_id, ref.slice), deps.config.partMaxBytes),
     // Spilled while the objects are read, applied once every object of the slice was read whole.
     versions: new PartWriter(deps.objects, Layout.stateVersions(ref.batch_id, ref.slice), deps.config.partMaxBytes),
@@ -120,7 +120,7 @@ export async function validateSlice(deps: PipelineDeps, ref: SliceRef): Promise<
             const event = result.event;
             if (dateMin === null || event.event_date < dateMin) dateMin = event.event_date;
             if (dateMax === null || event.event_date > dateMax) dateMax = event.event_date;
-            const row = serializeStagedRow(stagedRow(event, object.key, lineNo));
+            const row = stagedValues(stagedRow(event, object.key, lineNo));
             if (needsEnrichment(event)) out.lessons.push(row);
             else out.final.push(row);
             const write = versionWriteFor(event);
@@ -133,7 +133,10 @@ export async function validateSlice(deps: PipelineDeps, ref: SliceRef): Promise<
       linesRead += lineNo;
     } catch (error) {
       if (!(error instanceof UnreadableObjectError)) throw error;
-      for (const name of Object.keys(out) as (keyof typeof out)[]) await out[name].rollback(marks[name]);
+      await out.final.rollback(marks.final);
+      await out.lessons.rollback(marks.lessons);
+      await out.quarantine.rollback(marks.quarantine);
+      await out.versions.rollback(marks.versions);
       blank = counts.blank;
       alreadyQuarantined = counts.already;
       dateMin = counts.dateMin;

@@ -14,10 +14,10 @@ export const Layout = {
   /** Staged rows of a batch (Hive-style, so Athena reads them as the `staged` table's batch_id partition). */
   staged: (batchId: string) => `staging/staged/batch_id=${batchId}/`,
   /** Non-lesson events, final after validation (one slice's parts: src/pipeline/part-writer.ts). */
-  stagedFinal: (batchId: string, slice: number) => partKeys(`staging/staged/batch_id=${batchId}/final-${pad(slice)}-`),
+  stagedFinal: (batchId: string, slice: number) => partKeys(`staging/staged/batch_id=${batchId}/final-${pad(slice)}-`, '.parquet'),
   /** Lesson events waiting for enrichment. */
-  stagedLessons: (batchId: string, slice: number) => partKeys(`staging/batches/${batchId}/lessons/slice-${pad(slice)}-`),
-  stagedEnriched: (batchId: string, slice: number) => partKeys(`staging/staged/batch_id=${batchId}/enriched-${pad(slice)}-`),
+  stagedLessons: (batchId: string, slice: number) => partKeys(`staging/batches/${batchId}/lessons/slice-${pad(slice)}-`, '.parquet'),
+  stagedEnriched: (batchId: string, slice: number) => partKeys(`staging/staged/batch_id=${batchId}/enriched-${pad(slice)}-`, '.parquet'),
   /** A slice's user-state versions, spilled while its objects are read and applied once they all were. */
   stateVersions: (batchId: string, slice: number) => partKeys(`staging/batches/${batchId}/versions/slice-${pad(slice)}-`),
   classified: (batchId: string) => `staging/batches/${batchId}/classified.parquet`,
@@ -33,6 +33,8 @@ export const Layout = {
    * visible wholly or not at all. Same NDJSON shape as a run summary's head: `{"batch_id", ...}`.
    */
   committedPrefix: 'curated/committed/',
+  /** Local only, optional: the days each area keeps (src/ports/retention.ts; S3 lifecycle rules on AWS). */
+  retentionFile: 'retention.json',
   committedMarker: (batchId: string) => `curated/committed/${batchId}.json`,
   /**
    * `eventlake forget` (docs/operations.md#forgetting-a-user): the lake's salt (created once, never printed)
@@ -54,12 +56,15 @@ export interface PartKeys {
   key(part: number): string;
 }
 
-/** `<prefix>00000.ndjson`, `<prefix>00001.ndjson`, ...: the parts of one stream (no other key starts with `prefix`). */
-export function partKeys(prefix: string): PartKeys {
-  return { prefix, key: (part) => `${prefix}${pad(part)}.ndjson` };
+/**
+ * `<prefix>00000.ndjson`, `<prefix>00001.ndjson`, ... (or `.parquet` for staged rows): the parts of one stream
+ * (no other key starts with `prefix`).
+ */
+export function partKeys(prefix: string, extension: '.ndjson' | '.parquet' = '.ndjson'): PartKeys {
+  return { prefix, key: (part) => `${prefix}${pad(part)}${extension}` };
 }
 
 /** The stream prefix (`PartKeys.prefix`) of a part key, or undefined when `key` is not a part of a stream. */
 export function partStreamOf(key: string): string | undefined {
-  return /^(.*-)\d+\.ndjson$/.exec(key)?.[1];
+  return /^(.*-)\d+\.(?:ndjson|parquet)$/.exec(key)?.[1];
 }

@@ -10,6 +10,7 @@ const DUCKDB_TYPES: Readonly<Record<ColumnType, string>> = {
   date: 'DATE',
   timestamp: 'TIMESTAMPTZ',
   'array<string>': 'VARCHAR[]',
+  'map<string,bigint>': 'MAP(VARCHAR, BIGINT)',
 };
 
 /**

@@ -10,6 +10,7 @@ const ROOT = resolve(__dirname, '..', '..');
 
 type Room =
   | 'kernel'
+  | 'parquet'
   | 'contract'
   | 'ports'
   | 'sql'
@@ -39,6 +40,7 @@ const ROOMS: readonly [RegExp, Room][] = [
   [/^src\/ports\//, 'ports'],
   [/^src\/contract\//, 'contract'],
   [/^src\/(errors\.ts|time\/)/, 'kernel'],
+  [/^src\/parquet\//, 'parquet'],
   [/^(tests|state-machines|sql)\//, 'entry'],
 ];
 
@@ -47,6 +49,7 @@ const BASE: readonly Room[] = ['kernel', 'contract', 'ports', 'sql'];
 /** What each room may import besides itself. */
 const MAY_IMPORT: Readonly<Record<Room, readonly Room[]>> = {
   kernel: [],
+  parquet: [],
   contract: ['kernel'],
   ports: ['kernel', 'contract'],
   sql: ['kernel', 'contract', 'ports'],
@@ -54,13 +57,13 @@ const MAY_IMPORT: Readonly<Record<Room, readonly Room[]>> = {
   generator: ['kernel', 'contract', 'ports', 'raw'],
   workflow: BASE,
   adapters: [...BASE, 'workflow'],
-  pipeline: [...BASE, 'raw'],
-  tasks: [...BASE, 'raw', 'pipeline', 'workflow'],
-  runtime: [...BASE, 'raw', 'pipeline', 'workflow', 'adapters', 'tasks'],
+  pipeline: [...BASE, 'raw', 'parquet'],
+  tasks: [...BASE, 'raw', 'parquet', 'pipeline', 'workflow'],
+  runtime: [...BASE, 'raw', 'parquet', 'pipeline', 'workflow', 'adapters', 'tasks'],
   // CDK deploys what the workflow room describes; it never reaches into tasks, the pipeline or adapters,
   // and of the runtime it reads only the AWS environment's defaults (ALSO_ALLOWED).
   cdk: [...BASE, 'workflow'],
-  entry: ['kernel', 'contract', 'ports', 'sql', 'raw', 'generator', 'workflow', 'adapters', 'pipeline', 'tasks', 'runtime', 'cdk'],
+  entry: ['kernel', 'parquet', 'contract', 'ports', 'sql', 'raw', 'generator', 'workflow', 'adapters', 'pipeline', 'tasks', 'runtime', 'cdk'],
 };
 
 /** Single modules a room may import beyond MAY_IMPORT. */

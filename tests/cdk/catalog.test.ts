@@ -14,7 +14,9 @@ import { READER_OBJECTS } from '../../cdk/constructs/catalog';
 import { COMMITTED_BATCHES_COLUMNS } from '../../cdk/constructs/catalog-schemas';
 import { toUtcTimestamp } from '../../src/contract/datetime';
 import { toQuarantineRecord } from '../../src/contract/quarantine-record';
-import type { StagedRow } from '../../src/pipeline/staged-row';
+import { committedMarker } from '../../src/pipeline/commit-batch';
+import { emptySummary } from '../../src/pipeline/run-summary';
+import { STAGED_PARQUET_COLUMNS, type StagedRow } from '../../src/pipeline/staged-row';
 import { logicalId, REPO_ROOT, synthStage, type SynthesizedStage } from './app-fixture';
 
 let dev: SynthesizedStage;
@@ -103,13 +105,20 @@ describe('Catalog', () => {
           { Name: 'batch_id', Type: 'string' },
           { Name: 'mode', Type: 'string' },
           { Name: 'committed_at', Type: 'string' },
+          { Name: 'lines_read', Type: 'bigint' },
+          { Name: 'inserted', Type: 'bigint' },
+          { Name: 'duplicates_in_batch', Type: 'bigint' },
+          { Name: 'duplicates_existing', Type: 'bigint' },
+          { Name: 'quarantined', Type: 'bigint' },
+          { Name: 'quarantined_by_reason', Type: 'map<string,bigint>' },
+          { Name: 'already_quarantined', Type: 'bigint' },
+          { Name: 'blank_lines', Type: 'bigint' },
         ].map((c): unknown => expect.objectContaining(c)),
         SerdeInfo: { SerializationLibrary: 'org.apache.hive.hcatalog.data.JsonSerDe' },
       },
     });
-    // The columns are the marker's fields (src/pipeline/commit-batch.ts writes them in this order).
-    const source = readFileSync(join(REPO_ROOT, 'src', 'pipeline', 'commit-batch.ts'), 'utf8');
-    const fields = /JSON\.stringify\(\{ (batch_id)[^,]*, (mode)[^,]*, (committed_at)[^}]*\}\)/.exec(source)?.slice(1);
+    // The columns are the marker's fields, in order (src/pipeline/commit-batch.ts writes them).
+    const fields = Object.keys(committedMarker({ batchId: 'b', mode: 'scheduled', summary: emptySummary('committed', 'scheduled') }, '2024-04-08T12:00:00.000Z'));
     expect(fields).toEqual(COMMITTED_BATCHES_COLUMNS.map((c) => c.name));
   });
 
@@ -289,36 +298,35 @@ describe('Catalog', () => {
   });
 
   test.each([
-    [ATHENA_TABLES.staged, '/staging/staged/'],
-    [ATHENA_TABLES.quarantine, '/quarantine/'],
-  ])('%s is external NDJSON with injected partition projection on batch_id', (name, prefix) => {
+    [ATHENA_TABLES.staged, '/staging/staged/', 'parquet', 'org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe'],
+    [ATHENA_TABLES.quarantine, '/quarantine/', 'json', 'org.apache.hive.hcatalog.data.JsonSerDe'],
+  ])('%s is an external table with injected partition projection on batch_id', (name, prefix, classification, serde) => {
     const input = table(name).TableInput as Record<string, unknown>;
     expect(input).toMatchObject({
       TableType: 'EXTERNAL_TABLE',
       PartitionKeys: [{ Name: 'batch_id', Type: 'string' }],
       Parameters: {
-        classification: 'json',
+        classification,
         'projection.enabled': 'true',
         'projection.batch_id.type': 'injected',
         'storage.location.template': {
           'Fn::Join': ['', ['s3://', expect.anything(), `${prefix}batch_id=\${batch_id}/`]],
         },
       },
-      StorageDescriptor: { SerdeInfo: { SerializationLibrary: 'org.apache.hive.hcatalog.data.JsonSerDe' } },
+      StorageDescriptor: { SerdeInfo: { SerializationLibrary: serde } },
     });
   });
 
-  test('the staged table parses created_datetime in the exact format the validator writes', () => {
+  test('the staged table reads the Parquet parts the pipeline writes: the same columns and types', () => {
     const input = table(ATHENA_TABLES.staged).TableInput as unknown as {
-      StorageDescriptor: { SerdeInfo: { Parameters: Record<string, string> } };
+      StorageDescriptor: { Columns: { Name: string; Type: string }[]; InputFormat: string };
     };
-    expect(input.StorageDescriptor.SerdeInfo.Parameters['timestamp.formats']).toBe(
-      "yyyy-MM-dd'T'HH:mm:ss.SSSSSS'Z'",
-    );
+    expect(input.StorageDescriptor.InputFormat).toBe('org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat');
+    const glueOf: Record<string, string> = { utf8: 'string', double: 'double', int64: 'bigint', int32: 'int', date: 'date' };
+    expect(input.StorageDescriptor.Columns.map((c) => [c.Name, c.Type])).toEqual(STAGED_PARQUET_COLUMNS.map((c) => [c.name, glueOf[c.type]]));
+    // created_datetime stays text in staging; sql/athena/classify_batch.sql parses exactly this shape.
     for (const createdAt of [1712511721.022075, 1712511721, 946684800.5]) {
-      expect(toUtcTimestamp(createdAt).created_datetime).toMatch(
-        /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/,
-      );
+      expect(toUtcTimestamp(createdAt).created_datetime).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/);
     }
   });
 
@@ -368,14 +376,18 @@ describe('Catalog', () => {
     });
   });
 
-  test('each sql/queries/*.sql file is one named query with its text', () => {
+  test('each sql/queries/*.sql file is one named query in the workgroup: its name, first comment line and text', () => {
     const files = readdirSync(join(REPO_ROOT, 'sql', 'queries')).filter((f) => f.endsWith('.sql'));
+    expect(files.length).toBeGreaterThanOrEqual(8);
     dev.template.resourceCountIs('AWS::Athena::NamedQuery', files.length);
     for (const file of files) {
+      const text = readFileSync(join(REPO_ROOT, 'sql', 'queries', file), 'utf8');
       dev.template.hasResourceProperties('AWS::Athena::NamedQuery', {
         Name: file.replace(/\.sql$/, ''),
+        Description: text.split('\n')[0]?.replace(/^--\s*/, ''),
         Database: 'eventlake_dev',
-        QueryString: readFileSync(join(REPO_ROOT, 'sql', 'queries', file), 'utf8'),
+        WorkGroup: { Ref: dev.stack.getLogicalId(dev.stack.catalog.workGroup) },
+        QueryString: text,
       });
     }
   });

@@ -18,6 +18,8 @@ describe('--lake: only generate and demo create a lake', () => {
     ['run', []],
     ['backfill', ['--from', '2024-04-01', '--to', '2024-04-02']],
     ['query', ['SELECT 1']],
+    ['retain', []],
+    ['retain', ['--dry-run']],
   ])('%s refuses a lake that does not exist (exit 2, says what to do, creates nothing)', async (command, args) => {
     const lake = join(dir, 'typo', 'deeper', 'lake');
     const result = await cli(command, ...args, '--lake', lake);

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { main } from '../../src/cli/main';
 import type { CliIo } from '../../src/cli/io';
 import { BIN, cli } from './helpers';
+import { savedQueries } from '../../src/sql/saved-queries';
 
 describe('eventlake query', () => {
   let dir: string;
@@ -83,7 +84,24 @@ describe('eventlake query', () => {
     expect(readBack.out).toBe('same\ntrue');
   });
 
+  it('--list names every saved query of sql/queries/ with what it answers; --saved runs one with the usual --format', async () => {
+    const list = await cli('query', '--list');
+    const saved = await q('--saved', 'duplicate_rate_per_day', '--format', 'json');
+    const file = await q('--file', join(__dirname, '..', '..', 'sql', 'queries', 'duplicate_rate_per_day.sql'), '--format', 'json');
+
+    expect(list.code).toBe(0);
+    expect(list.out.split('\n').map((line) => line.split(/\s{2,}/))).toEqual(savedQueries().map((s) => [s.name, s.description]));
+    expect(saved.code).toBe(0);
+    expect(JSON.parse(saved.out)).toEqual([expect.objectContaining({ mode: 'scheduled', inserted: 400 })]);
+    expect(saved.out).toBe(file.out);
+  });
+
   it.each([
+    [['--saved', 'duplicate_rates_per_day'], /unknown saved query 'duplicate_rates_per_day' \(Did you mean duplicate_rate_per_day\?\); eventlake query --list lists them/],
+    [['--saved', 'freshness'], /\(Did you mean data_freshness\?\)/],
+    [['--saved', 'nothing_like_it'], /unknown saved query 'nothing_like_it'; eventlake query --list/],
+    [['--saved', 'data_freshness', 'SELECT 1'], /not two of them/],
+    [['--list', 'SELECT 1'], /--list takes no SQL/],
     [['--format', 'parquet', 'SELECT 1'], /--format parquet needs --output PATH/],
     [['--format', 'parquet', '--output', '/tmp/x.parquet', 'CREATE TABLE t (a INT)'], /--format parquet writes the result of a query/],
     [['--file', '/nonexistent/q.sql'], /--file \/nonexistent\/q\.sql: cannot read it/],

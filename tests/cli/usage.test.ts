@@ -18,7 +18,7 @@ describe('eventlake help and version', () => {
     expect(result.out).toMatch(/Exit codes:/);
   });
 
-  it.each(['generate', 'run', 'backfill', 'query', 'status', 'demo', 'produce'])('%s --help prints that command’s own help on stdout', async (command) => {
+  it.each(['generate', 'run', 'backfill', 'query', 'status', 'compact', 'retain', 'demo', 'produce'])('%s --help prints that command’s own help on stdout', async (command) => {
     const result = await cli(command, '--help');
 
     expect(result.code).toBe(0);

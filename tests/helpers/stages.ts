@@ -1,3 +1,4 @@
+import { readStagedRows, STAGED_PARQUET_COLUMNS } from '../../src/pipeline/staged-row';
 import type { Clock } from '../../src/ports/clock';
 import { Layout } from '../../src/ports/layout';
 import type { PipelineDeps } from '../../src/pipeline/deps';
@@ -117,6 +118,20 @@ export async function keysUnder(deps: PipelineDeps, prefix: string): Promise<str
 }
 
 /** The lines of an NDJSON object, parsed. */
+/** The rows of a staged Parquet part as objects: text decoded, event_date as YYYY-MM-DD. */
+export async function stagedRows(deps: PipelineDeps, key: string): Promise<Record<string, unknown>[]> {
+  return readStagedRows(await deps.objects.get(key), key).map((values) =>
+    Object.fromEntries(
+      STAGED_PARQUET_COLUMNS.map((column, i) => {
+        const value = values[i];
+        if (Buffer.isBuffer(value)) return [column.name, value.toString('utf8')];
+        if (column.type === 'date' && typeof value === 'number') return [column.name, new Date(value * 86_400_000).toISOString().slice(0, 10)];
+        return [column.name, value];
+      }),
+    ),
+  );
+}
+
 export async function ndjson(deps: PipelineDeps, key: string): Promise<Record<string, unknown>[]> {
   return (await deps.objects.get(key))
     .toString('utf8')

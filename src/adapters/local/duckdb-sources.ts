@@ -4,10 +4,7 @@ import { Layout, partStreamOf } from '../../ports/layout';
 import type { SqlSources } from '../../ports/sql-sources';
 import { sqlPathLiteral } from '../../sql/render';
 import { BATCH_ID_COLUMN, STAGED_COLUMNS } from '../../contract/columns';
-import { emptyRelation, readJsonColumns } from '../../sql/duckdb-columns';
-
-/** Column types of staged NDJSON rows (src/pipeline/staged-row.ts writes them). */
-const STAGED_READ_COLUMNS = readJsonColumns(STAGED_COLUMNS);
+import { emptyRelation } from '../../sql/duckdb-columns';
 
 const EMPTY_STAGED = `(${emptyRelation([...STAGED_COLUMNS, BATCH_ID_COLUMN])})`;
 
@@ -37,8 +34,7 @@ export class DuckDbSources implements SqlSources {
     // batch_id comes from the Hive-style path, as Athena's partition column does: no value is spliced in.
     return (
       `(SELECT * EXCLUDE (filename), regexp_extract(filename, 'batch_id=([0-9a-f]+)/', 1) AS batch_id ` +
-      `FROM read_json([${files}], format = 'newline_delimited', columns = ${STAGED_READ_COLUMNS}, ` +
-      `maximum_object_size = 1048576, filename = true))`
+      `FROM read_parquet([${files}], filename = true))`
     );
   }
 

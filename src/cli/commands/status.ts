@@ -5,6 +5,10 @@ import { holderIsGone } from '../../adapters/local/file-state-store';
 import { classifyRawObject } from '../../raw/classify';
 import { queryLake } from './query';
 import { checkpointName } from '../../pipeline/plan-batch';
+import { oldestOf, scanRetention } from '../../pipeline/retain';
+import { RETENTION_AREAS, type RetentionArea, type RetentionDays } from '../../ports/retention';
+import { lakeRetention } from '../retention-config';
+import { describeDays, modifiedAtMs } from './retain';
 
 /** The run lease as `status` shows it: who holds it, since when, its heartbeat and expiry, whether it is dead. */
 export interface LeaseStatus {
@@ -38,6 +42,11 @@ export interface LakeStatus {
   lease: LeaseStatus | null;
   /** The summary of the last committed batch, scheduled or backfill. */
   last_run: RunSummary | null;
+  /**
+   * What each area keeps (days, null: forever; from the defaults or <lake>/retention.json) and the time of
+   * its oldest object as `eventlake retain` ages it (docs/operations.md#retention).
+   */
+  retention: { source: string } & Record<RetentionArea, { days: RetentionDays; oldest: string | null }>;
 }
 
 /** Where the lake stands: checkpoint, backlog, table sizes, last run. */
@@ -92,7 +101,15 @@ export async function lakeStatus(lake: LocalLake): Promise<LakeStatus> {
             holder_gone: holderIsGone(lease) || lake.clock.now().getTime() >= lease.expiresAtMs,
           },
     last_run: lastRun,
+    retention: await retentionStatus(lake),
   };
+}
+
+async function retentionStatus(lake: LocalLake): Promise<LakeStatus['retention']> {
+  const { retention, source } = await lakeRetention(lake.objects, lake.config.dedupHorizonDays);
+  const scanned = await scanRetention(lake, { modifiedAtMs: modifiedAtMs(lake.objects) });
+  const areas = Object.fromEntries(RETENTION_AREAS.map((area) => [area, { days: retention[area], oldest: oldestOf(scanned[area]) }]));
+  return { source, ...(areas as Record<RetentionArea, { days: RetentionDays; oldest: string | null }>) };
 }
 
 async function count(items: AsyncIterable<unknown>): Promise<number> {
@@ -119,5 +136,7 @@ export function humanStatus(s: LakeStatus): string {
     run
       ? `last run             batch ${run.batch_id} (${run.mode}) committed at ${run.committed_at ?? '?'}: ${run.lines_read} lines, ${run.inserted} inserted, ${run.quarantined} quarantined`
       : 'last run             none',
+    `retention            from ${s.retention.source}`,
+    ...RETENTION_AREAS.map((area) => `  ${area.padEnd(19)}${describeDays(s.retention[area].days)}, oldest ${s.retention[area].oldest ?? 'none'}`),
   ].join('\n');
 }

@@ -32,7 +32,19 @@ describe('commitBatch', () => {
     expect(summary).toEqual({ ...batch.summary, committed_at: '2024-04-08T12:00:00.000Z' });
     expect(await keysUnder(lake, Layout.curatedPending(id))).toEqual([]);
     expect(await keysUnder(lake, Layout.curatedEvents)).toEqual(pending.map((k) => Layout.curatedEvents + k.slice(Layout.curatedPending(id).length)));
-    expect(JSON.parse((await lake.objects.get(Layout.committedMarker(id))).toString('utf8'))).toEqual({ batch_id: id, mode: 'scheduled', committed_at: summary.committed_at });
+    expect(JSON.parse((await lake.objects.get(Layout.committedMarker(id))).toString('utf8'))).toEqual({
+      batch_id: id,
+      mode: 'scheduled',
+      committed_at: summary.committed_at,
+      lines_read: 2,
+      inserted: 2,
+      duplicates_in_batch: 0,
+      duplicates_existing: 0,
+      quarantined: 0,
+      quarantined_by_reason: {},
+      already_quarantined: 0,
+      blank_lines: 0,
+    });
     expect(JSON.parse((await lake.objects.get(Layout.runSummary(id))).toString('utf8'))).toEqual(summary);
     expect(await lake.state.getCheckpoint('microbatch')).toEqual({ version: 2, lastBatchId: id, committedAt: summary.committed_at });
     expect(await lake.state.filterProcessed(keys)).toEqual(new Set(keys));

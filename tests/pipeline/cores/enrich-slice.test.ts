@@ -2,7 +2,7 @@ import { ObjectNotFoundError } from '../../../src/errors';
 import { Layout } from '../../../src/ports/layout';
 import { enrichSlice } from '../../../src/pipeline/enrich-slice';
 import { accountEvent, lessonEvent, makeTestLake, otherEvent, putRaw, rawKey, subscriptionEvent, T0, type TestLake } from '../../helpers/lake';
-import { ndjson, planOn, sliceRef, validateAll } from '../../helpers/stages';
+import { ndjson, stagedRows, planOn, sliceRef, validateAll } from '../../helpers/stages';
 
 describe('enrichSlice', () => {
   let lake: TestLake;
@@ -28,7 +28,7 @@ describe('enrichSlice', () => {
 
     // Assess
     expect(result).toEqual({ slice: 0, lessons: 4, enriched: 1, no_account: 2, no_subscription: 1 });
-    const rows = await ndjson(lake, Layout.stagedEnriched(plan.batch_id, 0).key(0));
+    const rows = await stagedRows(lake, Layout.stagedEnriched(plan.batch_id, 0).key(0));
     const pick = (r: Record<string, unknown>) => [r.event_uuid, r.country, r.subscription_type, r.subscription_status, r.enrichment_status];
     expect(rows.map(pick)).toEqual([
       [noAccount.event_uuid, null, null, null, 'no_account'],
@@ -49,7 +49,7 @@ describe('enrichSlice', () => {
 
     // Assess
     expect(result).toEqual({ slice: 0, lessons: 0, enriched: 0, no_account: 0, no_subscription: 0 });
-    expect((await lake.objects.get(Layout.stagedEnriched(plan.batch_id, 0).key(0))).length).toBe(0);
+    expect(await stagedRows(lake, Layout.stagedEnriched(plan.batch_id, 0).key(0))).toEqual([]);
   });
 
   it('fails with ObjectNotFoundError when the slice was never validated', async () => {

@@ -2,7 +2,7 @@ import { gzipSync } from 'node:zlib';
 import { Layout } from '../../../src/ports/layout';
 import { validateSlice } from '../../../src/pipeline/validate-slice';
 import { accountEvent, lessonEvent, makeTestLake, otherEvent, putRaw, rawKey, T0, userUuid, type TestLake } from '../../helpers/lake';
-import { keysUnder, ndjson, planOn, sliceRef } from '../../helpers/stages';
+import { keysUnder, ndjson, stagedRows, planOn, sliceRef } from '../../helpers/stages';
 
 describe('validateSlice', () => {
   let lake: TestLake;
@@ -28,9 +28,9 @@ describe('validateSlice', () => {
       already_quarantined: 0, staged_final: 2, staged_lessons: 1, state_versions: 1, date_min: '2024-04-07', date_max: '2024-04-07',
     });
     expect(JSON.parse((await lake.objects.get(Layout.sliceResult(plan.batch_id, 0))).toString('utf8'))).toEqual(result);
-    const final = await ndjson(lake, Layout.stagedFinal(plan.batch_id, 0).key(0));
+    const final = await stagedRows(lake, Layout.stagedFinal(plan.batch_id, 0).key(0));
     expect(final.map((r) => [r.event_uuid, r.source_key, r.line_no])).toEqual([[account.event_uuid, key, 1], [other.event_uuid, key, 5]]);
-    const lessons = await ndjson(lake, Layout.stagedLessons(plan.batch_id, 0).key(0));
+    const lessons = await stagedRows(lake, Layout.stagedLessons(plan.batch_id, 0).key(0));
     expect(lessons.map((r) => r.event_uuid)).toEqual([lesson.event_uuid]);
     const [record] = await ndjson(lake, Layout.quarantineSlice(plan.batch_id, 0).key(0));
     expect(record).toMatchObject({ batch_id: plan.batch_id, source_key: key, line_no: 4, reason: 'not_json', raw_line: '{not json', quarantined_at: plan.planned_at });
@@ -53,7 +53,7 @@ describe('validateSlice', () => {
     expect(result).toMatchObject({ objects: 2, lines_read: 2, quarantined: 1, quarantined_by_reason: { unreadable_object: 1 }, staged_final: 1, state_versions: 0 });
     const [record] = await ndjson(lake, Layout.quarantineSlice(plan.batch_id, 0).key(0));
     expect(record).toMatchObject({ source_key: broken, line_no: null, reason: 'unreadable_object' });
-    expect((await ndjson(lake, Layout.stagedFinal(plan.batch_id, 0).key(0))).map((r) => r.source_key)).toEqual([good]);
+    expect((await stagedRows(lake, Layout.stagedFinal(plan.batch_id, 0).key(0))).map((r) => r.source_key)).toEqual([good]);
     expect((await lake.state.getVersions([`account#${userUuid('u2')}`])).size).toBe(0);
   });
 

@@ -1,0 +1,197 @@
+import { gunzipSync } from 'node:zlib';
+import { ThriftReader, type ThriftStruct, type ThriftValue } from './thrift-compact';
+import { Codec, ConvertedType, Encoding, MAGIC, PageType, PhysicalType, type ParquetColumn, type ParquetType } from './schema';
+
+/** A column read back: utf8 values as Buffers of UTF-8 (or strings, see ReadOptions), numbers as numbers. */
+export interface ColumnValues {
+  readonly column: ParquetColumn;
+  readonly values: (Buffer | string | number | null)[];
+}
+
+export interface ReadOptions {
+  /** Decode only these columns (the others come back with no values). Default: all. */
+  readonly columns?: readonly string[];
+  /** utf8 values as Buffers (a view of the file, nothing decoded) or as strings. Default: 'bytes'. */
+  readonly text?: 'bytes' | 'string';
+}
+
+export interface ParquetContents {
+  readonly rows: number;
+  readonly columns: ColumnValues[];
+}
+
+/**
+ * Reads a Parquet file of the shape ParquetRowBuffer writes: flat OPTIONAL or REQUIRED columns of the
+ * types in schema.ts, v1 data pages, PLAIN values, RLE/bit-packed definition levels, uncompressed or
+ * GZIP. It reads eventlake's own staged parts back (a rollback into a part already put, enrichment of
+ * staged lessons); anything else (dictionary pages, nested columns, other codecs) is refused by name.
+ */
+export function readParquet(file: Buffer, name = 'parquet file', options: ReadOptions = {}): ParquetContents {
+  const fail = (why: string) => new Error(`${name}: ${why}`);
+  if (file.length < 12 || !file.subarray(0, 4).equals(MAGIC) || !file.subarray(file.length - 4).equals(MAGIC)) {
+    throw fail('not a Parquet file (no PAR1 magic at both ends)');
+  }
+  const meta = readFooter(file);
+  const wanted = options.columns === undefined ? undefined : new Set(options.columns);
+  const asText = options.text === 'string';
+  const columns = columnsOf(meta, name);
+  const out: ColumnValues[] = columns.map(({ column }) => ({ column, values: [] }));
+  const rows = num(meta.get(3));
+  for (const group of list(meta.get(4)).map(asStruct)) {
+    list(group.get(1))
+      .map(asStruct)
+      .forEach((chunk, c) => {
+        const info = asStruct(chunk.get(3));
+        if (info.has(11)) throw fail('dictionary pages are not supported');
+        const codec = num(info.get(4));
+        if (codec !== Codec.uncompressed && codec !== Codec.gzip) throw fail(`codec ${codec} is not supported`);
+        const target = out[c] as ColumnValues;
+        const { column, optional } = columns[c] as (typeof columns)[number];
+        if (wanted !== undefined && !wanted.has(column.name)) return;
+        let remaining = num(info.get(5));
+        const reader = new ThriftReader(file, num(info.get(9)));
+        while (remaining > 0) {
+          const header = reader.struct();
+          if (num(header.get(1)) !== PageType.DATA_PAGE) throw fail(`page type ${num(header.get(1))} is not supported`);
+          const stored = file.subarray(reader.offset, reader.offset + num(header.get(3)));
+          reader.offset += stored.length;
+          const body = codec === Codec.gzip ? gunzipSync(stored) : stored;
+          const page = asStruct(header.get(5));
+          if (num(page.get(2)) !== Encoding.PLAIN) throw fail(`encoding ${num(page.get(2))} is not supported`);
+          const count = num(page.get(1));
+          decodePage(body, count, optional, column.type, target.values, asText, fail);
+          remaining -= count;
+        }
+      });
+  }
+  for (const { values, column } of out) {
+    if (wanted !== undefined && !wanted.has(column.name)) continue;
+    if (values.length !== rows) throw fail(`column ${column.name} has ${values.length} values for ${rows} rows`);
+  }
+  return { rows, columns: out };
+}
+
+/** The flat columns of a file's schema, and whether each is OPTIONAL. */
+export function columnsOf(meta: ThriftStruct, name: string): { column: ParquetColumn; optional: boolean }[] {
+  const fail = (why: string) => new Error(`${name}: ${why}`);
+  const schema = list(meta.get(2)).map(asStruct);
+  const root = schema[0];
+  const leaves = schema.slice(1);
+  if (root === undefined || num(root.get(5)) !== leaves.length) throw fail('only flat schemas are supported');
+  return leaves.map((element) => ({ column: columnOf(element, fail), optional: num(element.get(3)) === 1 }));
+}
+
+/** The file's FileMetaData struct (footer). */
+export function readFooter(file: Buffer): ThriftStruct {
+  const footerLength = file.readUInt32LE(file.length - 8);
+  return new ThriftReader(file, file.length - 8 - footerLength).struct();
+}
+
+function decodePage(
+  body: Buffer,
+  count: number,
+  optional: boolean,
+  type: ParquetType,
+  into: ColumnValues['values'],
+  asText: boolean,
+  fail: (why: string) => Error,
+): void {
+  let offset = 0;
+  let present: Uint8Array | undefined;
+  if (optional) {
+    const length = body.readUInt32LE(0);
+    present = decodeLevels(body.subarray(4, 4 + length), count, fail);
+    offset = 4 + length;
+  }
+  for (let i = 0; i < count; i++) {
+    if (present !== undefined && present[i] === 0) {
+      into.push(null);
+      continue;
+    }
+    switch (type) {
+      case 'utf8': {
+        const length = body.readUInt32LE(offset);
+        into.push(asText ? body.toString('utf8', offset + 4, offset + 4 + length) : body.subarray(offset + 4, offset + 4 + length));
+        offset += 4 + length;
+        break;
+      }
+      case 'double':
+        into.push(body.readDoubleLE(offset));
+        offset += 8;
+        break;
+      case 'int64':
+        into.push(body.readInt32LE(offset + 4) * 2 ** 32 + body.readUInt32LE(offset));
+        offset += 8;
+        break;
+      case 'int32':
+      case 'date':
+        into.push(body.readInt32LE(offset));
+        offset += 4;
+        break;
+    }
+  }
+  if (offset !== body.length) throw fail(`a ${type} page has ${body.length - offset} bytes left over`);
+}
+
+/** Definition levels of bit width 1 in the RLE/bit-packing hybrid. */
+function decodeLevels(data: Buffer, count: number, fail: (why: string) => Error): Uint8Array {
+  const levels = new Uint8Array(count);
+  let offset = 0;
+  let filled = 0;
+  while (filled < count) {
+    let header = 0;
+    let scale = 1;
+    for (;;) {
+      const byte = data[offset++];
+      if (byte === undefined) throw fail('definition levels end early');
+      header += (byte & 0x7f) * scale;
+      if (byte < 0x80) break;
+      scale *= 0x80;
+    }
+    if (header % 2 === 1) {
+      const groups = (header - 1) / 2;
+      for (let i = 0; i < groups * 8 && filled < count; i++) levels[filled++] = ((data[offset + (i >> 3)] as number) >> (i & 7)) & 1;
+      offset += groups;
+    } else {
+      const value = data[offset++] as number;
+      levels.fill(value, filled, Math.min(count, filled + header / 2));
+      filled = Math.min(count, filled + header / 2);
+    }
+  }
+  return levels;
+}
+
+function columnOf(element: ThriftStruct, fail: (why: string) => Error): ParquetColumn {
+  const name = (element.get(4) as Buffer).toString('utf8');
+  const physical = num(element.get(1));
+  const converted = element.has(6) ? num(element.get(6)) : undefined;
+  if (num(element.get(3)) === 2) throw fail(`column ${name} is repeated; only flat columns are supported`);
+  const type: ParquetType | undefined =
+    physical === PhysicalType.BYTE_ARRAY
+      ? 'utf8'
+      : physical === PhysicalType.DOUBLE
+        ? 'double'
+        : physical === PhysicalType.INT64
+          ? 'int64'
+          : physical === PhysicalType.INT32
+            ? converted === ConvertedType.DATE
+              ? 'date'
+              : 'int32'
+            : undefined;
+  if (type === undefined) throw fail(`column ${name} has physical type ${physical}, which is not supported`);
+  return { name, type };
+}
+
+function num(value: ThriftValue | undefined): number {
+  if (typeof value !== 'number') throw new Error('parquet metadata: a number field is missing');
+  return value;
+}
+
+function list(value: ThriftValue | undefined): ThriftValue[] {
+  return Array.isArray(value) ? value : [];
+}
+
+function asStruct(value: ThriftValue | undefined): ThriftStruct {
+  if (!(value instanceof Map)) throw new Error('parquet metadata: a struct field is missing');
+  return value;
+}

@@ -1,0 +1,272 @@
+import { gzipSync } from 'node:zlib';
+import { ThriftWriter } from './thrift-compact';
+import { fileTail, type ChunkPlacement } from './footer';
+import { Codec, Encoding, MAGIC, PageType, type ParquetCodec, type ParquetColumn, type ParquetValue } from './schema';
+
+/** A position in a ParquetRowBuffer (see `mark`). */
+export interface RowMark {
+  readonly rows: number;
+  readonly bytes: readonly number[];
+}
+
+export interface RowBufferOptions {
+  /** A column's page is closed once its values reach this many bytes (default 1 MiB). */
+  readonly pageMaxBytes?: number;
+  readonly codec?: ParquetCodec;
+}
+
+const DAY_MS = 86_400_000;
+
+/**
+ * Rows of a Parquet file encoded as they are pushed: each value goes straight into its column's byte
+ * buffer in PLAIN encoding (a string is written as UTF-8 once; a Buffer is copied as it is, so a payload
+ * read as bytes is never decoded or re-escaped), nulls into a presence map. `toBuffer` lays the columns out
+ * as one row group of v1 data pages of about `pageMaxBytes` each and adds the footer. `mark`/`rollback`
+ * drop the rows pushed since a mark. Like LineBuffer for NDJSON, how much it may hold is its owner's to
+ * bound (PartWriter).
+ */
+export class ParquetRowBuffer {
+  private rows = 0;
+  private readonly values: ByteSink[];
+  private present: Uint8Array;
+  /** Per column: [row, byte] where each page after the first starts. */
+  private readonly pageStarts: number[][];
+  private readonly pageMaxBytes: number;
+  private readonly codec: ParquetCodec;
+
+  constructor(
+    readonly columns: readonly ParquetColumn[],
+    options: RowBufferOptions = {},
+  ) {
+    this.pageMaxBytes = options.pageMaxBytes ?? 1024 * 1024;
+    this.codec = options.codec ?? 'uncompressed';
+    this.values = columns.map(() => new ByteSink());
+    this.present = new Uint8Array(1024 * columns.length);
+    this.pageStarts = columns.map(() => []);
+  }
+
+  get length(): number {
+    return this.rows;
+  }
+
+  /** Bytes of encoded values (the file adds the presence maps, page headers and footer: a few bytes a row). */
+  get byteLength(): number {
+    let bytes = 0;
+    for (const sink of this.values) bytes += sink.length;
+    return bytes;
+  }
+
+  /** Appends one row: `row[i]` is the value of `columns[i]`. */
+  push(row: readonly ParquetValue[]): void {
+    const width = this.columns.length;
+    if (row.length !== width) throw new RangeError(`a row has ${width} values, got ${row.length}`);
+    if ((this.rows + 1) * width > this.present.length) {
+      const grown = new Uint8Array(this.present.length * 2);
+      grown.set(this.present);
+      this.present = grown;
+    }
+    const base = this.rows * width;
+    for (let c = 0; c < width; c++) {
+      const value = row[c] as ParquetValue;
+      if (value === null) {
+        this.present[base + c] = 0;
+        continue;
+      }
+      this.present[base + c] = 1;
+      const sink = this.values[c] as ByteSink;
+      writeValue(sink, (this.columns[c] as ParquetColumn).type, value);
+      const starts = this.pageStarts[c] as number[];
+      const pageStart = starts.length === 0 ? 0 : (starts[starts.length - 1] as number);
+      if (sink.length - pageStart >= this.pageMaxBytes) starts.push(this.rows + 1, sink.length);
+    }
+    this.rows++;
+  }
+
+  mark(): RowMark {
+    return { rows: this.rows, bytes: this.values.map((sink) => sink.length) };
+  }
+
+  /** Drops every row pushed since `mark`. */
+  rollback(mark: RowMark): void {
+    this.rows = mark.rows;
+    this.values.forEach((sink, c) => {
+      sink.length = mark.bytes[c] as number;
+      const starts = this.pageStarts[c] as number[];
+      // A page that starts at or after the mark's row holds only dropped rows.
+      while (starts.length > 0 && (starts[starts.length - 2] as number) >= mark.rows) starts.length -= 2;
+    });
+  }
+
+  /** The whole Parquet file (a valid file with no row group when there are no rows). */
+  toBuffer(): Buffer {
+    const pieces: Buffer[] = [MAGIC];
+    let offset = MAGIC.length;
+    const chunks: ChunkPlacement[] = [];
+    if (this.rows > 0) {
+      this.columns.forEach((column, c) => {
+        const starts = [0, 0, ...(this.pageStarts[c] as number[]), this.rows, (this.values[c] as ByteSink).length];
+        const first = offset;
+        let uncompressedBytes = 0;
+        for (let p = 0; p + 2 < starts.length; p += 2) {
+          const [row0, byte0, row1, byte1] = starts.slice(p, p + 4) as [number, number, number, number];
+          if (row1 === row0) continue;
+          const levels = this.levels(c, row0, row1);
+          const length = Buffer.alloc(4);
+          length.writeUInt32LE(levels.length);
+          const body = Buffer.concat([length, levels, (this.values[c] as ByteSink).bytes(byte0, byte1)]);
+          const stored = this.codec === 'gzip' ? gzipSync(body) : body;
+          const header = pageHeader(row1 - row0, body.length, stored.length);
+          pieces.push(header, stored);
+          offset += header.length + stored.length;
+          uncompressedBytes += header.length + body.length;
+        }
+        chunks.push({ column, codec: Codec[this.codec], offset: first, storedBytes: offset - first, uncompressedBytes });
+      });
+    }
+    pieces.push(fileTail(this.columns, this.rows, chunks));
+    return Buffer.concat(pieces);
+  }
+
+  /**
+   * Definition levels of rows [row0, row1) of column c in the RLE/bit-packing hybrid (Encodings.md, bit
+   * width 1): one RLE run when every value is present (or every one null), else bit-packed groups of 8.
+   */
+  private levels(c: number, row0: number, row1: number): Buffer {
+    const width = this.columns.length;
+    const n = row1 - row0;
+    const first = this.present[row0 * width + c] as number;
+    let same = true;
+    for (let r = row0 + 1; r < row1 && same; r++) same = this.present[r * width + c] === first;
+    if (same) return Buffer.concat([uleb(n * 2), Buffer.from([first])]);
+    const groups = Math.ceil(n / 8);
+    const packed = Buffer.alloc(groups);
+    for (let i = 0; i < n; i++) if (this.present[(row0 + i) * width + c] === 1) packed[i >> 3] = (packed[i >> 3] as number) | (1 << (i & 7));
+    return Buffer.concat([uleb(groups * 2 + 1), packed]);
+  }
+}
+
+/** A v1 data page header: PLAIN values, RLE definition and repetition levels. */
+function pageHeader(values: number, bodyBytes: number, storedBytes: number): Buffer {
+  return new ThriftWriter()
+    .struct([
+      [1, 'i32', PageType.DATA_PAGE],
+      [2, 'i32', bodyBytes],
+      [3, 'i32', storedBytes],
+      [
+        5,
+        'struct',
+        [
+          [1, 'i32', values],
+          [2, 'i32', Encoding.PLAIN],
+          [3, 'i32', Encoding.RLE],
+          [4, 'i32', Encoding.RLE],
+        ],
+      ],
+    ])
+    .toBuffer();
+}
+
+function writeValue(sink: ByteSink, type: ParquetColumn['type'], value: Exclude<ParquetValue, null>): void {
+  switch (type) {
+    case 'utf8':
+      if (typeof value === 'string') sink.utf8(value);
+      else if (Buffer.isBuffer(value)) sink.lengthPrefixed(value);
+      else throw new TypeError(`a utf8 column takes text, got ${typeof value}`);
+      return;
+    case 'double':
+      sink.double(numberOf(value, type));
+      return;
+    case 'int64':
+      sink.int64(integerOf(value, type));
+      return;
+    case 'int32':
+      sink.int32(integerOf(value, type));
+      return;
+    case 'date':
+      sink.int32(typeof value === 'string' ? daysOf(value) : integerOf(value, type));
+      return;
+  }
+}
+
+function numberOf(value: Exclude<ParquetValue, null>, type: string): number {
+  if (typeof value !== 'number') throw new TypeError(`a ${type} column takes numbers, got ${typeof value}`);
+  return value;
+}
+
+function integerOf(value: Exclude<ParquetValue, null>, type: string): number {
+  const n = numberOf(value, type);
+  if (!Number.isSafeInteger(n)) throw new RangeError(`a ${type} column takes safe integers, got ${n}`);
+  if (type !== 'int64' && (n < -(2 ** 31) || n >= 2 ** 31)) throw new RangeError(`${n} does not fit a 32-bit ${type} column`);
+  return n;
+}
+
+/** Days since 1970-01-01 of a `YYYY-MM-DD` date. */
+function daysOf(date: string): number {
+  const ms = Date.UTC(Number(date.slice(0, 4)), Number(date.slice(5, 7)) - 1, Number(date.slice(8, 10)));
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(date) || Number.isNaN(ms)) throw new RangeError(`not a YYYY-MM-DD date: ${JSON.stringify(date)}`);
+  return ms / DAY_MS;
+}
+
+function uleb(value: number): Buffer {
+  const bytes: number[] = [];
+  let v = value;
+  while (v >= 0x80) {
+    bytes.push((v % 0x80) | 0x80);
+    v = Math.floor(v / 0x80);
+  }
+  bytes.push(v);
+  return Buffer.from(bytes);
+}
+
+/** A growable byte array with PLAIN encoders. `length` may be set lower to drop what was written since. */
+class ByteSink {
+  private buffer = Buffer.allocUnsafe(64 * 1024);
+  length = 0;
+
+  bytes(start: number, end: number): Buffer {
+    return this.buffer.subarray(start, end);
+  }
+
+  utf8(text: string): void {
+    // A UTF-16 code unit is at most 3 bytes of UTF-8.
+    this.reserve(4 + text.length * 3);
+    const written = this.buffer.write(text, this.length + 4, 'utf8');
+    this.buffer.writeUInt32LE(written, this.length);
+    this.length += 4 + written;
+  }
+
+  lengthPrefixed(bytes: Buffer): void {
+    this.reserve(4 + bytes.length);
+    this.buffer.writeUInt32LE(bytes.length, this.length);
+    bytes.copy(this.buffer, this.length + 4);
+    this.length += 4 + bytes.length;
+  }
+
+  double(value: number): void {
+    this.reserve(8);
+    this.buffer.writeDoubleLE(value, this.length);
+    this.length += 8;
+  }
+
+  int32(value: number): void {
+    this.reserve(4);
+    this.buffer.writeInt32LE(value, this.length);
+    this.length += 4;
+  }
+
+  int64(value: number): void {
+    this.reserve(8);
+    // Two's complement in two 32-bit halves (a safe integer's high half fits an Int32).
+    const high = Math.floor(value / 2 ** 32);
+    this.buffer.writeUInt32LE(value - high * 2 ** 32, this.length);
+    this.buffer.writeInt32LE(high, this.length + 4);
+    this.length += 8;
+  }
+
+  private reserve(bytes: number): void {
+    if (this.length + bytes <= this.buffer.length) return;
+    const grown = Buffer.allocUnsafe(Math.max(this.buffer.length * 2, this.length + bytes));
+    this.buffer.copy(grown, 0, 0, this.length);
+    this.buffer = grown;
+  }
+}

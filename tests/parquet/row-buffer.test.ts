@@ -1,0 +1,165 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import fc from 'fast-check';
+import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import { ParquetRowBuffer } from '../../src/parquet/row-buffer';
+import { readParquet } from '../../src/parquet/reader';
+import { spliceColumns } from '../../src/parquet/splice';
+import type { ParquetColumn, ParquetValue } from '../../src/parquet/schema';
+import { ThriftReader, ThriftWriter } from '../../src/parquet/thrift-compact';
+
+const COLUMNS: readonly ParquetColumn[] = [
+  { name: 'text', type: 'utf8' },
+  { name: 'ratio', type: 'double' },
+  { name: 'big', type: 'int64' },
+  { name: 'small', type: 'int32' },
+  { name: 'day', type: 'date' },
+];
+
+const row = fc.tuple(
+  fc.option(fc.oneof(fc.string({ unit: 'grapheme' }), fc.string().map((s) => Buffer.from(s, 'utf8')))),
+  fc.option(fc.double({ noNaN: true })),
+  fc.option(fc.oneof(fc.maxSafeInteger(), fc.maxSafeNat().map((n) => (n === 0 ? 0 : -n)))),
+  fc.option(fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 })),
+  fc.option(fc.integer({ min: -100_000, max: 100_000 })),
+);
+
+/** What the reader gives back for a pushed value (text as bytes). */
+const asRead = (values: readonly ParquetValue[]) => values.map((v) => (typeof v === 'string' ? Buffer.from(v, 'utf8') : v));
+
+function rowsOf(file: Buffer): unknown[][] {
+  const { rows, columns } = readParquet(file);
+  return Array.from({ length: rows }, (_, r) => columns.map((c) => c.values[r]));
+}
+
+describe('ParquetRowBuffer and readParquet', () => {
+  let dir: string;
+  let connection: DuckDBConnection;
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'parquet-'));
+    connection = await (await DuckDBInstance.create(':memory:')).connect();
+  });
+  afterAll(() => {
+    connection.closeSync();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('read back every row, over many small pages, with nulls anywhere, uncompressed and GZIP', () => {
+    fc.assert(
+      fc.property(fc.array(row, { maxLength: 60 }), fc.constantFrom('uncompressed', 'gzip' as const), (rows, codec) => {
+        const buffer = new ParquetRowBuffer(COLUMNS, { pageMaxBytes: 16, codec });
+        for (const r of rows) buffer.push(r);
+        expect(rowsOf(buffer.toBuffer())).toEqual(rows.map(asRead));
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('rollback drops the rows since the mark, also across page boundaries', () => {
+    fc.assert(
+      fc.property(fc.array(row, { maxLength: 40 }), fc.array(row, { maxLength: 40 }), (kept, dropped) => {
+        const buffer = new ParquetRowBuffer(COLUMNS, { pageMaxBytes: 8 });
+        for (const r of kept) buffer.push(r);
+        const mark = buffer.mark();
+        for (const r of dropped) buffer.push(r);
+        buffer.rollback(mark);
+        expect(buffer.length).toBe(kept.length);
+        expect(rowsOf(buffer.toBuffer())).toEqual(kept.map(asRead));
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('writes files DuckDB reads with the declared types and the same values', async () => {
+    const buffer = new ParquetRowBuffer(COLUMNS, { pageMaxBytes: 64, codec: 'gzip' });
+    const rows: ParquetValue[][] = [];
+    for (let i = 0; i < 500; i++) {
+      rows.push([i % 5 === 0 ? null : `ü-${i} "q"\n`, i / 3, i % 7 === 0 ? null : i * 2 ** 33 - 9, 0 - i || 0, i % 11 === 0 ? null : '2024-04-07']);
+    }
+    rows.forEach((r) => buffer.push(r));
+    const path = join(dir, 'typed.parquet');
+    writeFileSync(path, buffer.toBuffer());
+    const result = await connection.runAndReadAll(`SELECT text, ratio, big, small, CAST(day AS VARCHAR) FROM read_parquet('${path}')`);
+    expect(result.columnTypes().map(String)).toEqual(['VARCHAR', 'DOUBLE', 'BIGINT', 'INTEGER', 'VARCHAR']);
+    expect(result.getRows()).toEqual(rows.map(([t, d, b, s, day]) => [t, d, b === null ? null : BigInt(b as number), s, day]));
+  });
+
+  it('writes a file without rows that DuckDB reads as empty, with its columns', async () => {
+    const path = join(dir, 'empty.parquet');
+    writeFileSync(path, new ParquetRowBuffer(COLUMNS).toBuffer());
+    const result = await connection.runAndReadAll(`SELECT * FROM read_parquet('${path}')`);
+    expect(result.columnNames()).toEqual(COLUMNS.map((c) => c.name));
+    expect(result.getRows()).toEqual([]);
+    expect(readParquet(new ParquetRowBuffer(COLUMNS).toBuffer())).toMatchObject({ rows: 0 });
+  });
+
+  it('refuses values that do not fit their column, naming it', () => {
+    const buffer = new ParquetRowBuffer(COLUMNS);
+    expect(() => buffer.push(['x', 1, 1.5, 1, null])).toThrow(/int64 column takes safe integers, got 1.5/);
+    expect(() => buffer.push(['x', 1, 1, 2 ** 31, null])).toThrow(/does not fit a 32-bit int32 column/);
+    expect(() => buffer.push(['x', 1, 1, 1, '7 April'])).toThrow(/not a YYYY-MM-DD date/);
+    expect(() => buffer.push(['x'])).toThrow(/a row has 5 values, got 1/);
+  });
+
+  it('refuses what is not one of its files, naming the file', async () => {
+    expect(() => readParquet(Buffer.from('{"not":"parquet"}'), 'staging/x.parquet')).toThrow(/staging\/x\.parquet: not a Parquet file/);
+    // DuckDB writes dictionary pages by default: not the shape this reader is for.
+    const path = join(dir, 'duckdb.parquet');
+    await connection.run(`COPY (SELECT 'a' AS s FROM range(100)) TO '${path}' (FORMAT parquet)`);
+    expect(() => readParquet(readFileSync(path), 'duckdb.parquet')).toThrow(/duckdb\.parquet: .*not supported/);
+  });
+});
+
+describe('thrift compact', () => {
+  it('reads back what it writes: field deltas past 15, negative and large integers, long lists', () => {
+    const bytes = new ThriftWriter()
+      .struct([
+        [1, 'i32', -7],
+        [2, 'i64', 2 ** 40],
+        [3, 'binary', 'naïve'],
+        [20, 'bool', true],
+        [21, 'list<i32>', Array.from({ length: 20 }, (_, i) => i - 10)],
+        [22, 'list<struct>', [[[1, 'bool', false]], []]],
+      ])
+      .toBuffer();
+    const back = new ThriftReader(bytes).struct();
+    expect(back.get(1)).toBe(-7);
+    expect(back.get(2)).toBe(2 ** 40);
+    expect((back.get(3) as Buffer).toString('utf8')).toBe('naïve');
+    expect(back.get(20)).toBe(true);
+    expect(back.get(21)).toEqual(Array.from({ length: 20 }, (_, i) => i - 10));
+    expect(back.get(22)).toEqual([new Map([[1, false]]), new Map()]);
+  });
+
+  it('refuses fields out of id order', () => {
+    expect(() => new ThriftWriter().struct([[2, 'i32', 1], [1, 'i32', 1]])).toThrow(/increasing id order/);
+  });
+});
+
+describe('spliceColumns', () => {
+  it('takes each column from the first file that has it, pages copied as they are', () => {
+    fc.assert(
+      fc.property(fc.array(row, { maxLength: 50 }), fc.array(fc.option(fc.string()), { maxLength: 50 }), fc.constantFrom('uncompressed', 'gzip' as const), (rows, replaced, codec) => {
+        const n = Math.min(rows.length, replaced.length);
+        const base = new ParquetRowBuffer(COLUMNS, { pageMaxBytes: 16, codec });
+        rows.slice(0, n).forEach((r) => base.push(r));
+        const patch = new ParquetRowBuffer([{ name: 'text', type: 'utf8' }]);
+        replaced.slice(0, n).forEach((t) => patch.push([t]));
+        const spliced = spliceColumns([{ file: patch.toBuffer(), name: 'patch' }, { file: base.toBuffer(), name: 'base' }], ['text', 'ratio', 'big', 'small', 'day']);
+        expect(rowsOf(spliced)).toEqual(rows.slice(0, n).map((r, i) => asRead([replaced[i] ?? null, ...r.slice(1)])));
+      }),
+      { numRuns: 100 },
+    );
+  });
+
+  it('refuses inputs of different row counts and a column no input has', () => {
+    const one = new ParquetRowBuffer([{ name: 'a', type: 'int32' }]);
+    one.push([1]);
+    const two = new ParquetRowBuffer([{ name: 'b', type: 'int32' }]);
+    two.push([1]);
+    two.push([2]);
+    expect(() => spliceColumns([{ file: one.toBuffer(), name: 'one' }, { file: two.toBuffer(), name: 'two' }], ['a', 'b'])).toThrow(/two: 2 rows where one has 1/);
+    expect(() => spliceColumns([{ file: one.toBuffer(), name: 'one' }], ['a', 'c'])).toThrow(/no input has a column c/);
+  });
+});
