@@ -7,6 +7,7 @@ import { BATCH_ID_COLUMN, COMMITTED_BATCHES_COLUMNS, EVENTS_COLUMNS, QUARANTINE_
 import { emptyRelation, readJsonColumns } from '../sql/duckdb-columns';
 import { COMPACTIONS, visibleFiles } from '../pipeline/compact';
 import { committedBatchesSql } from '../pipeline/committed-batches';
+import { notErasedQuarantineLine } from '../pipeline/erased-users';
 
 const QUARANTINE_RECORD_COLUMNS = [BATCH_ID_COLUMN, ...QUARANTINE_COLUMNS];
 const QUARANTINE_READ_COLUMNS = readJsonColumns(QUARANTINE_RECORD_COLUMNS);
@@ -37,6 +38,7 @@ async function committedBatchesView(objects: ObjectStore, root: string): Promise
  * The statements creating the analyst views `events` (published curated table), `quarantine` and
  * `committed_batches` (one row per committed batch, with its counts) over a lake's files. They show committed
  * batches only: a query sees a batch wholly or not at all, at every moment of its commit.
+ * The quarantine hides what later runs quarantined of forgotten users (src/pipeline/erased-users.ts).
  */
 export async function lakeViewStatements(objects: ObjectStore): Promise<SqlStatement[]> {
   const root = objects.uri('').replace(/\/$/, '');
@@ -53,7 +55,7 @@ export async function lakeViewStatements(objects: ObjectStore): Promise<SqlState
     : EMPTY_REPLAYS;
   const quarantine = (await hasObject(objects, 'quarantine/', '.ndjson'))
     ? `SELECT ${QUARANTINE_RECORD_COLUMNS.map((c) => `q.${c.name}`).join(', ')}, ${QUARANTINE_REPLAY_COLUMNS.map((c) => `r.${c.name}`).join(', ')} ` +
-      `FROM (SELECT * FROM read_json(${sqlPathLiteral(`${root}/quarantine/*/*.ndjson`)}, format = 'newline_delimited', columns = ${QUARANTINE_READ_COLUMNS}, maximum_object_size = 1048576) WHERE batch_id IN ${committed}) q ` +
+      `FROM (SELECT * FROM read_json(${sqlPathLiteral(`${root}/quarantine/*/*.ndjson`)}, format = 'newline_delimited', columns = ${QUARANTINE_READ_COLUMNS}, maximum_object_size = 1048576) WHERE batch_id IN ${committed} AND ${await notErasedQuarantineLine(objects)}) q ` +
       `LEFT JOIN (SELECT * FROM ${replays} QUALIFY row_number() OVER (PARTITION BY quarantine_batch_id, source_key, line_no ORDER BY replayed_at DESC, replay_batch_id DESC) = 1) r ` +
       `ON r.quarantine_batch_id = q.batch_id AND r.source_key = q.source_key AND r.line_no = q.line_no`
     : EMPTY_QUARANTINE;

@@ -13,10 +13,11 @@ import { localQuery } from './query/local-query';
 import { readSavedSql } from './query/sql-source';
 import { sweepOrphanTempFiles } from '../adapters/local/temp-sweep';
 import { compact } from '../pipeline/compact';
+import { forget } from '../pipeline/forget';
 import { retain } from '../pipeline/retain';
 import { lakeRetention } from './retention-config';
 import { humanRetainReport, modifiedAtMs } from './commands/retain';
-import type { BackfillFlags, CompactFlags, GenerateFlags, LakeFlags, QueryFlags, ReplayFlags, RetainFlags, RunFlags, StatusFlags } from './main';
+import type { BackfillFlags, CompactFlags, ForgetFlags, GenerateFlags, LakeFlags, QueryFlags, ReplayFlags, RetainFlags, RunFlags, StatusFlags } from './main';
 
 type Progress = (message: string) => void;
 
@@ -82,6 +83,33 @@ export function compactCommand(io: CliIo, flags: CompactFlags, progress: Progres
     if (report.status === 'skipped') io.err(`compact skipped: another run holds the lease (${report.holder ?? 'unknown'})`);
     else if (!flags.json) io.out(`compacted ${report.partitions_compacted} of ${report.partitions_scanned} partitions: ${report.files_before} files -> ${report.files_after} (target ${flags.targetMib} MiB)`);
     return report.status === 'skipped' ? ExitCode.skipped : ExitCode.ok;
+  });
+}
+
+/**
+ * `forget --user`: under the run lease (held: exit 3); a report on stdout (JSON with --json) that names the
+ * erasure record by its salted hash, never the user id.
+ */
+export function forgetCommand(io: CliIo, flags: ForgetFlags, progress: Progress): Promise<number> {
+  return withLake(flags, progress, async (lake) => {
+    const swept = await sweepOrphanTempFiles(lake.root, ['curated', 'erasures']);
+    if (swept.length > 0) progress(`removed ${swept.length} temporary files left by a killed writer`);
+    const report = await forget(lake, flags.user);
+    if (flags.json) io.out(JSON.stringify(report));
+    if (report.status === 'skipped') {
+      io.err(`forget skipped: another run holds the lease (${report.holder ?? 'unknown'}); nothing was removed`);
+      return ExitCode.skipped;
+    }
+    if (!flags.json) {
+      const r = report.removed;
+      io.out(
+        report.status === 'nothing_to_do'
+          ? `nothing to do: this user was forgotten at ${report.completed_at ?? '?'} and nothing of theirs is left (record erasures/log/${report.user_hash ?? '?'}.json)`
+          : `forgot the user: ${r.curated_rows} rows in ${r.curated_partitions} partitions, ${r.quarantine_lines} quarantined lines, ` +
+              `${r.state_entities} state entities, ${r.staging_rows} staged rows (record erasures/log/${report.user_hash ?? '?'}.json)`,
+      );
+    }
+    return ExitCode.ok;
   });
 }
 

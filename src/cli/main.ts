@@ -8,7 +8,7 @@ import { readSql, savedQueryList } from './query/sql-source';
 import { progressReporter, type Progress } from './progress';
 import { REPLAYABLE_REASONS } from '../contract/reasons';
 import { REPLAY_TRANSFORMS } from '../contract/replay-transforms';
-import { calendarDate, hours, integer, isoTime, nonEmpty, rate, retentionDays, stateMachineArn, wholeNumber } from './options';
+import { calendarDate, hours, integer, isoTime, nonEmpty, rate, retentionDays, stateMachineArn, userId, wholeNumber } from './options';
 
 /** Demo default: a day at 1/100 of the seeds' 1M events/hour, so `npm start` finishes in seconds. */
 export const DEMO_EVENTS = 240_000;
@@ -88,6 +88,11 @@ export interface CompactFlags extends LakeFlags {
   from?: string;
   to?: string;
   targetMib: number;
+  json?: boolean;
+}
+
+export interface ForgetFlags extends LakeFlags {
+  user: string;
   json?: boolean;
 }
 
@@ -276,6 +281,16 @@ export function buildProgram(io: CliIo, setCode: (code: number) => void): Comman
     .action(async (flags: CompactFlags) => {
       if (flags.from !== undefined && flags.to !== undefined && flags.from > flags.to) throw new UsageError(`--from ${flags.from} is after --to ${flags.to}`);
       await withProgress(flags.json, (out, progress) => localCommands().compactCommand(out, flags, progress));
+    });
+
+  program
+    .command('forget')
+    .description("erase one user: their curated rows, quarantined lines and state; later runs and backfills keep them out (local lake; takes the run lease)")
+    .requiredOption('--user <uuid>', "the user's id (user_uuid)", userId)
+    .addOption(lakeOption())
+    .option('--json', 'one JSON object on stdout')
+    .action(async (flags: ForgetFlags) => {
+      await withProgress(flags.json, (out, progress) => localCommands().forgetCommand(out, flags, progress));
     });
 
   program

@@ -61,6 +61,17 @@ export function nonEmpty(what: string): (text: string) => string {
     return text;
   };
 }
+/**
+ * A user id for `forget --user`: a UUID in 8-4-4-4-12 form, any case (the pipeline stores it lower-cased).
+ * The shape only (the contract's full check, src/contract/schemas.ts uuidProblem, runs in forget itself).
+ */
+export function userId(text: string): string {
+  if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(text)) {
+    throw new InvalidArgumentError('expected a user id: a UUID of 32 hex digits in 8-4-4-4-12 form');
+  }
+  return text.toLowerCase();
+}
+
 /** A Step Functions state machine ARN: arn:<partition>:states:<region>:<account>:stateMachine:<name>. */
 export const STATE_MACHINE_ARN = /^arn:aws(-[a-z]+)*:states:[a-z]{2}(-[a-z]+)+-\d:\d{12}:stateMachine:[A-Za-z0-9_-]{1,80}$/;
 

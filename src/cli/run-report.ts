@@ -25,6 +25,7 @@ export interface RunReport {
   quarantined: number | null;
   quarantined_by_reason: Record<string, number> | null;
   already_quarantined: number | null;
+  erased: number | null;
   enriched: number | null;
   no_account: number | null;
   no_subscription: number | null;
@@ -43,7 +44,7 @@ export interface RunReport {
 export const RUN_REPORT_KEYS = [
   'status', 'execution', 'mode', 'batch_id', 'resumed', 'objects_read', 'lines_read', 'blank_lines', 'inserted',
   'duplicates_in_batch', 'duplicates_existing', 'quarantined', 'quarantined_by_reason', 'already_quarantined',
-  'enriched', 'no_account', 'no_subscription', 'partitions', 'merge_groups', 'backlog_objects', 'next_after',
+  'erased', 'enriched', 'no_account', 'no_subscription', 'partitions', 'merge_groups', 'backlog_objects', 'next_after',
   'committed_at', 'lease_holder', 'error', 'cause',
 ] as const satisfies readonly (keyof RunReport)[];
 
@@ -64,6 +65,7 @@ export function reportWithoutCounts(status: RunStatus, mode: RunReport['mode'], 
     quarantined: null,
     quarantined_by_reason: null,
     already_quarantined: null,
+    erased: null,
     enriched: null,
     no_account: null,
     no_subscription: null,
@@ -109,6 +111,7 @@ export function runReport(result: ExecutionResult, mode: RunReport['mode']): Run
     quarantined: count(s.quarantined),
     quarantined_by_reason: s.quarantined_by_reason ?? {},
     already_quarantined: count(s.already_quarantined),
+    erased: count(s.erased),
     enriched: count(s.enriched),
     no_account: count(s.no_account),
     no_subscription: count(s.no_subscription),
@@ -144,6 +147,7 @@ export function humanReport(r: RunReport): string {
     // A replay's lines that still fail (or conflict) stay quarantined: counted, never recorded twice.
     ...(r.mode === 'replay' || (r.already_quarantined ?? 0) > 0 ? [`  ${r.mode === 'replay' ? 'still quarantined  ' : 'already quarantined'}  ${r.already_quarantined}`] : []),
     `  blank lines          ${r.blank_lines}`,
+    ...((r.erased ?? 0) > 0 ? [`  erased users' rows   ${r.erased}  (forgotten: not stored)`] : []),
     `  lessons enriched     ${r.enriched}  (no account ${r.no_account}, no subscription ${r.no_subscription})`,
     ...((r.backlog_objects ?? 0) > 0 ? [`  left for next batch  ${r.backlog_objects} raw objects (batch cap)`] : []),
   ].join('\n');

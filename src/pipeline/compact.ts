@@ -22,8 +22,11 @@ export const BATCH_FILE = /^part-([0-9a-f]+)-g\d+-\d+\.parquet$/;
 /** Where a compaction's manifest goes: one per partition and generation (docs/operations.md#compaction). */
 export const COMPACTIONS = 'curated/compactions/';
 
-/** The manifest of one compaction of one partition: the files it publishes and the files they replace. */
-interface CompactionManifest {
+/**
+ * The manifest of one compaction of one partition: the files it publishes and the files they replace.
+ * `eventlake forget` publishes its rewrites the same way (src/pipeline/forget-curated.ts).
+ */
+export interface CompactionManifest {
   readonly adds: string[];
   readonly removes: string[];
 }
@@ -45,7 +48,7 @@ export function visibleFiles(root: string, compactions: boolean): string {
 }
 
 /** The manifest key of a partition's compaction `generation`. */
-function manifestKey(partition: string, generation: string): string {
+export function manifestKey(partition: string, generation: string): string {
   return `${COMPACTIONS}${partition}${generation}.json`;
 }
 
@@ -88,7 +91,7 @@ function batchLiteral(id: string): string {
   return `'${id}'`;
 }
 
-interface PartitionFile {
+export interface PartitionFile {
   readonly key: string;
   readonly name: string;
   readonly size: number;
@@ -134,7 +137,7 @@ export async function compact(deps: PipelineDeps, options: CompactOptions = {}):
 }
 
 /** `event_type=<t>/event_date=<d>/` -> its Parquet files, for partitions in the date range. */
-async function curatedPartitions(deps: PipelineDeps, options: CompactOptions): Promise<Map<string, PartitionFile[]>> {
+export async function curatedPartitions(deps: PipelineDeps, options: Pick<CompactOptions, 'from' | 'to'> = {}): Promise<Map<string, PartitionFile[]>> {
   const partitions = new Map<string, PartitionFile[]>();
   for await (const info of deps.objects.list(Layout.curatedEvents)) {
     const rest = info.key.slice(Layout.curatedEvents.length);
@@ -147,6 +150,11 @@ async function curatedPartitions(deps: PipelineDeps, options: CompactOptions): P
     partitions.set(partition, files);
   }
   return new Map([...partitions].sort(([a], [b]) => a.localeCompare(b)));
+}
+
+/** The generation a new rewrite of a partition holding `files` takes: one more than the highest there. */
+export function nextGeneration(files: readonly PartitionFile[]): string {
+  return String(Math.max(0, ...files.map((f) => Number(COMPACT_FILE.exec(f.name)?.[1] ?? 0))) + 1).padStart(8, '0');
 }
 
 async function compactPartition(
@@ -204,7 +212,7 @@ async function compactPartition(
     bin.rows += rows;
     bin.batches.push(batch);
   }
-  const generation = String(Math.max(0, ...[...all].map((f) => Number(COMPACT_FILE.exec(f.name)?.[1] ?? 0))) + 1).padStart(8, '0');
+  const generation = nextGeneration(all);
   const folder = Layout.curatedEvents + partition;
   const added: string[] = [];
   for (const [i, bin] of bins.entries()) {

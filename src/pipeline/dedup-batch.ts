@@ -36,7 +36,7 @@ export async function dedupBatch(deps: PipelineDeps, batchId: string): Promise<D
 
   deps.progress(
     `dedup: ${counts.inserts} new, ${counts.duplicates_in_batch} duplicates in batch, ` +
-      `${counts.duplicates_existing} already stored, ${counts.conflicts} conflicts, ${groups.length} merge groups`,
+      `${counts.duplicates_existing} already stored, ${counts.conflicts} conflicts, ${counts.erased} erased, ${groups.length} merge groups`,
   );
   return {
     ...counts,

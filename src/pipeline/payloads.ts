@@ -84,6 +84,8 @@ export const dedupResultSchema = object({
   duplicates_in_batch: number().integer().min(0).required(),
   duplicates_existing: number().integer().min(0).required(),
   conflicts: number().integer().min(0).required(),
+  /** Rows of users `eventlake forget` erased (src/pipeline/erased-users.ts): never merged, counted by the law. */
+  erased: number().integer().min(0).required(),
   /** Conflicts in objects a committed batch already read (backfills): quarantined then, not again. */
   already_quarantined: number().integer().min(0).required(),
   enriched: number().integer().min(0).required(),

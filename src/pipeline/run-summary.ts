@@ -19,6 +19,8 @@ export interface RunSummary {
   quarantined_by_reason: Record<string, number>;
   /** Bad lines a committed batch had already quarantined (a backfill reading them again): not recorded twice. */
   already_quarantined: number;
+  /** Rows of users `eventlake forget` erased: read, never merged (docs/operations.md#forgetting-a-user). */
+  erased: number;
   enriched: number;
   no_account: number;
   no_subscription: number;
@@ -46,6 +48,7 @@ export function emptySummary(status: RunSummary['status'], mode: BatchMode): Run
     quarantined: 0,
     quarantined_by_reason: {},
     already_quarantined: 0,
+    erased: 0,
     enriched: 0,
     no_account: 0,
     no_subscription: 0,
@@ -84,6 +87,7 @@ export function summarize(args: {
     quarantined: args.totals.quarantined + newConflicts,
     quarantined_by_reason: sortedReasons(byReason),
     already_quarantined: args.totals.already_quarantined + args.dedup.already_quarantined,
+    erased: args.dedup.erased,
     enriched: args.dedup.enriched,
     no_account: args.dedup.no_account,
     no_subscription: args.dedup.no_subscription,

@@ -21,7 +21,7 @@ export interface VerifyInput {
 
 /**
  * Proves lines_read = inserted + duplicates_in_batch + duplicates_existing + quarantined + already_quarantined
- * + blank_lines
+ * + blank_lines + erased
  * from what was actually written (rows of this batch in the table, lines in its quarantine objects),
  * not only from counters. Any gap fails the run before the checkpoint moves.
  */
@@ -35,7 +35,7 @@ export async function verifyBatch(deps: PipelineDeps, input: VerifyInput): Promi
   }
   const classes =
     input.dedup.inserts + input.dedup.already_inserted + input.dedup.duplicates_in_batch +
-    input.dedup.duplicates_existing + input.dedup.conflicts;
+    input.dedup.duplicates_existing + input.dedup.conflicts + input.dedup.erased;
   if (classes !== input.dedup.staged_rows) {
     problems.push(`dedup classified ${classes} of ${input.dedup.staged_rows} staged rows`);
   }
@@ -56,12 +56,12 @@ export async function verifyBatch(deps: PipelineDeps, input: VerifyInput): Promi
 
   const accounted =
     summary.inserted + summary.duplicates_in_batch + summary.duplicates_existing + summary.quarantined +
-    summary.already_quarantined + summary.blank_lines;
+    summary.already_quarantined + summary.blank_lines + summary.erased;
   if (accounted !== summary.lines_read) {
     problems.push(
       `lines_read ${summary.lines_read} != inserted ${summary.inserted} + duplicates_in_batch ${summary.duplicates_in_batch} + ` +
         `duplicates_existing ${summary.duplicates_existing} + quarantined ${summary.quarantined} + already_quarantined ${summary.already_quarantined} + ` +
-          `blank_lines ${summary.blank_lines} (= ${accounted})`,
+          `blank_lines ${summary.blank_lines} + erased ${summary.erased} (= ${accounted})`,
     );
   }
   if (input.mode === 'replay') problems.push(...(await replayProblems(deps, input.batchId, summary)));

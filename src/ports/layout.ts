@@ -44,6 +44,14 @@ export const Layout = {
   /** Local only, optional: the days each area keeps (src/ports/retention.ts; S3 lifecycle rules on AWS). */
   retentionFile: 'retention.json',
   committedMarker: (batchId: string) => `curated/committed/${batchId}.json`,
+  /**
+   * `eventlake forget` (docs/operations.md#forgetting-a-user): the lake's salt (created once, never printed)
+   * and one record per forgotten user, named by the salted hash of the user id, never by the id.
+   */
+  erasures: 'erasures/',
+  erasureSalt: 'erasures/salt.json',
+  erasureRecords: 'erasures/log/',
+  erasureRecord: (userHash: string) => `erasures/log/${userHash}.json`,
 } as const;
 
 function pad(n: number): string {

@@ -6,6 +6,14 @@
 /** `account#<user_uuid>` or `subscription#<user_uuid>#<language>`; built by `entityKey()` in src/pipeline/entity-key.ts. */
 export type EntityKey = string;
 
+/**
+ * Whether `entity` is one of `userUuid`'s entities: its account (`account#<user>`) or one of its
+ * subscriptions (`subscription#<user>#<language>`). What `StateStore.deleteUser` removes.
+ */
+export function isEntityOfUser(entity: EntityKey, userUuid: string): boolean {
+  return entity === `account#${userUuid}` || entity.startsWith(`subscription#${userUuid}#`);
+}
+
 /** One account or subscription event as a version of its entity. `fields` holds only what the event set. */
 export interface StateVersion {
   readonly eventUuid: string;
@@ -109,6 +117,13 @@ export interface StateStore {
    * map), any order.
    */
   getVersions(entities: readonly EntityKey[]): Promise<Map<EntityKey, StateVersion[]>>;
+  /**
+   * Removes every entity of one user (`isEntityOfUser`: the account and every subscription), with all their
+   * versions, and answers how many entities it removed (0 when there were none: a second call is a no-op).
+   * What `eventlake forget` uses; afterwards the user's lessons enrich as `no_account`. A later write of the
+   * same entity starts it afresh.
+   */
+  deleteUser(userUuid: string): Promise<number>;
 
   /**
    * Takes the lease when free, expired, or already held by the same owner (then renews it). Never throws

@@ -3,6 +3,7 @@ import { DuckDbSources } from '../adapters/local/duckdb-sources';
 import { FileStateStore } from '../adapters/local/file-state-store';
 import { FolderObjectStore } from '../adapters/local/folder-object-store';
 import { isDurableKey } from './durability';
+import { ErasedUsersStateStore } from '../pipeline/erased-users';
 
 /**
  * The lake folder's object store, state store (`<lake>/state/`) and DuckDB relations: what the local
@@ -11,6 +12,7 @@ import { isDurableKey } from './durability';
 export async function openLocalStores(root: string, horizonDays: number) {
   const objects = new FolderObjectStore(root, { fsync: isDurableKey });
   // User state folds versions older than the dedup horizon (src/adapters/version-fold.ts).
-  const state = await FileStateStore.open(join(root, 'state'), { horizonDays });
+  // Forgotten users' versions are dropped, so no later run rebuilds their state (src/pipeline/erased-users.ts).
+  const state = new ErasedUsersStateStore(await FileStateStore.open(join(root, 'state'), { horizonDays }), objects);
   return { objects, state, sources: new DuckDbSources(objects) };
 }

@@ -6,7 +6,7 @@ import { FileStateStore } from '../../src/adapters/local/file-state-store';
 import { RUN_REPORT_KEYS, type RunReport } from '../../src/cli/run-report';
 import { BIN, cli } from './helpers';
 
-const COUNT_KEYS = ['objects_read', 'lines_read', 'blank_lines', 'inserted', 'duplicates_in_batch', 'duplicates_existing', 'quarantined', 'already_quarantined', 'enriched', 'no_account', 'no_subscription', 'partitions', 'merge_groups', 'backlog_objects'] as const;
+const COUNT_KEYS = ['objects_read', 'lines_read', 'blank_lines', 'inserted', 'duplicates_in_batch', 'duplicates_existing', 'quarantined', 'already_quarantined', 'erased', 'enriched', 'no_account', 'no_subscription', 'partitions', 'merge_groups', 'backlog_objects'] as const;
 
 function parseReport(text: string): RunReport {
   const report = JSON.parse(text) as RunReport;

@@ -28,7 +28,7 @@ export async function backfillOk(lake: LocalLake, from: string, to: string): Pro
 
 /** The conservation law a committed summary must satisfy. */
 export function expectBalanced(s: RunSummary): void {
-  expect(s.inserted + s.duplicates_in_batch + s.duplicates_existing + s.quarantined + s.already_quarantined + s.blank_lines).toBe(s.lines_read);
+  expect(s.inserted + s.duplicates_in_batch + s.duplicates_existing + s.quarantined + s.already_quarantined + s.blank_lines + s.erased).toBe(s.lines_read);
 }
 
 /** Every curated row, all columns, in a stable order. */

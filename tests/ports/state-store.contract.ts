@@ -360,6 +360,48 @@ export function stateStoreContract(name: string, makeStore: () => Promise<StateS
       });
     });
 
+    describe('deleteUser (eventlake forget)', () => {
+      const user = '9f1c0a52-2b4e-4a8e-9a57-0d6d5c1f2a01';
+      const other = '9f1c0a52-2b4e-4a8e-9a57-0d6d5c1f2a02';
+      const mine = [`account#${user}`, `subscription#${user}#en`, `subscription#${user}#es`];
+      // Another user whose id starts with this one's, and keys that only contain it: all kept.
+      const theirs = [`account#${other}`, `subscription#${other}#en`, `account#${user}x`, `subscription#${user}x#en`, `account#x${user}`];
+
+      it('removes every entity of the user and nothing else, and says how many', async () => {
+        await store.putVersions([...mine, ...theirs].map((entity, i) => write(entity, version(uuid(i), 100 + i, { country: 'FR' }))));
+
+        expect(await store.deleteUser(user)).toBe(3);
+
+        const left = await store.getVersions([...mine, ...theirs]);
+        expect([...left.keys()].sort()).toEqual([...theirs].sort());
+      });
+
+      it('is a no-op the second time and for a user never seen', async () => {
+        await store.putVersions([write(mine[0] as string, version(uuid(1), 1, { country: 'FR' }))]);
+        expect(await store.deleteUser(user)).toBe(1);
+
+        expect(await store.deleteUser(user)).toBe(0);
+        expect(await store.deleteUser(other)).toBe(0);
+      });
+
+      it('starts an entity afresh when the user is written again afterwards', async () => {
+        await store.putVersions([write(mine[0] as string, version(uuid(1), 1, { country: 'FR' }))]);
+        await store.deleteUser(user);
+
+        await store.putVersions([write(mine[0] as string, version(uuid(2), 2, { country: 'DE' }))]);
+
+        expect(await store.getVersions([mine[0] as string])).toEqual(new Map([[mine[0], [version(uuid(2), 2, { country: 'DE' })]]]));
+      });
+
+      it('removes more entities than one batch write holds (25)', async () => {
+        const many = Array.from({ length: 60 }, (_, i) => `subscription#${user}#lang${i}`);
+        await store.putVersions(many.map((entity, i) => write(entity, version(uuid(i), 1, { subscription_type: 'monthly' }))));
+
+        expect(await store.deleteUser(user)).toBe(60);
+        expect(await store.getVersions(many)).toEqual(new Map());
+      });
+    });
+
     describe('lease', () => {
       const lease = 'scheduled-run';
 

@@ -22,7 +22,7 @@ describe('DedupBatch handler', () => {
 
     // Assess
     expect(dedup).toEqual({
-      staged_rows: 2, inserts: 1, already_inserted: 0, duplicates_in_batch: 1, duplicates_existing: 0, conflicts: 0,
+      staged_rows: 2, inserts: 1, already_inserted: 0, duplicates_in_batch: 1, duplicates_existing: 0, conflicts: 0, erased: 0,
       already_quarantined: 0, enriched: 0, no_account: 0, no_subscription: 0, partitions: 1,
       groups: [{ group: 0, type_min: 'app', type_max: 'app', date_min: '2024-04-07', date_max: '2024-04-07' }],
     });

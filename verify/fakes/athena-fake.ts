@@ -50,6 +50,11 @@ import type { SdkCall, ServiceHandler } from './sdk-intercept';
  *   (https://docs.aws.amazon.com/athena/latest/ug/merge-into-statement.html); the query FAILS with Athena's
  *   (Trino's) "MERGE_TARGET_ROW_MULTIPLE_MATCHES: One MERGE target table row matched more than one source row"
  *   when the executor reports `mergeSourceDuplicateKeys > 0`.
+ * - DELETE, UPDATE and MERGE only on Iceberg tables: "DELETE is transactional and is only supported for Apache
+ *   Iceberg tables" (https://docs.aws.amazon.com/athena/latest/ug/delete-statement.html; likewise
+ *   https://docs.aws.amazon.com/athena/latest/ug/update-statement.html and merge-into-statement.html). Its
+ *   WHERE takes no `?` (rule above), so `eventlake forget`'s `DELETE FROM ... WHERE user_uuid = '<id>'` must
+ *   format the id into the text. The query FAILS (NOT_SUPPORTED, the fake's wording) before anything runs.
  * - At most 100 partitions written per statement: "If you exceed this limitation, you may receive the error
  *   message HIVE_TOO_MANY_OPEN_PARTITIONS: Exceeded limit of 100 open writers for partitions/buckets"
  *   (https://docs.aws.amazon.com/athena/latest/ug/ctas-insert-into.html; Iceberg tables fail the same way:
@@ -228,6 +233,8 @@ const PREDICATE_WORDS = new Set([
   'AND', 'OR', 'NOT', 'IN', 'BETWEEN', 'IS', 'NULL', 'TRUE', 'FALSE', 'LIKE', 'DATE', 'TIMESTAMP', 'AS',
   'VARCHAR', 'INTEGER', 'BIGINT', 'DOUBLE', 'BOOLEAN',
 ]);
+/** Row-level changes Athena runs on Iceberg tables only. */
+const ROW_LEVEL_KINDS = new Set(['DELETE', 'UPDATE', 'MERGE']);
 const WRITE_KINDS = new Set(['INSERT', 'CTAS', 'MERGE', 'DELETE', 'UPDATE', 'OPTIMIZE', 'VACUUM', 'UNLOAD']);
 
 function invalidRequest(message: string): InvalidRequestException {
@@ -586,6 +593,9 @@ export class AthenaFake implements ServiceHandler {
         outcome = fail(
           `NOT_SUPPORTED: execution parameters are supported only for SELECT, INSERT INTO, CTAS and UNLOAD statements, not ${analysis.kind}`,
         );
+      } else if (ROW_LEVEL_KINDS.has(analysis.kind) && this.isHiveTarget(analysis.target)) {
+        // Fake's wording: Athena documents the rule but not its error text.
+        outcome = fail(`NOT_SUPPORTED: ${analysis.kind} is only supported for Apache Iceberg tables`);
       } else if (parameters.length > 0 && analysis.placeholdersOutsideWhere > 0) {
         outcome = fail('NOT_SUPPORTED: ? parameters can be placed only in the WHERE clause');
       } else if (parameters.length !== analysis.placeholders.length) {
@@ -601,6 +611,13 @@ export class AthenaFake implements ServiceHandler {
       }
     }
     execution.outcome = outcome;
+  }
+
+  /** Whether `target` is a table this fake knows that is not Iceberg (an unknown table is not judged here). */
+  private isHiveTarget(target: StatementAnalysis['target']): boolean {
+    if (target === undefined) return false;
+    const table = this.tables.get(tableName(target));
+    return table !== undefined && !table.iceberg;
   }
 
   private async runStatement(execution: Execution, sql: string): Promise<Outcome> {

@@ -7,22 +7,24 @@ import {
   DeleteItemCommand,
   GetItemCommand,
   PutItemCommand,
+  ScanCommand,
   TransactWriteItemsCommand,
   type DynamoDBClient,
   type TransactWriteItem,
   type WriteRequest,
 } from '@aws-sdk/client-dynamodb';
 import { CheckpointConflictError, InvalidInputError, TransientError } from '../../errors';
-import type {
-  Checkpoint,
-  CheckpointWrite,
-  EntityKey,
-  LeaseInfo,
-  LeaseRequest,
-  LeaseResult,
-  StateStore,
-  StateVersion,
-  VersionWrite,
+import {
+  isEntityOfUser,
+  type Checkpoint,
+  type CheckpointWrite,
+  type EntityKey,
+  type LeaseInfo,
+  type LeaseRequest,
+  type LeaseResult,
+  type StateStore,
+  type StateVersion,
+  type VersionWrite,
 } from '../../ports/state-store';
 import { awsErrorName, isAwsError, isServerFault, messageOf } from './aws-errors';
 import { backoffDelayMs, backoffOptions, sleep, type BackoffOptions } from './backoff';
@@ -205,6 +207,55 @@ export class DynamoDbStateStore implements StateStore {
     return found;
   }
 
+  /**
+   * Deletes the user's entities (`isEntityOfUser`). The table's only key is `entity`, and a Query needs the
+   * whole partition key value ("You must provide the name of the partition key attribute and a single value
+   * for that attribute", https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_Query.html),
+   * while a user's subscription keys end in languages nobody lists; so this is a Scan of the keys
+   * (ProjectionExpression `entity`), strongly consistent ("ConsistentRead ... If set to true, then the
+   * operation uses strongly consistent reads", paged by LastEvaluatedKey/ExclusiveStartKey:
+   * https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_Scan.html) with a FilterExpression on
+   * the key prefixes (begins_with: https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Expressions.OperatorsAndFunctions.html),
+   * then BatchWriteItem DeleteRequests of at most 25 (MAX_BATCH_WRITE_ITEMS), UnprocessedItems retried.
+   * A Scan reads (and is charged for) the whole table: an erasure is rare and manual, so that is accepted
+   * (docs/operations.md#forgetting-a-user). Not found: entities stored under a hashed key (`~sha256:`,
+   * a subscription whose language makes the key longer than 1 KB): their key no longer shows the user.
+   */
+  async deleteUser(userUuid: string): Promise<number> {
+    checkName('user uuid', userUuid);
+    const keys: Item[] = [];
+    let start: Item | undefined;
+    do {
+      const page = await this.call('Scan', () =>
+        this.client.send(
+          new ScanCommand({
+            TableName: this.stateTable,
+            ConsistentRead: true,
+            ProjectionExpression: '#entity',
+            FilterExpression: '#entity = :account OR begins_with(#entity, :subscriptions)',
+            ExpressionAttributeNames: { '#entity': 'entity' },
+            ExpressionAttributeValues: {
+              ':account': { S: `account#${userUuid}` },
+              ':subscriptions': { S: `subscription#${userUuid}#` },
+            },
+            ...(start === undefined ? {} : { ExclusiveStartKey: start }),
+          }),
+        ),
+      );
+      for (const item of page.Items ?? []) {
+        const entity = item.entity?.S;
+        if (entity !== undefined && isEntityOfUser(entity, userUuid)) keys.push({ entity: { S: entity } });
+      }
+      start = page.LastEvaluatedKey;
+    } while (start !== undefined);
+    await this.batchWrite(
+      this.stateTable,
+      keys.map((key) => ({ DeleteRequest: { Key: key } })),
+      'user state',
+    );
+    return keys.length;
+  }
+
   // ---------------------------------------------------------------- lease
 
   async acquireLease(request: LeaseRequest): Promise<LeaseResult> {
@@ -367,19 +418,26 @@ export class DynamoDbStateStore implements StateStore {
   // ---------------------------------------------------------------- plumbing
 
   private async writeLedger(keys: readonly string[], checkpointName: string): Promise<void> {
-    await forEachLimit(chunks(keys, MAX_BATCH_WRITE_ITEMS), BATCH_CONCURRENCY, async (chunk) => {
-      let requests: WriteRequest[] = chunk.map((key) => ({
-        PutRequest: { Item: ledgerItem(key, checkpointName) },
-      }));
+    await this.batchWrite(
+      this.controlTable,
+      keys.map((key) => ({ PutRequest: { Item: ledgerItem(key, checkpointName) } })),
+      'processed ledger',
+    );
+  }
+
+  /** Every request of `all`, by BatchWriteItem in chunks of 25, UnprocessedItems retried with backoff. */
+  private async batchWrite(table: string, all: readonly WriteRequest[], what: string): Promise<void> {
+    await forEachLimit(chunks(all, MAX_BATCH_WRITE_ITEMS), BATCH_CONCURRENCY, async (chunk) => {
+      let requests: WriteRequest[] = chunk;
       for (let attempt = 1; ; attempt += 1) {
         const output = await this.call('BatchWriteItem', () =>
-          this.client.send(new BatchWriteItemCommand({ RequestItems: { [this.controlTable]: requests } })),
+          this.client.send(new BatchWriteItemCommand({ RequestItems: { [table]: requests } })),
         );
-        requests = output.UnprocessedItems?.[this.controlTable] ?? [];
+        requests = output.UnprocessedItems?.[table] ?? [];
         if (requests.length === 0) return;
         if (attempt >= this.backoff.maxAttempts) {
           throw new TransientError(
-            `DynamoDB BatchWriteItem on ${this.controlTable} (processed ledger) left ${requests.length} of ${chunk.length} items unprocessed after ${attempt} attempts`,
+            `DynamoDB BatchWriteItem on ${table} (${what}) left ${requests.length} of ${chunk.length} items unprocessed after ${attempt} attempts`,
           );
         }
         await sleep(backoffDelayMs(attempt - 1, this.backoff));

@@ -16,6 +16,7 @@ import path from 'node:path';
 import { CheckpointConflictError, InvalidInputError } from '../../errors';
 import {
   FOLDED_BASE_UUID,
+  isEntityOfUser,
   type Checkpoint,
   type CheckpointWrite,
   type EntityKey,
@@ -167,6 +168,44 @@ export class FileStateStore implements StateStore {
       if (byUuid !== undefined) found.set(entity, [...byUuid.values()]);
     }
     return found;
+  }
+
+  /**
+   * Rewrites the version log without the user's entities (a temporary file renamed over the log, under the
+   * log's lock), so no line of the log names the user any more. Other instances notice the new file (its
+   * inode) and reload it. Nothing to remove: the log is not touched.
+   */
+  async deleteUser(userUuid: string): Promise<number> {
+    checkName('user uuid', userUuid);
+    const logPath = this.pathOf(VERSIONS_FILE);
+    return this.locked(VERSIONS_FILE, async () => {
+      await this.catchUpVersions();
+      const doomed = [...this.versions.keys()].filter((entity) => isEntityOfUser(entity, userUuid));
+      if (doomed.length === 0) return 0;
+      const kept: string[] = [];
+      const handle = await fs.open(logPath, 'r');
+      try {
+        // Only the whole lines read so far: a torn tail (a crashed append) is dropped with the rewrite.
+        for (let position = 0; position < this.log.bytesRead; ) {
+          const chunk = Buffer.alloc(Math.min(READ_CHUNK_BYTES, this.log.bytesRead - position));
+          const { bytesRead } = await handle.read(chunk, 0, chunk.length, position);
+          if (bytesRead === 0) break;
+          const end = chunk.subarray(0, bytesRead).lastIndexOf(NEWLINE);
+          if (end < 0) throw corruptFile(logPath, `a line longer than ${READ_CHUNK_BYTES} bytes`);
+          for (const line of chunk.subarray(0, end).toString('utf8').split('\n')) {
+            const write = parseLogLine(line);
+            if (typeof write === 'string' || !isEntityOfUser(write.entity, userUuid)) kept.push(`${line}\n`);
+          }
+          position += end + 1;
+        }
+      } finally {
+        await handle.close();
+      }
+      await writeFileAtomic(logPath, kept.join(''), { fsync: this.fsync });
+      this.resetVersions();
+      await this.catchUpVersions();
+      return doomed.length;
+    });
   }
 
   /**

@@ -8,6 +8,7 @@ import {
   GetItemCommand,
   ProvisionedThroughputExceededException,
   PutItemCommand,
+  ScanCommand,
   ThrottlingException,
   TransactionCanceledException,
   TransactWriteItemsCommand,
@@ -793,5 +794,53 @@ describe('DynamoDbStateStore', () => {
       () =>
         new DynamoDbStateStore({ client: new DynamoDBClient({}), stateTable: 'ab', controlTable: CONTROL }),
     ).toThrow(/stateTable is not a DynamoDB table name/);
+  });
+  describe('deleteUser', () => {
+    const USER = '9f1c0a52-2b4e-4a8e-9a57-0d6d5c1f2a01';
+    let store: DynamoDbStateStore;
+
+    beforeEach(() => {
+      ddb.reset();
+      store = new DynamoDbStateStore({ client: new DynamoDBClient({ region: 'eu-west-1' }), stateTable: STATE, controlTable: CONTROL, backoff: { baseDelayMs: 1, maxDelayMs: 2 } });
+    });
+
+    it('scans every page of keys strongly consistently, then deletes what matched in batch writes, retrying UnprocessedItems', async () => {
+      ddb
+        .on(ScanCommand)
+        .resolvesOnce({ Items: [{ entity: { S: `account#${USER}` } }], LastEvaluatedKey: { entity: { S: 'k1' } } })
+        .resolvesOnce({ Items: [{ entity: { S: `subscription#${USER}#en` } }] });
+      const leftOver = { DeleteRequest: { Key: { entity: { S: `subscription#${USER}#en` } } } };
+      ddb.on(BatchWriteItemCommand).resolvesOnce({ UnprocessedItems: { [STATE]: [leftOver] } }).resolves({});
+
+      expect(await store.deleteUser(USER)).toBe(2);
+
+      const scans = ddb.commandCalls(ScanCommand).map((call) => call.args[0].input);
+      expect(scans).toHaveLength(2);
+      expect(scans[0]).toMatchObject({ TableName: STATE, ConsistentRead: true, ProjectionExpression: '#entity' });
+      expect(scans[0]?.ExclusiveStartKey).toBeUndefined();
+      expect(scans[1]?.ExclusiveStartKey).toEqual({ entity: { S: 'k1' } });
+      expect(scans[0]?.ExpressionAttributeValues).toEqual({
+        ':account': { S: `account#${USER}` },
+        ':subscriptions': { S: `subscription#${USER}#` },
+      });
+      // Only the state table's: an earlier test's ledger writes may still be retrying in the background.
+      const writes = ddb
+        .commandCalls(BatchWriteItemCommand)
+        .map((call) => call.args[0].input)
+        .filter((input) => input.RequestItems?.[STATE] !== undefined);
+      expect(writes).toHaveLength(2);
+      expect(writes[0]?.RequestItems?.[STATE]).toEqual([
+        { DeleteRequest: { Key: { entity: { S: `account#${USER}` } } } },
+        leftOver,
+      ]);
+      expect(writes[1]?.RequestItems?.[STATE]).toEqual([leftOver]);
+    });
+
+    it('sends no write when nothing matched', async () => {
+      ddb.on(ScanCommand).resolves({ Items: [] });
+
+      expect(await store.deleteUser(USER)).toBe(0);
+      expect(ddb.commandCalls(BatchWriteItemCommand)).toHaveLength(0);
+    });
   });
 });

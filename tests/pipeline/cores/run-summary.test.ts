@@ -10,7 +10,7 @@ const totals: BatchTotals = {
 };
 
 const dedup: DedupResult = {
-  staged_rows: 16, inserts: 10, already_inserted: 1, duplicates_in_batch: 2, duplicates_existing: 1, conflicts: 2,
+  staged_rows: 16, inserts: 10, already_inserted: 1, duplicates_in_batch: 2, duplicates_existing: 1, conflicts: 2, erased: 0,
   already_quarantined: 1, enriched: 3, no_account: 1, no_subscription: 0, partitions: 4,
   groups: [{ group: 0, type_min: 'a', type_max: 'z', date_min: '2024-04-06', date_max: '2024-04-07' }],
 };
@@ -25,7 +25,7 @@ describe('summarize', () => {
       status: 'committed', batch_id: 'b1', mode: 'backfill', resumed: true, objects_read: 3, lines_read: 20, blank_lines: 1,
       inserted: 11, duplicates_in_batch: 2, duplicates_existing: 1, quarantined: 3,
       quarantined_by_reason: { not_json: 1, invalid_uuid: 1, duplicate_conflict: 1 },
-      already_quarantined: 2, enriched: 3, no_account: 1, no_subscription: 0, partitions: 4, merge_groups: 1,
+      already_quarantined: 2, erased: 0, enriched: 3, no_account: 1, no_subscription: 0, partitions: 4, merge_groups: 1,
       backlog_objects: 5, next_after: 'raw/x', committed_at: null,
     });
     expect(s.inserted + s.duplicates_in_batch + s.duplicates_existing + s.quarantined + s.already_quarantined + s.blank_lines).toBe(s.lines_read);

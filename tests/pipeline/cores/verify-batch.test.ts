@@ -63,6 +63,6 @@ describe('verifyBatch', () => {
 
     // Assess
     await expect(verifying).rejects.toThrow(`validation staged 4 rows but the SQL engine read 5; dedup classified 4 of 5 staged rows`);
-    await expect(verifying).rejects.toThrow('lines_read 7 != inserted 2 + duplicates_in_batch 1 + duplicates_existing 0 + quarantined 2 + already_quarantined 0 + blank_lines 1 (= 6)');
+    await expect(verifying).rejects.toThrow('lines_read 7 != inserted 2 + duplicates_in_batch 1 + duplicates_existing 0 + quarantined 2 + already_quarantined 0 + blank_lines 1 + erased 0 (= 6)');
   });
 });

@@ -466,6 +466,24 @@ describe('AthenaFake', () => {
       });
     });
 
+    it.each([
+      ['DELETE', `DELETE FROM "eventlake"."staged" WHERE user_uuid = '00000000-0000-4000-8000-000000000001'`],
+      ['UPDATE', `UPDATE "eventlake"."staged" SET language = 'x' WHERE batch_id = 'b1'`],
+    ])('fails a %s on a table that is not Iceberg, running nothing', async (_kind, query) => {
+      expect(await failed({ QueryString: query })).toMatchObject({
+        State: 'FAILED',
+        AthenaError: { ErrorCategory: 2, ErrorMessage: expect.stringMatching(/^NOT_SUPPORTED: (DELETE|UPDATE) is only supported for Apache Iceberg tables$/) as unknown },
+      });
+      expect(f.executed).toEqual([]);
+    });
+
+    it("runs forget's DELETE on the Iceberg table, with the id formatted into the text", async () => {
+      const query = `DELETE FROM "eventlake"."events" WHERE user_uuid = '00000000-0000-4000-8000-000000000001'`;
+
+      expect(await failed({ QueryString: query })).toMatchObject({ State: 'SUCCEEDED' });
+      expect(f.executed).toEqual([query]);
+    });
+
     it('fails when ExecutionParameters do not match the ? placeholders outside quotes and comments', async () => {
       const query = 'SELECT \'?\' AS q FROM "eventlake"."events" WHERE a = ? /* ? */ AND b = ? -- ?';
 
