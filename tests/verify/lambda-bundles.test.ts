@@ -44,6 +44,8 @@ describe.each(TASK_NAMES)('the %s bundle', (task) => {
 
   test('stays small (one task over the AWS adapters, AWS SDK external)', () => {
     expect(bytes).toBeGreaterThan(10_000);
-    expect(bytes).toBeLessThan(120_000);
+    // The largest, validate-slice, is ~124 KB with the staged-row Parquet writer and reader (src/parquet) and
+    // the replay source; Lambda allows 250 MB unzipped, this bound only catches a bundle that drags in far more.
+    expect(bytes).toBeLessThan(150_000);
   });
 });
