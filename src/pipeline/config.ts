@@ -24,8 +24,9 @@ export interface PipelineConfig {
   /** Raw bytes (as stored) per slice: one Lambda / one Map iteration. */
   readonly sliceMaxBytes: number;
   /**
-   * NDJSON bytes per part object of a slice's outputs (src/pipeline/part-writer.ts): a slice holds one part
-   * per output in memory, whatever its number of lines. 32 MiB keeps a typical slice to one or two parts.
+   * Bytes per part object of a slice's outputs (staged Parquet rows, NDJSON quarantine and state versions:
+   * src/pipeline/part-writer.ts): a slice holds one part per output in memory, whatever its number of lines.
+   * 8 MiB: at 32 MiB the two slice workers peaked ~100 MiB higher in the 1M bench (docs/performance.md).
    */
   readonly partMaxBytes: number;
   /**
@@ -48,7 +49,7 @@ export const DEFAULT_CONFIG: PipelineConfig = {
   dedupHorizonDays: 7,
   maxPartitionsPerMerge: 80,
   sliceMaxBytes: 8 * 1024 * 1024,
-  partMaxBytes: 32 * 1024 * 1024,
+  partMaxBytes: 8 * 1024 * 1024,
   maxBatchObjects: 500,
   maxBatchBytes: 2 * 1024 * 1024 * 1024,
   lookbackHours: undefined,

@@ -81,6 +81,31 @@ export function stagedValues(row: StagedRow): StagedValues {
 }
 
 /**
+ * `stagedValues(stagedRow(event, sourceKey, lineNo))` without the row object: this runs once per event
+ * (tests/pipeline/staged-row.test.ts holds the two equal).
+ */
+export function stagedValuesOf(event: ValidEvent, sourceKey: string, lineNo: number): StagedValues {
+  return [
+    event.event_uuid,
+    event.event_name,
+    event.event_type,
+    event.event_subtype,
+    event.created_at,
+    event.created_datetime,
+    event.event_date,
+    event.user_uuid,
+    event.language,
+    null,
+    null,
+    null,
+    'not_applicable',
+    event.payload,
+    sourceKey,
+    lineNo,
+  ];
+}
+
+/**
  * Staged rows are written as Parquet parts (docs/decisions.md, "Columnar staging"): typed columns, the
  * payload stored as the line's UTF-8 once, never JSON-escaped; a part already put is read back to roll into.
  */

@@ -13,7 +13,7 @@ import type { PipelineDeps } from './deps';
 import { PartWriter } from './part-writer';
 import type { BatchTotals } from './payloads';
 import { arrivalHourMs, readManifest } from './manifest';
-import { needsEnrichment, STAGED_PARTS, stagedRow, stagedValues } from './staged-row';
+import { needsEnrichment, STAGED_PARTS, stagedValuesOf } from './staged-row';
 import { versionWriteFor } from './user-state';
 import { replayLines } from './replay-source';
 import { replayTransform } from '../contract/replay-transforms';
@@ -99,7 +99,7 @@ export async function validateSlice(deps: PipelineDeps, ref: SliceRef): Promise<
       const event = result.event;
       if (dateMin === null || event.event_date < dateMin) dateMin = event.event_date;
       if (dateMax === null || event.event_date > dateMax) dateMax = event.event_date;
-      const row = stagedValues(stagedRow(event, sourceKey, lineNo));
+      const row = stagedValuesOf(event, sourceKey, lineNo);
       if (needsEnrichment(event)) out.lessons.push(row);
       else out.final.push(row);
       const write = versionWriteFor(event);

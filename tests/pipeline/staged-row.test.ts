@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { validateLine } from '../../src/contract/validate-line';
-import { readStagedRows, STAGED_PARTS, STAGED_PARQUET_COLUMNS, stagedRow, stagedValues, type StagedRow } from '../../src/pipeline/staged-row';
+import { readStagedRows, STAGED_PARTS, STAGED_PARQUET_COLUMNS, stagedRow, stagedValues, stagedValuesOf, type StagedRow } from '../../src/pipeline/staged-row';
 import { ParquetRowBuffer } from '../../src/parquet/row-buffer';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -41,6 +41,17 @@ describe('staged rows as Parquet parts', () => {
         expect(back.map(decoded)).toEqual([expected(row), expected(base)]);
       }),
     );
+  });
+
+  it('stagedValuesOf (the per-event path) equals the row object in column order', () => {
+    for (const line of [
+      '{"event_uuid":"0D4A6F1C-2B8E-4C1B-9E2F-3A4B5C6D7E8F","event_name":"app:opened","created_at":1712511721}',
+      '{"event_uuid":"6f1c2b8e-0d4a-4c1b-9e2f-3a4b5c6d7e8f","event_name":"lesson:started","created_at":1712511721.5,"user_uuid":"0d4a6f1c-2b8e-4c1b-9e2f-3a4b5c6d7e8f","language":"de"}',
+    ]) {
+      const result = validateLine(Buffer.from(line, 'utf8'), { arrivalMs: ARRIVAL });
+      if (result.kind !== 'valid') throw new Error('fixture line is not valid');
+      expect(stagedValuesOf(result.event, 'raw/k.gz', 3)).toEqual(stagedValues(stagedRow(result.event, 'raw/k.gz', 3)));
+    }
   });
 
   it('reopen keeps the rows before the mark of a part already put', () => {
