@@ -1,17 +1,17 @@
-import { join } from 'node:path';
 import { RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { PolicyDocument, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { CfnSchedule } from 'aws-cdk-lib/aws-scheduler';
-import { DefinitionBody, LogLevel, StateMachine, StateMachineType } from 'aws-cdk-lib/aws-stepfunctions';
+import type { StateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { athenaStateQuery } from '../../src/workflow/athena-state-query';
 import { COMPACTION_ASL_FILE, COMPACTION_STATE_BINDINGS } from '../../src/workflow/compaction-registry';
 import { SETTING_PLACEHOLDERS, type TaskName } from '../../src/workflow/registry';
-import { acknowledge, acknowledgeWildcardResources, cfnResourceOf } from '../nag';
+import { acknowledgeWildcardResources, cfnResourceOf } from '../nag';
 import { AccessPolicyBuilder, type AccessResources } from './access-policy';
 import { jsonStringContent, nativeAthena } from './orchestration';
-import { REPO_ROOT, type TaskFunction } from './task-function';
+import { aslStateMachine, scheduleRole } from './state-machine-parts';
+import type { TaskFunction } from './task-function';
 import type { GlueTable } from './task-specs';
 
 export interface CompactionProps extends AccessResources {
@@ -118,33 +118,15 @@ export class Compaction extends Construct {
       retention: props.logRetention ?? RetentionDays.ONE_MONTH,
       removalPolicy,
     });
-    this.stateMachine = new StateMachine(this, 'StateMachine', {
-      stateMachineName: `${props.namePrefix}-compaction`,
-      stateMachineType: StateMachineType.STANDARD,
-      definitionBody: DefinitionBody.fromFile(join(REPO_ROOT, COMPACTION_ASL_FILE)),
-      definitionSubstitutions: this.definitionSubstitutions,
+    this.stateMachine = aslStateMachine(this, {
+      name: `${props.namePrefix}-compaction`,
+      aslFile: COMPACTION_ASL_FILE,
+      substitutions: this.definitionSubstitutions,
       role: this.stateMachineRole,
-      logs: { destination: logGroup, level: LogLevel.ALL, includeExecutionData: false },
-      tracingEnabled: true,
+      logGroup,
       removalPolicy,
     });
-    acknowledge(
-      cfnResourceOf(this.stateMachineRole.node.findChild('DefaultPolicy')),
-      'AwsSolutions-IAM5[Resource::*]',
-      'Added by CDK for logging and tracing: CloudWatch Logs vended-log delivery (logs:*LogDelivery*, resource policies) and X-Ray (PutTraceSegments, PutTelemetryRecords, GetSampling*) have no resource-level permissions.',
-    );
-
-    this.scheduleRole = new Role(this, 'ScheduleRole', {
-      assumedBy: new ServicePrincipal('scheduler.amazonaws.com', {
-        conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } },
-      }),
-      description: `${props.namePrefix}: start scheduled executions of the compaction`,
-      inlinePolicies: {
-        start: new PolicyDocument({
-          statements: [new PolicyStatement({ actions: ['states:StartExecution'], resources: [this.stateMachine.stateMachineArn] })],
-        }),
-      },
-    });
+    this.scheduleRole = scheduleRole(this, `${props.namePrefix}: start scheduled executions of the compaction`, this.stateMachine);
     this.scheduleInput = { days: props.days ?? 2, prune_after_days: props.pruneAfterDays ?? 3 };
     this.schedule = new CfnSchedule(this, 'Schedule', {
       name: `${props.namePrefix}-compaction`,

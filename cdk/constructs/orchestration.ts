@@ -1,9 +1,8 @@
-import { join } from 'node:path';
 import { RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { PolicyDocument, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { CfnSchedule } from 'aws-cdk-lib/aws-scheduler';
-import { DefinitionBody, LogLevel, StateMachine, StateMachineType } from 'aws-cdk-lib/aws-stepfunctions';
+import type { StateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { ATHENA_TABLES } from '../../src/workflow/athena-tables';
 import {
@@ -14,9 +13,10 @@ import {
   type TaskName,
 } from '../../src/workflow/registry';
 import { athenaStateQuery } from '../../src/workflow/athena-state-query';
-import { acknowledge, acknowledgeWildcardResources, cfnResourceOf } from '../nag';
+import { acknowledgeWildcardResources, cfnResourceOf } from '../nag';
 import { AccessPolicyBuilder, type AccessResources } from './access-policy';
-import { REPO_ROOT, TaskFunction } from './task-function';
+import { aslStateMachine, scheduleRole } from './state-machine-parts';
+import { TaskFunction } from './task-function';
 import { TASK_SPECS, type GlueTable } from './task-specs';
 
 /** Input of every scheduled execution (src/pipeline/run-input.ts). */
@@ -174,39 +174,15 @@ export class Orchestration extends Construct {
       retention: logRetention,
       removalPolicy,
     });
-    this.stateMachine = new StateMachine(this, 'StateMachine', {
-      stateMachineName: `${props.namePrefix}-microbatch`,
-      stateMachineType: StateMachineType.STANDARD,
-      definitionBody: DefinitionBody.fromFile(join(REPO_ROOT, ASL_FILE)),
-      definitionSubstitutions: this.definitionSubstitutions,
+    this.stateMachine = aslStateMachine(this, {
+      name: `${props.namePrefix}-microbatch`,
+      aslFile: ASL_FILE,
+      substitutions: this.definitionSubstitutions,
       role: this.stateMachineRole,
-      logs: { destination: this.stateMachineLogGroup, level: LogLevel.ALL, includeExecutionData: false },
-      tracingEnabled: true,
+      logGroup: this.stateMachineLogGroup,
       removalPolicy,
     });
-    // CDK put these statements in the role's default policy while building the state machine.
-    acknowledge(
-      cfnResourceOf(this.stateMachineRole.node.findChild('DefaultPolicy')),
-      'AwsSolutions-IAM5[Resource::*]',
-      'Added by CDK for logging and tracing: CloudWatch Logs vended-log delivery (logs:*LogDelivery*, resource policies) and X-Ray (PutTraceSegments, PutTelemetryRecords, GetSampling*) have no resource-level permissions.',
-    );
-
-    this.scheduleRole = new Role(this, 'ScheduleRole', {
-      assumedBy: new ServicePrincipal('scheduler.amazonaws.com', {
-        conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } },
-      }),
-      description: `${props.namePrefix}: start scheduled executions of the micro-batch`,
-      inlinePolicies: {
-        start: new PolicyDocument({
-          statements: [
-            new PolicyStatement({
-              actions: ['states:StartExecution'],
-              resources: [this.stateMachine.stateMachineArn],
-            }),
-          ],
-        }),
-      },
-    });
+    this.scheduleRole = scheduleRole(this, `${props.namePrefix}: start scheduled executions of the micro-batch`, this.stateMachine);
     const rate = props.scheduleRateMinutes ?? 15;
     if (!Number.isInteger(rate) || rate < 1)
       throw new Error(`scheduleRateMinutes must be a whole number >= 1, got ${rate}`);
