@@ -2,7 +2,7 @@ import { ObjectNotFoundError } from '../../../src/errors';
 import { Layout } from '../../../src/ports/layout';
 import { enrichSlice } from '../../../src/pipeline/enrich-slice';
 import { accountEvent, lessonEvent, makeTestLake, otherEvent, putRaw, rawKey, subscriptionEvent, T0, type TestLake } from '../../helpers/lake';
-import { ndjson, stagedRows, planOn, sliceRef, validateAll } from '../../helpers/stages';
+import { stagedRows, planOn, sliceRef, validateAll } from '../../helpers/stages';
 
 describe('enrichSlice', () => {
   let lake: TestLake;
