@@ -1,5 +1,5 @@
 import { gunzipSync } from 'node:zlib';
-import { ThriftReader, type ThriftStruct, type ThriftValue } from './thrift-compact';
+import { readUleb128, ThriftReader, type ThriftStruct, type ThriftValue } from './thrift-compact';
 import { Codec, ConvertedType, Encoding, MAGIC, PageType, PhysicalType, type ParquetColumn, type ParquetType } from './schema';
 
 /** A column read back: utf8 values as Buffers of UTF-8 (or strings, see ReadOptions), numbers as numbers. */
@@ -139,15 +139,10 @@ function decodeLevels(data: Buffer, count: number, fail: (why: string) => Error)
   let offset = 0;
   let filled = 0;
   while (filled < count) {
-    let header = 0;
-    let scale = 1;
-    for (;;) {
-      const byte = data[offset++];
-      if (byte === undefined) throw fail('definition levels end early');
-      header += (byte & 0x7f) * scale;
-      if (byte < 0x80) break;
-      scale *= 0x80;
-    }
+    const read = readUleb128(data, offset);
+    if (read === undefined) throw fail('definition levels end early');
+    const header = read.value;
+    offset = read.next;
     if (header % 2 === 1) {
       const groups = (header - 1) / 2;
       for (let i = 0; i < groups * 8 && filled < count; i++) levels[filled++] = ((data[offset + (i >> 3)] as number) >> (i & 7)) & 1;
@@ -182,16 +177,17 @@ function columnOf(element: ThriftStruct, fail: (why: string) => Error): ParquetC
   return { name, type };
 }
 
-function num(value: ThriftValue | undefined): number {
+/** Accessors of decoded metadata fields (a missing field is an error naming what was expected). */
+export function num(value: ThriftValue | undefined): number {
   if (typeof value !== 'number') throw new Error('parquet metadata: a number field is missing');
   return value;
 }
 
-function list(value: ThriftValue | undefined): ThriftValue[] {
+export function list(value: ThriftValue | undefined): ThriftValue[] {
   return Array.isArray(value) ? value : [];
 }
 
-function asStruct(value: ThriftValue | undefined): ThriftStruct {
+export function asStruct(value: ThriftValue | undefined): ThriftStruct {
   if (!(value instanceof Map)) throw new Error('parquet metadata: a struct field is missing');
   return value;
 }

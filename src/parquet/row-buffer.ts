@@ -1,5 +1,5 @@
 import { gzipSync } from 'node:zlib';
-import { ThriftWriter } from './thrift-compact';
+import { ThriftWriter, uleb128 } from './thrift-compact';
 import { fileTail, type ChunkPlacement } from './footer';
 import { Codec, Encoding, MAGIC, PageType, type ParquetCodec, type ParquetColumn, type ParquetValue } from './schema';
 
@@ -139,11 +139,11 @@ export class ParquetRowBuffer {
     const first = this.present[row0 * width + c] as number;
     let same = true;
     for (let r = row0 + 1; r < row1 && same; r++) same = this.present[r * width + c] === first;
-    if (same) return Buffer.concat([uleb(n * 2), Buffer.from([first])]);
+    if (same) return Buffer.from([...uleb128(n * 2), first]);
     const groups = Math.ceil(n / 8);
     const packed = Buffer.alloc(groups);
     for (let i = 0; i < n; i++) if (this.present[(row0 + i) * width + c] === 1) packed[i >> 3] = (packed[i >> 3] as number) | (1 << (i & 7));
-    return Buffer.concat([uleb(groups * 2 + 1), packed]);
+    return Buffer.concat([Buffer.from(uleb128(groups * 2 + 1)), packed]);
   }
 }
 
@@ -219,16 +219,6 @@ function parseDays(date: string): number {
   return ms / DAY_MS;
 }
 
-function uleb(value: number): Buffer {
-  const bytes: number[] = [];
-  let v = value;
-  while (v >= 0x80) {
-    bytes.push((v % 0x80) | 0x80);
-    v = Math.floor(v / 0x80);
-  }
-  bytes.push(v);
-  return Buffer.from(bytes);
-}
 
 /** A growable byte array with PLAIN encoders. `length` may be set lower to drop what was written since. */
 class ByteSink {

@@ -1,7 +1,6 @@
 import { fileTail, type ChunkPlacement } from './footer';
-import { columnsOf, readFooter } from './reader';
+import { asStruct, columnsOf, list, num, readFooter } from './reader';
 import { MAGIC, type ParquetColumn } from './schema';
-import type { ThriftStruct, ThriftValue } from './thrift-compact';
 
 /** One input of spliceColumns: a Parquet file of at most one row group, named for errors. */
 export interface SpliceInput {
@@ -21,8 +20,8 @@ export function spliceColumns(inputs: readonly SpliceInput[], order: readonly st
     const groups = list(meta.get(4));
     if (groups.length > 1) throw new Error(`${name}: ${groups.length} row groups; only files of one row group can be spliced`);
     const columns = columnsOf(meta, name).map((c) => c.column);
-    const chunks = groups.length === 0 ? [] : list((groups[0] as ThriftStruct).get(1)).map((chunk) => (chunk as ThriftStruct).get(3) as ThriftStruct);
-    return { file, name, rows: meta.get(3) as number, columns, chunks };
+    const chunks = groups.length === 0 ? [] : list(asStruct(groups[0]).get(1)).map((chunk) => asStruct(asStruct(chunk).get(3)));
+    return { file, name, rows: num(meta.get(3)), columns, chunks };
   });
   const rows = sources[0]?.rows ?? 0;
   for (const source of sources) {
@@ -39,17 +38,13 @@ export function spliceColumns(inputs: readonly SpliceInput[], order: readonly st
     const column = source.columns[index] as ParquetColumn;
     columns.push(column);
     if (rows === 0) continue;
-    const info = source.chunks[index] as ThriftStruct;
-    const start = info.get(9) as number;
-    const storedBytes = info.get(7) as number;
+    const info = asStruct(source.chunks[index]);
+    const start = num(info.get(9));
+    const storedBytes = num(info.get(7));
     pieces.push(source.file.subarray(start, start + storedBytes));
-    chunks.push({ column, codec: info.get(4) as number, offset, storedBytes, uncompressedBytes: info.get(6) as number });
+    chunks.push({ column, codec: num(info.get(4)), offset, storedBytes, uncompressedBytes: num(info.get(6)) });
     offset += storedBytes;
   }
   pieces.push(fileTail(columns, rows, chunks));
   return Buffer.concat(pieces);
-}
-
-function list(value: ThriftValue | undefined): ThriftValue[] {
-  return Array.isArray(value) ? value : [];
 }

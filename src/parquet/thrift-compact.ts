@@ -97,15 +97,10 @@ export class ThriftWriter {
     for (const byte of buffer) this.bytes.push(byte);
   }
 
-  /** Unsigned LEB128 of a non-negative safe integer (arithmetic, not bit operations: values exceed 2^31). */
   private varint(value: number): void {
-    let v = value;
-    while (v >= 0x80) {
-      this.bytes.push((v % 0x80) | 0x80);
-      v = Math.floor(v / 0x80);
-    }
-    this.bytes.push(v);
+    for (const byte of uleb128(value)) this.bytes.push(byte);
   }
+
 }
 
 function typeOf(kind: ThriftField[1]): number {
@@ -211,15 +206,40 @@ export class ThriftReader {
   }
 
   private varint(): number {
-    let result = 0;
-    let scale = 1;
-    for (;;) {
-      const byte = this.byte();
-      result += (byte & 0x7f) * scale;
-      if (byte < 0x80) return result;
-      scale *= 0x80;
-    }
+    const read = readUleb128(this.buffer, this.offset);
+    if (read === undefined) throw new RangeError('thrift data ends early');
+    this.offset = read.next;
+    return read.value;
   }
+
+}
+
+/**
+ * Unsigned LEB128 (varint) of a non-negative safe integer: Thrift compact's integers and the run headers of
+ * Parquet's RLE/bit-packing hybrid. Arithmetic, not bit operations: values exceed 2^31.
+ */
+export function uleb128(value: number): number[] {
+  const bytes: number[] = [];
+  let v = value;
+  while (v >= 0x80) {
+    bytes.push((v % 0x80) | 0x80);
+    v = Math.floor(v / 0x80);
+  }
+  bytes.push(v);
+  return bytes;
+}
+
+/** The varint at `offset` and the offset after it; undefined when the bytes end first. */
+export function readUleb128(bytes: Uint8Array, offset: number): { value: number; next: number } | undefined {
+  let value = 0;
+  let scale = 1;
+  for (let at = offset; at < bytes.length; at++) {
+    const byte = bytes[at] as number;
+    value += (byte & 0x7f) * scale;
+    if (byte < 0x80) return { value, next: at + 1 };
+    scale *= 0x80;
+  }
+  return undefined;
 }
 
 function unzigzag(n: number): number {
