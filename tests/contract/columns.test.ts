@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CLASSIFIED_COLUMNS, columnNames, EVENTS_COLUMNS, QUARANTINE_COLUMNS, QUARANTINE_REPLAY_COLUMNS, STAGED_COLUMNS } from '../../src/contract/columns';
-import { STAGED_PARQUET_COLUMNS, stagedValues, type StagedRow } from '../../src/pipeline/staged-row';
+import { STAGED_PARQUET_COLUMNS } from '../../src/pipeline/staged-row';
 import { queryLake } from '../../src/cli/commands/query';
 import { makeTestLake, otherEvent, putRaw, T0 } from '../helpers/lake';
 import { runOk } from '../helpers/run';
@@ -42,14 +42,9 @@ const STAGED = columnNames(STAGED_COLUMNS);
 const EVENTS = columnNames(EVENTS_COLUMNS);
 
 describe('the column table (src/contract/columns.ts) is the one row shape', () => {
-  it('stagedValues and the staged Parquet schema follow the table order', () => {
-    const row: StagedRow = {
-      event_uuid: 'u', event_name: 'a:b', event_type: 'a', event_subtype: 'b', created_at: 1, created_datetime: 't',
-      event_date: '2024-01-01', user_uuid: null, language: null, country: null, subscription_type: null,
-      subscription_status: null, enrichment_status: 'not_applicable', payload: '{}', source_key: 'k', line_no: 1,
-    };
+  it('the staged Parquet schema follows the table order', () => {
+    // The values of a staged row follow it too: tests/pipeline/staged-row.test.ts (stagedValuesOf).
     expect(STAGED_PARQUET_COLUMNS.map((c) => c.name)).toEqual(STAGED);
-    expect(stagedValues(row)).toEqual(STAGED.map((name) => row[name as keyof StagedRow]));
   });
 
   it.each([

@@ -1,4 +1,6 @@
-import { readStagedRows, STAGED_PARQUET_COLUMNS } from '../../src/pipeline/staged-row';
+import { STAGED_COLUMNS } from '../../src/contract/columns';
+import type { ValidEvent } from '../../src/contract/types';
+import { readStagedRows, STAGED_PARQUET_COLUMNS, type StagedRow, type StagedValues } from '../../src/pipeline/staged-row';
 import type { Clock } from '../../src/ports/clock';
 import { Layout } from '../../src/ports/layout';
 import type { PipelineDeps } from '../../src/pipeline/deps';
@@ -118,6 +120,33 @@ export async function keysUnder(deps: PipelineDeps, prefix: string): Promise<str
 }
 
 /** The lines of an NDJSON object, parsed. */
+/** The staged row of a valid event as an object (the oracle stagedValuesOf is held equal to). */
+export function stagedRow(event: ValidEvent, sourceKey: string, lineNo: number): StagedRow {
+  return {
+    event_uuid: event.event_uuid,
+    event_name: event.event_name,
+    event_type: event.event_type,
+    event_subtype: event.event_subtype,
+    created_at: event.created_at,
+    created_datetime: event.created_datetime,
+    event_date: event.event_date,
+    user_uuid: event.user_uuid,
+    language: event.language,
+    country: null,
+    subscription_type: null,
+    subscription_status: null,
+    enrichment_status: 'not_applicable',
+    payload: event.payload,
+    source_key: sourceKey,
+    line_no: lineNo,
+  };
+}
+
+/** A staged row's values in the column table's order. */
+export function stagedValues(row: StagedRow): StagedValues {
+  return STAGED_COLUMNS.map((c) => row[c.name]);
+}
+
 /** The rows of a staged Parquet part as objects: text decoded, event_date as YYYY-MM-DD. */
 export async function stagedRows(deps: PipelineDeps, key: string): Promise<Record<string, unknown>[]> {
   return readStagedRows(await deps.objects.get(key), key).map((values) =>

@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { validateLine } from '../../src/contract/validate-line';
-import { readStagedRows, STAGED_PARTS, STAGED_PARQUET_COLUMNS, stagedRow, stagedValues, stagedValuesOf, type StagedRow } from '../../src/pipeline/staged-row';
+import { readStagedRows, STAGED_PARTS, STAGED_PARQUET_COLUMNS, stagedValuesOf, type StagedRow } from '../../src/pipeline/staged-row';
+import { stagedRow, stagedValues } from '../helpers/stages';
 import { ParquetRowBuffer } from '../../src/parquet/row-buffer';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
