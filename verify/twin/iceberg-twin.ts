@@ -219,10 +219,12 @@ function tableRelation(s3Root: string, table: TwinTable): string {
   const list = `[${files.map(sqlPathLiteral).join(', ')}]`;
   if (table.iceberg) return `SELECT ${columns} FROM read_parquet(${list}, hive_partitioning = true, union_by_name = true)`;
   const dataColumns = table.columns.filter((c) => !table.partitionKeys.includes(c.name));
-  const struct = `{${dataColumns.map((c) => `${c.name}: '${duckType(c.type)}'`).join(', ')}}`;
   const partitions = table.partitionKeys.map((key) => `regexp_extract(filename, '${key}=([^/]+)/', 1) AS "${key}"`);
-  const selected = [...dataColumns.map((c) => `CAST("${c.name}" AS ${duckType(c.type)}) AS "${c.name}"`), ...partitions].join(', ');
-  if (table.format === 'parquet') return `SELECT ${selected} FROM read_parquet(${list}, filename = true)`;
+  if (table.format === 'parquet') {
+    const typed = dataColumns.map((c) => `CAST("${c.name}" AS ${duckType(c.type)}) AS "${c.name}"`);
+    return `SELECT ${[...typed, ...partitions].join(', ')} FROM read_parquet(${list}, filename = true)`;
+  }
+  const struct = `{${dataColumns.map((c) => `${c.name}: '${duckType(c.type)}'`).join(', ')}}`;
   return (
     `SELECT ${[...dataColumns.map((c) => `"${c.name}"`), ...partitions].join(', ')} FROM read_json(${list}, format = 'newline_delimited', ` +
     `columns = ${struct}, maximum_object_size = 1048576, filename = true)`
