@@ -138,7 +138,7 @@ function envelopeVerdict(body: Readonly<Record<string, unknown>>, error: Validat
   return invalid(reason, errors);
 }
 
-function deriveEvent(body: Readonly<Record<string, unknown>>, payload: string): ValidEvent {
+function deriveEvent(body: Readonly<Record<string, unknown>>, payload: string, payloadBytes: Buffer): ValidEvent {
   const eventName = body.event_name as string;
   const firstColon = eventName.indexOf(':');
   const secondColon = eventName.indexOf(':', firstColon + 1);
@@ -158,6 +158,7 @@ function deriveEvent(body: Readonly<Record<string, unknown>>, payload: string): 
     language: typeof language === 'string' ? language : null,
     body,
     payload,
+    payloadBytes,
   };
 }
 
@@ -262,5 +263,5 @@ export function validateLine(line: Buffer, options: ValidateLineOptions): LineRe
       throw error;
     }
   }
-  return { kind: 'valid', event: deriveEvent(body, text) };
+  return { kind: 'valid', event: deriveEvent(body, text, bytes) };
 }
