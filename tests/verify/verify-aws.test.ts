@@ -82,6 +82,16 @@ describe('npm run verify:aws, small (the offline AWS proof)', () => {
     expect([report.reader_rows_before_commit, report.reader_rows_after_commit]).toEqual([0, summary.inserted]);
   });
 
+  it("shows in the analysts' quarantine view through Athena each record's latest replay, as the local view does", () => {
+    const { replays, replayed_records: replayed } = report.details;
+    expect(replays.map((r) => [r.status, r.mode])).toEqual([['committed', 'replay'], ['committed', 'replay']]);
+    expect(replays[1]?.batch_id).not.toBe(replays[0]?.batch_id);
+    // Every record the second replay re-validated shows it (verify-aws.ts checks the batch, time and outcome).
+    expect(replayed).toBeGreaterThan(0);
+    expect(replayed).toBe(replays[1]?.lines_read);
+    expect(report.details.parity_problems).toEqual([]);
+  });
+
   it('leaves the same curated rows and summary as the local runtime', () => {
     expect(report.details.parity_problems).toEqual([]);
     expect(report.parity).toBe(true);
@@ -103,8 +113,17 @@ describe('verify:aws catches a view that does not filter to committed batches (i
     );
   }, 240_000);
 
+  it("fails when the quarantine view shows every replay's outcome instead of each record's latest", async () => {
+    const everyOutcome = rewriteView('quarantine', (sql) => sql.replace(' WHERE "replay_rank" = 1', ''));
+
+    // Enough traffic for replayable quarantine records (whole lines of a replayable reason).
+    await expect(verifyAws({ events: 1000, backlogObjects: 100, alterTemplate: everyOutcome })).rejects.toThrow(
+      /the quarantine view through Athena after the replays: [1-9]\d* records show an earlier replay than the latest.*; [1-9]\d* records appear more than once/,
+    );
+  }, 240_000);
+
   it('fails when a view declares columns its SQL does not yield (Athena: stale view)', async () => {
-    const stale = rewriteView('quarantine', (sql) => sql.replace('"raw_line", ', ''));
+    const stale = rewriteView('quarantine', (sql) => sql.replace('q."raw_line", ', ''));
 
     await expect(verifyAws({ events: 300, backlogObjects: 100, alterTemplate: stale })).rejects.toThrow(/VIEW_IS_STALE: view eventlake_dev\.quarantine/);
   }, 240_000);
