@@ -7,6 +7,7 @@ import { Construct } from 'constructs';
 import { ATHENA_TABLES, athenaTable } from '../../src/workflow/athena-tables';
 import { SAVED_QUERIES_DIR, savedQueries } from '../../src/sql/saved-queries';
 import { quarantineViewSql } from '../../src/sql/quarantine-view';
+import { QUARANTINE_REPLAY_COLUMNS, REPLAY_OUTCOME_COLUMNS } from '../../src/contract/columns';
 import {
   ATHENA_GLUE_CATALOG,
   PRESTO_VIEW_EXPANDED_TEXT,
@@ -20,8 +21,6 @@ import {
   EVENTS_COLUMNS,
   PARTITION_BATCH_ID,
   QUARANTINE_COLUMNS,
-  QUARANTINE_REPLAY_COLUMNS,
-  REPLAY_OUTCOME_COLUMNS,
   STAGED_COLUMNS,
   icebergType,
   trinoType,
