@@ -116,8 +116,8 @@ describe('verify:aws catches a view that does not filter to committed batches (i
   it("fails when the quarantine view shows every replay's outcome instead of each record's latest", async () => {
     const everyOutcome = rewriteView('quarantine', (sql) => sql.replace(' WHERE "replay_rank" = 1', ''));
 
-    // Enough traffic for replayable quarantine records (whole lines of a replayable reason).
-    await expect(verifyAws({ events: 1000, backlogObjects: 100, alterTemplate: everyOutcome })).rejects.toThrow(
+    // 500 events (seed 7) quarantine a line a replay re-validates (a whole line of a replayable reason); 300 none.
+    await expect(verifyAws({ events: 500, backlogObjects: 100, alterTemplate: everyOutcome })).rejects.toThrow(
       /the quarantine view through Athena after the replays: [1-9]\d* records show an earlier replay than the latest.*; [1-9]\d* records appear more than once/,
     );
   }, 240_000);
@@ -126,6 +126,27 @@ describe('verify:aws catches a view that does not filter to committed batches (i
     const stale = rewriteView('quarantine', (sql) => sql.replace('q."raw_line", ', ''));
 
     await expect(verifyAws({ events: 300, backlogObjects: 100, alterTemplate: stale })).rejects.toThrow(/VIEW_IS_STALE: view eventlake_dev\.quarantine/);
+  }, 240_000);
+});
+
+describe('verify:aws catches a replay_outcomes table Athena cannot read without naming its partitions', () => {
+  let log: jest.SpyInstance;
+  beforeAll(() => {
+    log = jest.spyOn(console, 'log').mockImplementation(() => undefined);
+  });
+  afterAll(() => log.mockRestore());
+
+  it('fails when replay_outcomes is partitioned by batch_id without projection: Glue holds no partition, the view no replay', async () => {
+    const partitioned = (template: Record<string, unknown>) => {
+      const resources = template.Resources as Record<string, { Type: string; Properties: { TableInput?: { Name?: string; PartitionKeys?: unknown[] } } }>;
+      const input = Object.values(resources).find((r) => r.Type === 'AWS::Glue::Table' && r.Properties.TableInput?.Name === 'replay_outcomes')?.Properties.TableInput;
+      if (input === undefined) throw new Error('no Glue table replay_outcomes');
+      input.PartitionKeys = [{ Name: 'batch_id', Type: 'string' }];
+    };
+
+    await expect(verifyAws({ events: 500, backlogObjects: 100, alterTemplate: partitioned })).rejects.toThrow(
+      /the quarantine view through Athena after the replays: 0 records show the last replay [0-9a-f]+, which re-validated [1-9]\d*/,
+    );
   }, 240_000);
 });
 
