@@ -22,6 +22,15 @@ function mergeGroup(definition: Record<string, unknown>): { Parameters: Record<s
   return state;
 }
 
+/** The Lambdas log to stdout (CloudWatch Logs on AWS): silenced for the tests of the enclosing describe. */
+function quietLambdaLogs(): void {
+  let log: jest.SpyInstance;
+  beforeAll(() => {
+    log = jest.spyOn(console, 'log').mockImplementation(() => undefined);
+  });
+  afterAll(() => log.mockRestore());
+}
+
 describe('npm run verify:aws, small (the offline AWS proof)', () => {
   let report: VerifyAwsReport;
   let log: jest.SpyInstance;
@@ -99,11 +108,7 @@ describe('npm run verify:aws, small (the offline AWS proof)', () => {
 });
 
 describe('verify:aws catches a view that does not filter to committed batches (issue 7)', () => {
-  let log: jest.SpyInstance;
-  beforeAll(() => {
-    log = jest.spyOn(console, 'log').mockImplementation(() => undefined);
-  });
-  afterAll(() => log.mockRestore());
+  quietLambdaLogs();
 
   it('fails when the events view reads events_all_batches without the committed_batches filter', async () => {
     const unfiltered = rewriteView('events', (sql) => sql.replace(/ WHERE "batch_id" IN \(SELECT .*\)$/, ''));
@@ -130,11 +135,7 @@ describe('verify:aws catches a view that does not filter to committed batches (i
 });
 
 describe('verify:aws catches a replay_outcomes table Athena cannot read without naming its partitions', () => {
-  let log: jest.SpyInstance;
-  beforeAll(() => {
-    log = jest.spyOn(console, 'log').mockImplementation(() => undefined);
-  });
-  afterAll(() => log.mockRestore());
+  quietLambdaLogs();
 
   it('fails when replay_outcomes is partitioned by batch_id without projection: Glue holds no partition, the view no replay', async () => {
     const partitioned = (template: Record<string, unknown>) => {
@@ -151,11 +152,7 @@ describe('verify:aws catches a replay_outcomes table Athena cannot read without 
 });
 
 describe('verify:aws catches the defects of issue 6', () => {
-  let log: jest.SpyInstance;
-  beforeAll(() => {
-    log = jest.spyOn(console, 'log').mockImplementation(() => undefined);
-  });
-  afterAll(() => log.mockRestore());
+  quietLambdaLogs();
 
   it('fails when MergeGroup reuses one ClientRequestToken per batch and group: the resumed MERGE gets the failed one back', async () => {
     const fixedToken = (definition: Record<string, unknown>) => {
