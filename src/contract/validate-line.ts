@@ -103,6 +103,14 @@ function fieldLabel(key: string): string {
   return /^[A-Za-z0-9_$.-]{1,64}$/.test(key) ? key : show(key);
 }
 
+/** How many keys a parsed object has, without building the array `Object.keys` would (one per line). */
+function ownKeyCount(object: object): number {
+  let count = 0;
+  // JSON.parse builds plain objects whose prototype holds no enumerable keys: for-in sees only their own.
+  for (const key in object) if (key !== undefined) count++;
+  return count;
+}
+
 function describeTopLevel(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'an array';
@@ -225,7 +233,7 @@ export function validateLine(line: Buffer, options: ValidateLineOptions): LineRe
   }
 
   const isObject = typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed);
-  if (isObject && scan.topLevelKeyCount !== Object.keys(parsed as object).length) {
+  if (isObject && scan.topLevelKeyCount !== ownKeyCount(parsed as object)) {
     const duplicates = duplicateTopLevelKeys(text);
     return invalid(
       'duplicate_key',
