@@ -159,6 +159,16 @@ export class FileStateStore implements StateStore {
     });
   }
 
+  /**
+   * What this instance holds of the version log in memory: entities and versions indexed (diagnostics,
+   * bench/batch-memory.ts, and the test that bounds it).
+   */
+  indexedVersions(): { readonly entities: number; readonly versions: number } {
+    let versions = 0;
+    for (const byUuid of this.versions.values()) versions += byUuid.size;
+    return { entities: this.versions.size, versions };
+  }
+
   async getVersions(entities: readonly EntityKey[]): Promise<Map<EntityKey, StateVersion[]>> {
     await this.mutex(VERSIONS_FILE).run(() => this.catchUpVersions());
     const found = new Map<EntityKey, StateVersion[]>();
