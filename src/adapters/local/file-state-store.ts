@@ -15,7 +15,6 @@ import type { FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { CheckpointConflictError, InvalidInputError } from '../../errors';
 import {
-  FOLDED_BASE_UUID,
   isEntityOfUser,
   type Checkpoint,
   type CheckpointWrite,
@@ -31,6 +30,8 @@ import { AsyncMutex } from '../async-mutex';
 import { fsyncDirectory, isErrnoCode, writeFileAtomic } from './atomic-write';
 import { withFileLock } from './file-lock';
 import { processExists } from './process-exists';
+import { lookupSorted, mergeIntoSorted, sortedEntitiesWhere } from './sorted-versions';
+import { isRecord, parseLogLine, replayVersion, toLogLine } from './version-lines';
 
 export interface FileStateStoreOptions {
   /**
@@ -56,9 +57,20 @@ export interface FileStateStoreOptions {
    * (src/adapters/version-fold.ts), as in the DynamoDB store. @default 7
    */
   readonly horizonDays?: number;
+  /**
+   * Once the version log holds this many bytes, a write compacts it into the sorted file: what an instance
+   * holds in memory is at most this much of log, whatever the number of entities. @default 16 MiB
+   */
+  readonly compactBytes?: number;
 }
 
 const VERSIONS_FILE = 'versions.ndjson';
+const SORTED_FILE = 'versions.sorted.ndjson';
+const DEFAULT_COMPACT_BYTES = 16 * 1024 * 1024;
+/** The first line of a log started by a compaction: a random id, so a reader never takes it for the log it read before. */
+const LOG_HEADER_PREFIX = '{"log":"';
+/** Bytes of the log's head an instance compares to notice the log was replaced (an inode number can be reused). */
+const HEAD_BYTES = 64;
 const NEWLINE = 0x0a;
 /** Log bytes read per step when loading or catching up, so a large log never becomes one huge string. */
 const READ_CHUNK_BYTES = 8 * 1024 * 1024;
@@ -96,15 +108,21 @@ export class FileStateStore implements StateStore {
   /** Calls of this instance queue per lock instead of spinning on their own lock file. */
   private readonly mutexes = new Map<string, AsyncMutex>();
 
-  private readonly versions = new Map<EntityKey, Map<string, StateVersion>>();
+  private readonly compactBytes: number;
+  /** The log's lines read so far, per entity, in log order (replayed over the sorted file's lines by reads). */
+  private readonly versions = new Map<EntityKey, StateVersion[]>();
   private readonly heartbeats = new Map<string, NodeJS.Timeout>();
-  private readonly log: LogCursor = { bytesRead: 0, linesRead: 0, inode: undefined };
+  private readonly log: LogCursor = { bytesRead: 0, linesRead: 0, inode: undefined, head: undefined };
   private readonly ledgers = new Map<string, LedgerCache>();
 
   private constructor(dir: string, options: FileStateStoreOptions) {
     this.dir = dir;
     this.fsync = options.fsync ?? true;
     this.limits = foldLimits(options.horizonDays);
+    this.compactBytes = options.compactBytes ?? DEFAULT_COMPACT_BYTES;
+    if (!Number.isInteger(this.compactBytes) || this.compactBytes < 1) {
+      throw new InvalidInputError(`FileStateStore: compactBytes must be a positive integer, got ${this.compactBytes}`);
+    }
     this.lockOptions = { timeoutMs: options.lockTimeoutMs ?? 5000, staleMs: options.staleLockMs ?? 30_000 };
   }
 
@@ -129,15 +147,14 @@ export class FileStateStore implements StateStore {
       if (logSize > this.log.bytesRead) await fs.truncate(logPath, this.log.bytesRead);
 
       // Fold each entity as the DynamoDB store does; the index changes only once the append succeeded.
+      const grouped = groupByEntity(writes);
+      const current = this.currentVersions([...grouped.keys()]);
       const lines: VersionWrite[] = [];
-      const next = new Map<EntityKey, readonly StateVersion[]>();
-      for (const [entity, incoming] of groupByEntity(writes)) {
-        const current = [...(this.versions.get(entity)?.values() ?? [])];
-        const applied = applyVersions(current, incoming.map(storedVersion), this.limits);
+      for (const [entity, incoming] of grouped) {
+        const applied = applyVersions(current.get(entity) ?? [], incoming.map(storedVersion), this.limits);
         if (!applied.changed) continue;
         if (applied.newBase !== undefined) lines.push({ entity, version: applied.newBase });
         for (const version of applied.added) lines.push({ entity, version });
-        next.set(entity, applied.versions);
       }
       if (lines.length === 0) return;
 
@@ -151,71 +168,79 @@ export class FileStateStore implements StateStore {
         await handle.close();
       }
       if (this.fsync && this.log.bytesRead === 0) await fsyncDirectory(this.dir);
+      if (this.log.bytesRead === 0) this.log.head = bytes.subarray(0, HEAD_BYTES);
       this.log.bytesRead += bytes.length;
       this.log.linesRead += lines.length;
-      for (const [entity, versions] of next) {
-        this.versions.set(entity, new Map(versions.map((version) => [version.eventUuid, version])));
-      }
+      for (const { entity, version } of lines) this.index(entity, version);
+      if (this.log.bytesRead >= this.compactBytes) await this.compact();
     });
   }
 
   /**
-   * What this instance holds of the version log in memory: entities and versions indexed (diagnostics,
-   * bench/batch-memory.ts, and the test that bounds it).
+   * What this instance holds of the version log in memory: entities and lines of the log since its last
+   * compaction (diagnostics, bench/batch-memory.ts, and the test that bounds it).
    */
   indexedVersions(): { readonly entities: number; readonly versions: number } {
     let versions = 0;
-    for (const byUuid of this.versions.values()) versions += byUuid.size;
+    for (const lines of this.versions.values()) versions += lines.length;
     return { entities: this.versions.size, versions };
   }
 
   async getVersions(entities: readonly EntityKey[]): Promise<Map<EntityKey, StateVersion[]>> {
-    await this.mutex(VERSIONS_FILE).run(() => this.catchUpVersions());
+    // The log first, then the sorted file: a compaction by another process in between moves lines already
+    // read into the sorted file, and replaying them twice is a no-op (replayVersion).
+    return this.mutex(VERSIONS_FILE).run(async () => {
+      await this.catchUpVersions();
+      return this.currentVersions(entities);
+    });
+  }
+
+  /**
+   * Forgets the user: under the log's lock, compacts the log into a new sorted file without the user's
+   * entities and starts an empty log, so no line of either names the user any more. Other instances notice
+   * the new log and reload it. Nothing to remove: nothing is rewritten. A crash between the two steps leaves
+   * the user's lines of the log: the caller's retry (the forget is retried until it succeeds) removes them.
+   */
+  async deleteUser(userUuid: string): Promise<number> {
+    checkName('user uuid', userUuid);
+    return this.locked(VERSIONS_FILE, async () => {
+      await this.catchUpVersions();
+      const ofUser = (entity: EntityKey) => isEntityOfUser(entity, userUuid);
+      const doomed = await sortedEntitiesWhere(this.pathOf(SORTED_FILE), ofUser);
+      for (const entity of this.versions.keys()) if (ofUser(entity)) doomed.add(entity);
+      if (doomed.size === 0) return 0;
+      // Only the whole lines read so far are kept: a torn tail (a crashed append) goes with the old log.
+      await this.compact(ofUser);
+      return doomed.size;
+    });
+  }
+
+  /** Each entity's versions: its lines in the sorted file, then its lines of the log read so far. */
+  private currentVersions(entities: readonly EntityKey[]): Map<EntityKey, StateVersion[]> {
+    const sorted = lookupSorted(this.pathOf(SORTED_FILE), entities);
     const found = new Map<EntityKey, StateVersion[]>();
     for (const entity of entities) {
       if (found.has(entity)) continue;
-      const byUuid = this.versions.get(entity);
-      if (byUuid !== undefined) found.set(entity, [...byUuid.values()]);
+      const byUuid = new Map<string, StateVersion>();
+      for (const version of sorted.get(entity) ?? []) replayVersion(byUuid, version);
+      for (const version of this.versions.get(entity) ?? []) replayVersion(byUuid, version);
+      if (byUuid.size > 0) found.set(entity, [...byUuid.values()]);
     }
     return found;
   }
 
   /**
-   * Rewrites the version log without the user's entities (a temporary file renamed over the log, under the
-   * log's lock), so no line of the log names the user any more. Other instances notice the new file (its
-   * inode) and reload it. Nothing to remove: the log is not touched.
+   * Under the log's lock, with every whole line of the log read: merges the log into the sorted file
+   * (`mergeIntoSorted`, less the entities `drop` names), then replaces the log with an empty one (its
+   * header only). A crash between the two leaves the log's lines in both files, which replay to the same
+   * versions (replayVersion), and the next compaction merges them again.
    */
-  async deleteUser(userUuid: string): Promise<number> {
-    checkName('user uuid', userUuid);
-    const logPath = this.pathOf(VERSIONS_FILE);
-    return this.locked(VERSIONS_FILE, async () => {
-      await this.catchUpVersions();
-      const doomed = [...this.versions.keys()].filter((entity) => isEntityOfUser(entity, userUuid));
-      if (doomed.length === 0) return 0;
-      const kept: string[] = [];
-      const handle = await fs.open(logPath, 'r');
-      try {
-        // Only the whole lines read so far: a torn tail (a crashed append) is dropped with the rewrite.
-        for (let position = 0; position < this.log.bytesRead; ) {
-          const chunk = Buffer.alloc(Math.min(READ_CHUNK_BYTES, this.log.bytesRead - position));
-          const { bytesRead } = await handle.read(chunk, 0, chunk.length, position);
-          if (bytesRead === 0) break;
-          const end = chunk.subarray(0, bytesRead).lastIndexOf(NEWLINE);
-          if (end < 0) throw corruptFile(logPath, `a line longer than ${READ_CHUNK_BYTES} bytes`);
-          for (const line of chunk.subarray(0, end).toString('utf8').split('\n')) {
-            const write = parseLogLine(line);
-            if (typeof write === 'string' || !isEntityOfUser(write.entity, userUuid)) kept.push(`${line}\n`);
-          }
-          position += end + 1;
-        }
-      } finally {
-        await handle.close();
-      }
-      await writeFileAtomic(logPath, kept.join(''), { fsync: this.fsync });
-      this.resetVersions();
-      await this.catchUpVersions();
-      return doomed.length;
-    });
+  private async compact(drop?: (entity: EntityKey) => boolean): Promise<void> {
+    await mergeIntoSorted(this.pathOf(SORTED_FILE), this.versions, { fsync: this.fsync, ...(drop ? { drop } : {}) });
+    const header = `${LOG_HEADER_PREFIX}${randomBytes(8).toString('hex')}"}\n`;
+    await writeFileAtomic(this.pathOf(VERSIONS_FILE), header, { fsync: this.fsync });
+    this.resetVersions();
+    await this.catchUpVersions();
   }
 
   /**
@@ -235,8 +260,11 @@ export class FileStateStore implements StateStore {
     }
     try {
       const { size, ino } = await handle.stat();
-      // A different file (deleted and recreated) or a shorter one than what we read: start over.
-      if (ino !== this.log.inode || size < this.log.bytesRead) this.resetVersions(ino);
+      // A different file (replaced by a compaction, or deleted and recreated) or a shorter one than what we
+      // read: start over. A replaced log can get the inode number of the one it replaced: its head differs.
+      if (ino !== this.log.inode || size < this.log.bytesRead || !(await this.sameHead(handle))) {
+        this.resetVersions(ino);
+      }
       let position = this.log.bytesRead;
       let carry = Buffer.alloc(0);
       while (position < size) {
@@ -253,6 +281,7 @@ export class FileStateStore implements StateStore {
           carry = data;
           continue;
         }
+        if (this.log.bytesRead === 0) this.log.head = Buffer.from(data.subarray(0, Math.min(end + 1, HEAD_BYTES)));
         this.indexLines(logPath, data.subarray(0, end).toString('utf8'));
         this.log.bytesRead += end + 1;
         carry = data.subarray(end + 1);
@@ -263,9 +292,19 @@ export class FileStateStore implements StateStore {
     }
   }
 
+  /** Whether the log's first bytes are still those read from it (nothing read yet: trivially). */
+  private async sameHead(handle: FileHandle): Promise<boolean> {
+    const head = this.log.head;
+    if (head === undefined || this.log.bytesRead === 0) return true;
+    const now = Buffer.alloc(head.length);
+    const { bytesRead } = await handle.read(now, 0, now.length, 0);
+    return bytesRead === head.length && now.equals(head);
+  }
+
   private indexLines(logPath: string, text: string): void {
     for (const line of text.split('\n')) {
       this.log.linesRead += 1;
+      if (this.log.linesRead === 1 && line.startsWith(LOG_HEADER_PREFIX)) continue;
       const write = parseLogLine(line);
       if (typeof write === 'string') {
         throw new Error(
@@ -277,22 +316,11 @@ export class FileStateStore implements StateStore {
     }
   }
 
-  /**
-   * Replays one log line: a version is added unless its (entity, eventUuid) is there already (first wins);
-   * a base replaces the entity's base and drops the versions it folded (createdAt at or before its own).
-   */
+  /** Keeps one log line: reads replay an entity's lines in log order (replayVersion). */
   private index(entity: EntityKey, version: StateVersion): void {
-    let byUuid = this.versions.get(entity);
-    if (byUuid === undefined) {
-      byUuid = new Map();
-      this.versions.set(entity, byUuid);
-    }
-    if (version.eventUuid === FOLDED_BASE_UUID) {
-      for (const [uuid, kept] of byUuid) if (kept.createdAt <= version.createdAt) byUuid.delete(uuid);
-      byUuid.set(FOLDED_BASE_UUID, version);
-    } else if (!byUuid.has(version.eventUuid)) {
-      byUuid.set(version.eventUuid, version);
-    }
+    const lines = this.versions.get(entity);
+    if (lines === undefined) this.versions.set(entity, [version]);
+    else lines.push(version);
   }
 
   private resetVersions(inode?: number): void {
@@ -300,6 +328,7 @@ export class FileStateStore implements StateStore {
     this.log.bytesRead = 0;
     this.log.linesRead = 0;
     this.log.inode = inode;
+    this.log.head = undefined;
   }
 
   // ---------------------------------------------------------------- lease
@@ -583,6 +612,8 @@ interface LogCursor {
   linesRead: number;
   /** The log file read, to notice it was replaced. */
   inode: number | undefined;
+  /** Its first bytes (at most HEAD_BYTES), to notice it was replaced by a file with the same inode number. */
+  head: Buffer | undefined;
 }
 
 interface LedgerCache {
@@ -609,47 +640,6 @@ interface CheckpointFile extends Checkpoint {
   readonly ledgerId?: string;
   /** How many bytes of `ledger-<name>.ndjson` are committed. */
   readonly ledgerBytes: number;
-}
-
-/** The log's line format: short, stable field names. `foldedSince` only on base lines. */
-interface LogLine {
-  readonly entity: string;
-  readonly eventUuid: string;
-  readonly createdAt: number;
-  readonly fields: Readonly<Record<string, string>>;
-  readonly foldedSince?: number;
-}
-
-/** One line of the log, newline included. */
-function toLogLine(write: VersionWrite): string {
-  const { eventUuid, createdAt, fields, foldedSince } = write.version;
-  const line: LogLine = {
-    entity: write.entity,
-    eventUuid,
-    createdAt,
-    fields,
-    ...(foldedSince === undefined ? {} : { foldedSince }),
-  };
-  return `${JSON.stringify(line)}\n`;
-}
-
-/** Parses one log line; returns what is wrong with it as a string. */
-function parseLogLine(line: string): VersionWrite | string {
-  let json: unknown;
-  try {
-    json = JSON.parse(line);
-  } catch (error) {
-    return `not JSON (${(error as Error).message})`;
-  }
-  if (!isRecord(json)) return 'not a JSON object';
-  const { entity, eventUuid, createdAt, fields, foldedSince } = json;
-  if (typeof entity !== 'string' || typeof eventUuid !== 'string' || !isFiniteNumber(createdAt)) {
-    return 'expected {"entity": string, "eventUuid": string, "createdAt": number, "fields": object}';
-  }
-  if (!isStringRecord(fields)) return '"fields" must be an object of strings';
-  if (foldedSince === undefined) return { entity, version: { eventUuid, createdAt, fields } };
-  if (!isFiniteNumber(foldedSince)) return '"foldedSince" must be a number';
-  return { entity, version: { eventUuid, createdAt, fields, foldedSince } };
 }
 
 function publicCheckpoint(stored: CheckpointFile): Checkpoint {
@@ -686,14 +676,6 @@ function fileNamePart(name: string): string {
 }
 
 // ---------------------------------------------------------------- type guards
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function isStringRecord(value: unknown): value is Record<string, string> {
-  return isRecord(value) && Object.values(value).every((field) => typeof field === 'string');
-}
 
 function corruptFile(filePath: string, problem: string): Error {
   return new Error(
