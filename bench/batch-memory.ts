@@ -1,15 +1,16 @@
 /**
- * Memory batch after batch: `node --expose-gc node_modules/tsx/dist/cli.mjs bench/batch-memory.ts
- * [--events N] [--batch-mib M] [--workers W]` runs the local pipeline in this process on N generated events
- * (raw objects cached in .bench-cache/, as bench/bench.ts does) with a batch cap of M MiB of raw objects, and
- * prints one JSON line per batch: the process's RSS and V8 heap after the batch (after a full GC when
- * --expose-gc is given), the highest RSS seen in each state of that batch (sampled every 100 ms), DuckDB's
- * own memory, the state store's version log size, and what a fresh FileStateStore on that folder holds in
- * memory once opened (entities, versions, heap it took): what each slice worker thread pays when it opens
- * the store. Not a test: a reproduction for the memory-per-batch question (docs/performance.md).
+ * Memory batch after batch: `node --expose-gc -r tsx/cjs bench/batch-memory.ts [--events N] [--batch-mib M]
+ * [--workers W] [--keep]` (tsx's own CLI would not pass --expose-gc on) runs the local pipeline in this
+ * process on N generated events (raw objects cached in .bench-cache/, as bench/bench.ts does) with a batch
+ * cap of M MiB of raw objects, and prints one JSON line per batch: the process's RSS and V8 heap after the
+ * batch (after a full GC), the highest RSS seen in each state of that batch (sampled every 100 ms), DuckDB's
+ * own memory, the state store's version log and sorted file sizes, and what a fresh FileStateStore on that
+ * folder holds in memory once opened (entities, versions, heap it took, time to open): what each slice
+ * worker thread pays when it opens the store. Not a test: a reproduction for the memory-per-batch question
+ * (docs/performance.md, "Memory from batch to batch").
  */
 import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -54,6 +55,17 @@ async function probeStore(dir: string): Promise<Record<string, number>> {
   return { probe_entities: entities, probe_versions: versions, probe_heap_mib: mib(held), probe_open_ms: openMs };
 }
 
+/** RSS split as Linux counts it (anonymous memory, mapped files, shared memory), where /proc is readable. */
+function rssParts(): Record<string, number> {
+  try {
+    const status = readFileSync('/proc/self/status', 'utf8');
+    const kib = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN);
+    return { rss_anon_mib: Math.round(kib('RssAnon') / 1024), rss_file_mib: Math.round(kib('RssFile') / 1024) };
+  } catch {
+    return {};
+  }
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
@@ -61,6 +73,8 @@ async function main(): Promise<void> {
       seed: { type: 'string', default: '7' },
       'batch-mib': { type: 'string', default: '128' },
       workers: { type: 'string', default: '2' },
+      /** Copy /proc/self/smaps after each batch into this folder (smaps-<batch>), to see what the RSS is made of. */
+      smaps: { type: 'string' },
       /** Keep the lake folder (printed) for a later look. */
       keep: { type: 'boolean', default: false },
     },
@@ -93,9 +107,17 @@ async function main(): Promise<void> {
       phase = 'between';
       gc?.();
       const memory = process.memoryUsage();
+      const parts = rssParts();
+      // Two seconds later: what an allocator returns to the system by itself once the batch is over.
+      await new Promise((resolve) => setTimeout(resolve, 2000));
+      const rssLater = mib(process.memoryUsage.rss());
       const heap = getHeapStatistics();
-      const duck = await lake.sql.query<{ bytes: number | bigint | null }>({ name: 'duckdb_memory', text: 'SELECT sum(memory_usage_bytes) AS bytes FROM duckdb_memory()' });
+      const duck = await lake.sql.query<{ tag: string; bytes: number | bigint }>({
+        name: 'duckdb_memory',
+        text: 'SELECT tag, memory_usage_bytes AS bytes FROM duckdb_memory() WHERE memory_usage_bytes > 0',
+      });
       const logPath = join(lakeDir, 'state', 'versions.ndjson');
+      const sortedPath = join(lakeDir, 'state', 'versions.sorted.ndjson');
       const line = {
         batch,
         status: summary.status,
@@ -103,16 +125,20 @@ async function main(): Promise<void> {
         backlog_objects: summary.backlog_objects,
         seconds,
         rss_mib: mib(memory.rss),
+        ...parts,
+        rss_2s_later_mib: rssLater,
         heap_used_mib: mib(heap.used_heap_size),
         external_mib: mib(memory.external),
         array_buffers_mib: mib(memory.arrayBuffers),
-        duckdb_mib: mib(Number(duck[0]?.bytes ?? 0)),
+        duckdb_mib: Object.fromEntries(duck.map((row) => [row.tag, mib(Number(row.bytes))])),
         main_store: (lake.state as unknown as { inner?: FileStateStore }).inner?.indexedVersions(),
         log_mib: existsSync(logPath) ? mib(statSync(logPath).size) : 0,
+        sorted_mib: existsSync(sortedPath) ? mib(statSync(sortedPath).size) : 0,
         ...(await probeStore(join(lakeDir, 'state'))),
         peak_rss_mib_by_state: { ...peaks },
       };
       process.stdout.write(`${JSON.stringify(line)}\n`);
+      if (values.smaps !== undefined) writeFileSync(join(values.smaps, `smaps-${batch}`), readFileSync('/proc/self/smaps'));
       if (summary.status !== 'committed' || summary.backlog_objects === 0) break;
     }
     await lake.close();
