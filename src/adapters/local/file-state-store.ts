@@ -13,7 +13,7 @@ import { hostname } from 'node:os';
 import { promises as fs } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import path from 'node:path';
-import { CheckpointConflictError, InvalidInputError } from '../../errors';
+import { CheckpointConflictError, InvalidInputError, TransientError } from '../../errors';
 import {
   isEntityOfUser,
   type Checkpoint,
@@ -28,9 +28,9 @@ import {
 } from '../../ports/state-store';
 import { AsyncMutex } from '../async-mutex';
 import { fsyncDirectory, isErrnoCode, writeFileAtomic } from './atomic-write';
-import { withFileLock } from './file-lock';
+import { tryWithFileLock, withFileLock } from './file-lock';
 import { processExists } from './process-exists';
-import { lookupSorted, mergeIntoSorted, sortedEntitiesWhere } from './sorted-versions';
+import { installSorted, lookupSorted, sortedEntitiesWhere, writeMergedSorted } from './sorted-versions';
 import { isRecord, parseLogLine, replayVersion, toLogLine } from './version-lines';
 
 export interface FileStateStoreOptions {
@@ -42,7 +42,8 @@ export interface FileStateStoreOptions {
   readonly lockTimeoutMs?: number;
   /**
    * A lock file older than this was left by a crashed process and is broken. Every locked section is
-   * short (one append or one small file), far below this.
+   * short (one append, one small file, or a compaction's install: the lines appended during its merge),
+   * far below this. A compaction's merge holds its own lock (stale after 10 minutes).
    * @default 30000
    */
   readonly staleLockMs?: number;
@@ -71,6 +72,10 @@ const DEFAULT_COMPACT_BYTES = 16 * 1024 * 1024;
 const LOG_HEADER_PREFIX = '{"log":"';
 /** Bytes of the log's head an instance compares to notice the log was replaced (an inode number can be reused). */
 const HEAD_BYTES = 64;
+/** Held while a compaction merges (long, outside the log's lock): one compaction at a time. */
+const COMPACT_LOCK = `${SORTED_FILE}.compact.lock`;
+/** A compaction lock older than this was left by a crashed compaction. Far above any merge's duration. */
+const COMPACT_STALE_MS = 10 * 60_000;
 const NEWLINE = 0x0a;
 /** Log bytes read per step when loading or catching up, so a large log never becomes one huge string. */
 const READ_CHUNK_BYTES = 8 * 1024 * 1024;
@@ -79,20 +84,32 @@ const CHECKPOINT_FILE = /^checkpoint-(.+)\.json$/;
 /**
  * The state store of the local runtime: plain files in one folder, safe for several processes at once.
  *
- * Open it with `await FileStateStore.open(dir)`: it creates the folder and loads the version log.
+ * Open it with `await FileStateStore.open(dir)`: it creates the folder and reads the version log.
  *
  * Layout of `dir`:
- * - `versions.ndjson`: append-only log of state versions, one JSON object per line. Each instance keeps an
- *   index `entity -> eventUuid -> version` in memory, loaded on open and caught up from the log's tail
- *   on each call, so versions written by another process are seen. Appends happen under
- *   `versions.ndjson.lock` after a catch-up, which makes put-if-absent (first wins) hold across
- *   processes. A torn last line (a crash mid-append) is ignored and cut off by the next append.
+ * - `versions.ndjson`: append-only log of state versions, one JSON object per line (version-lines.ts).
+ *   Each instance keeps the log's lines in memory, per entity, caught up from the log's tail on each
+ *   call, so versions written by another process are seen. Appends happen under `versions.ndjson.lock`
+ *   after a catch-up, which makes put-if-absent (first wins) hold across processes, with one datasync per
+ *   call. A torn last line (a crash mid-append) is ignored and cut off by the next append.
  *   Each write folds the entity as the DynamoDB store does (`applyVersions`, src/adapters/version-fold.ts)
  *   and appends the versions it keeps plus, when the fold changed it, the entity's base (a line with
  *   eventUuid `FOLDED_BASE_UUID`). Replaying a base line replaces the base and drops the versions at or
- *   before its createdAt, which are exactly the ones the fold folded, so a replay rebuilds the same index
- *   without running the fold again. The log itself still grows with every kept write (no compaction);
- *   what is bounded is each entity's state, in memory and in what reads answer.
+ *   before its createdAt, which are exactly the ones the fold folded (`replayVersion`), so a replay
+ *   rebuilds the same versions without running the fold again.
+ * - `versions.sorted.ndjson`: the log compacted: every entity's state (base first) sorted by entity
+ *   (sorted-versions.ts). Once the log holds `compactBytes` (16 MiB), the writer that crossed it merges the
+ *   log into a new sorted file and starts a new log (`compact`), holding `versions.sorted.ndjson.compact.lock`
+ *   (one compaction at a time; the others do not wait) but not the log's lock while it merges. A read or a
+ *   fold finds an entity in the sorted file by a binary search and replays its log lines over it.
+ *
+ *   Memory: an instance holds the log since the last compaction, at most about `compactBytes` of lines,
+ *   whatever the number of entities or the history (`indexedVersions`). Before the sorted file, every
+ *   instance (the main process and each slice worker thread, which opens the store for each slice Map)
+ *   indexed the whole log: measured with bench/batch-memory.ts on 2M events, 160k versions (28 MiB of log)
+ *   took 42 MiB of heap and up to 2 s to load per open, growing with every batch (docs/performance.md).
+ *   Disk: the sorted file is rewritten at each compaction (about once per `compactBytes` of log), so its
+ *   cost grows with the number of entities; reads cost a binary search per entity asked for.
  * - `lease-<name>.json`: `{owner, expiresAtMs}`; read-modify-write under `lease-<name>.json.lock`.
  * - `checkpoint-<name>.json` + `ledger-<name>.ndjson`: see `putCheckpoint` for why the processed ledger
  *   can be a separate append-only file and still be atomic with the checkpoint.
@@ -172,8 +189,11 @@ export class FileStateStore implements StateStore {
       this.log.bytesRead += bytes.length;
       this.log.linesRead += lines.length;
       for (const { entity, version } of lines) this.index(entity, version);
-      if (this.log.bytesRead >= this.compactBytes) await this.compact();
     });
+    if (this.log.bytesRead >= this.compactBytes) {
+      // One compaction at a time: when another instance is compacting, the log is left to it.
+      await tryWithFileLock(this.pathOf(COMPACT_LOCK), COMPACT_STALE_MS, () => this.compact());
+    }
   }
 
   /**
@@ -196,21 +216,23 @@ export class FileStateStore implements StateStore {
   }
 
   /**
-   * Forgets the user: under the log's lock, compacts the log into a new sorted file without the user's
-   * entities and starts an empty log, so no line of either names the user any more. Other instances notice
-   * the new log and reload it. Nothing to remove: nothing is rewritten. A crash between the two steps leaves
-   * the user's lines of the log: the caller's retry (the forget is retried until it succeeds) removes them.
+   * Forgets the user: compacts the log into a new sorted file without the user's entities and starts a new
+   * log without their lines (`compact`), so no line of either names the user any more. Waits for a
+   * compaction under way. Other instances notice the new log and reload it. A crash between the two renames
+   * leaves the user's lines of the log: the caller's retry (a forget is retried until it succeeds) removes
+   * them.
    */
   async deleteUser(userUuid: string): Promise<number> {
     checkName('user uuid', userUuid);
-    return this.locked(VERSIONS_FILE, async () => {
-      await this.catchUpVersions();
-      const ofUser = (entity: EntityKey) => isEntityOfUser(entity, userUuid);
+    const ofUser = (entity: EntityKey) => isEntityOfUser(entity, userUuid);
+    const waitMs = Math.max(this.lockOptions.timeoutMs, COMPACT_STALE_MS);
+    return withFileLock(this.pathOf(COMPACT_LOCK), { timeoutMs: waitMs, staleMs: COMPACT_STALE_MS }, async () => {
+      await this.mutex(VERSIONS_FILE).run(() => this.catchUpVersions());
       const doomed = await sortedEntitiesWhere(this.pathOf(SORTED_FILE), ofUser);
       for (const entity of this.versions.keys()) if (ofUser(entity)) doomed.add(entity);
       if (doomed.size === 0) return 0;
-      // Only the whole lines read so far are kept: a torn tail (a crashed append) goes with the old log.
-      await this.compact(ofUser);
+      const dropped = await this.compact(ofUser);
+      for (const entity of dropped) doomed.add(entity);
       return doomed.size;
     });
   }
@@ -230,17 +252,60 @@ export class FileStateStore implements StateStore {
   }
 
   /**
-   * Under the log's lock, with every whole line of the log read: merges the log into the sorted file
-   * (`mergeIntoSorted`, less the entities `drop` names), then replaces the log with an empty one (its
-   * header only). A crash between the two leaves the log's lines in both files, which replay to the same
-   * versions (replayVersion), and the next compaction merges them again.
+   * Merges the log into the sorted file, holding the compaction lock (the caller takes it) but not the log's
+   * lock, so writers go on appending meanwhile; returns the entities `drop` left out (of the merged part and
+   * of the lines appended meanwhile).
+   * 1. Under the log's lock: the log's whole lines so far (its prefix), and which log and sorted file they are.
+   * 2. No lock: `writeMergedSorted` writes the next sorted file (the old one's lines and the prefix's).
+   * 3. Under the log's lock, if neither file was replaced meanwhile: rename it over the sorted file, then
+   *    replace the log with a new one (a random header line, then the whole lines appended during step 2).
+   * A crash between the two renames leaves the prefix in both files, which replays to the same versions
+   * (replayVersion); the next compaction merges it again.
    */
-  private async compact(drop?: (entity: EntityKey) => boolean): Promise<void> {
-    await mergeIntoSorted(this.pathOf(SORTED_FILE), this.versions, { fsync: this.fsync, ...(drop ? { drop } : {}) });
-    const header = `${LOG_HEADER_PREFIX}${randomBytes(8).toString('hex')}"}\n`;
-    await writeFileAtomic(this.pathOf(VERSIONS_FILE), header, { fsync: this.fsync });
-    this.resetVersions();
-    await this.catchUpVersions();
+  private async compact(drop?: (entity: EntityKey) => boolean): Promise<ReadonlySet<EntityKey>> {
+    const sortedPath = this.pathOf(SORTED_FILE);
+    const logPath = this.pathOf(VERSIONS_FILE);
+    const prefix = await this.locked(VERSIONS_FILE, async () => {
+      await this.catchUpVersions();
+      return {
+        bytes: this.log.bytesRead,
+        lines: new Map([...this.versions].map(([entity, lines]) => [entity, [...lines]])),
+        inode: this.log.inode,
+        head: this.log.head,
+        sortedInode: await inodeOf(sortedPath),
+      };
+    });
+    const merged = await writeMergedSorted(sortedPath, prefix.lines, { fsync: this.fsync, ...(drop ? { drop } : {}) });
+    const dropped = new Set(merged.dropped);
+    const installed = await this.locked(VERSIONS_FILE, async () => {
+      const logSize = await this.catchUpVersions();
+      const sameLog =
+        this.log.inode === prefix.inode && sameBytes(this.log.head, prefix.head) && this.log.bytesRead >= prefix.bytes;
+      if (!sameLog || (await inodeOf(sortedPath)) !== prefix.sortedInode) return false;
+      // Under the lock nobody else is appending: bytes past the last whole line are a crashed append.
+      if (logSize > this.log.bytesRead) await fs.truncate(logPath, this.log.bytesRead);
+      let tail = await readRange(logPath, prefix.bytes, this.log.bytesRead);
+      if (drop !== undefined) {
+        const kept = tail.split('\n').filter((line) => {
+          const write = line === '' ? undefined : parseLogLine(line);
+          if (write === undefined || typeof write === 'string' || !drop(write.entity)) return true;
+          dropped.add(write.entity);
+          return false;
+        });
+        tail = kept.join('\n');
+      }
+      await installSorted(merged.tempPath, sortedPath, this.fsync);
+      const header = `${LOG_HEADER_PREFIX}${randomBytes(8).toString('hex')}"}\n`;
+      await writeFileAtomic(logPath, header + tail, { fsync: this.fsync });
+      this.resetVersions();
+      await this.catchUpVersions();
+      return true;
+    });
+    if (!installed) {
+      await fs.rm(merged.tempPath, { force: true });
+      if (drop !== undefined) throw new TransientError(`${logPath} was replaced during a compaction: retry`);
+    }
+    return dropped;
   }
 
   /**
@@ -676,6 +741,33 @@ function fileNamePart(name: string): string {
 }
 
 // ---------------------------------------------------------------- type guards
+
+function sameBytes(a: Buffer | undefined, b: Buffer | undefined): boolean {
+  return a === undefined || b === undefined ? a === b : a.equals(b);
+}
+
+/** The inode number of `filePath`, undefined when it does not exist (to notice it was replaced). */
+async function inodeOf(filePath: string): Promise<number | undefined> {
+  try {
+    return (await fs.stat(filePath)).ino;
+  } catch (error) {
+    if (isErrnoCode(error, 'ENOENT')) return undefined;
+    throw error;
+  }
+}
+
+/** Bytes [start, end) of a file, as text (whole lines: both ends are line boundaries). */
+async function readRange(filePath: string, start: number, end: number): Promise<string> {
+  if (end <= start) return '';
+  const buffer = Buffer.alloc(end - start);
+  const handle = await fs.open(filePath, 'r');
+  try {
+    const { bytesRead } = await handle.read(buffer, 0, buffer.length, start);
+    return buffer.subarray(0, bytesRead).toString('utf8');
+  } finally {
+    await handle.close();
+  }
+}
 
 function corruptFile(filePath: string, problem: string): Error {
   return new Error(

@@ -148,17 +148,17 @@ export interface MergeOptions {
 }
 
 /**
- * Replaces the sorted file with the merge of its lines and `log` (each entity's log lines in log order):
- * an entity found in both is replayed (sorted lines, then log lines) and written as its state, an entity
- * found in one only is copied. Streams the old file, so memory is `log` plus a few chunks. The new file is
- * written to a temporary file and renamed over the old one (fsynced, and its folder, when `fsync`).
- * Returns the number of entities dropped.
+ * Writes the next sorted file, the merge of the sorted file's lines and `log` (each entity's log lines in
+ * log order), to a temporary file beside it (fsynced when `fsync`), and returns its path: `installSorted`
+ * renames it over the sorted file. An entity found in both is replayed (sorted lines, then log lines) and
+ * written as its state, an entity found in one only is copied. Streams the old file, so memory is `log`
+ * plus a few chunks, and takes no lock: the caller decides when the result may replace the old file.
  */
-export async function mergeIntoSorted(
+export async function writeMergedSorted(
   filePath: string,
   log: ReadonlyMap<EntityKey, readonly StateVersion[]>,
   options: MergeOptions,
-): Promise<number> {
+): Promise<{ readonly tempPath: string; readonly dropped: ReadonlySet<EntityKey> }> {
   const dir = path.dirname(filePath);
   const tempPath = path.join(dir, tempFileName(path.basename(filePath)));
   const logEntities = [...log.keys()].sort();
@@ -226,9 +226,13 @@ export async function mergeIntoSorted(
     throw error;
   }
   await out.close();
+  return { tempPath, dropped };
+}
+
+/** Renames a file `writeMergedSorted` wrote over the sorted file (and fsyncs the folder when `fsync`). */
+export async function installSorted(tempPath: string, filePath: string, fsync: boolean): Promise<void> {
   await fs.rename(tempPath, filePath);
-  if (options.fsync) await fsyncDirectory(dir);
-  return dropped.size;
+  if (fsync) await fsyncDirectory(path.dirname(filePath));
 }
 
 /** The entities of the sorted file for which `match` holds (deleteUser counts them before dropping). */

@@ -4,6 +4,14 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { FileStateStore } from '../../../src/adapters/local/file-state-store';
+import * as sortedVersions from '../../../src/adapters/local/sorted-versions';
+
+// The merge of a compaction, passed through, so a test can act while it runs (another instance appending).
+jest.mock('../../../src/adapters/local/sorted-versions', () => {
+  const actual = jest.requireActual<typeof sortedVersions>('../../../src/adapters/local/sorted-versions');
+  return { ...actual, writeMergedSorted: jest.fn(actual.writeMergedSorted) };
+});
+const writeMergedSorted = sortedVersions.writeMergedSorted as jest.MockedFunction<typeof sortedVersions.writeMergedSorted>;
 import { ErrorNames } from '../../../src/errors';
 import { FOLDED_BASE_UUID, type StateVersion } from '../../../src/ports/state-store';
 import { stateStoreContract } from '../../ports/state-store.contract';
@@ -284,6 +292,69 @@ describe('FileStateStore', () => {
       );
 
       expect((await reader.getVersions([account])).get(account)).toEqual([v('e2', 'DE'), v('e3', 'IT')]);
+    });
+
+    it('leaves the log to a compaction under way elsewhere instead of waiting for it', async () => {
+      const lock = path.join(dir, 'versions.sorted.ndjson.compact.lock');
+      await fs.writeFile(lock, 'another process');
+      const store = await FileStateStore.open(dir, { compactBytes: 300 });
+
+      for (let i = 0; i < 10; i += 1) await store.putVersions([{ entity: `account#w${i}`, version: v(`w${i}`, 'DE') }]);
+
+      expect(store.indexedVersions().versions).toBe(10);
+      await expect(fs.stat(path.join(dir, 'versions.sorted.ndjson'))).rejects.toThrow('ENOENT');
+      await fs.rm(lock);
+      await store.putVersions([{ entity: account, version: v('e1', 'FR') }]);
+      expect(store.indexedVersions().versions).toBe(0);
+      expect((await store.getVersions(['account#w3'])).get('account#w3')).toEqual([v('w3', 'DE')]);
+    });
+
+    it('loses no write of two instances writing at once with a small compaction threshold', async () => {
+      const [a, b] = await Promise.all([
+        FileStateStore.open(dir, { fsync: false, compactBytes: 700 }),
+        FileStateStore.open(dir, { fsync: false, compactBytes: 700 }),
+      ]);
+      const writes = (store: FileStateStore, name: string) =>
+        Promise.all(
+          Array.from({ length: 40 }, (_, i) =>
+            store.putVersions([
+              { entity: `account#${name}${i}`, version: v(`${name}${i}`, 'FR') },
+              { entity: 'account#shared', version: v(`${name}-shared-${i}`, 'DE') },
+            ]),
+          ),
+        );
+
+      await Promise.all([writes(a, 'a'), writes(b, 'b')]);
+
+      const entities = [...['a', 'b'].flatMap((name) => Array.from({ length: 40 }, (_, i) => `account#${name}${i}`))];
+      const found = await (await FileStateStore.open(dir)).getVersions([...entities, 'account#shared']);
+      expect(entities.filter((entity) => found.get(entity)?.length !== 1)).toEqual([]);
+      expect(found.get('account#shared')).toHaveLength(80);
+      expect(await fs.stat(path.join(dir, 'versions.sorted.ndjson'))).toBeDefined();
+    });
+
+    it('keeps the lines another instance appended while it merged, in the new log', async () => {
+      const compacting = await FileStateStore.open(dir, { compactBytes: 300 });
+      const other = await FileStateStore.open(dir, { compactBytes: 1e9 });
+      const actual = jest.requireActual<typeof sortedVersions>('../../../src/adapters/local/sorted-versions');
+      writeMergedSorted.mockClear();
+      writeMergedSorted.mockImplementationOnce(async (...args) => {
+        const merged = await actual.writeMergedSorted(...args);
+        await other.putVersions([{ entity: 'account#during', version: v('d1', 'PT') }]);
+        return merged;
+      });
+
+      for (let i = 0; i < 4; i += 1) await compacting.putVersions([{ entity: `account#w${i}`, version: v(`w${i}`, 'DE') }]);
+
+      expect(writeMergedSorted).toHaveBeenCalledTimes(1);
+      const log = await fs.readFile(path.join(dir, 'versions.ndjson'), 'utf8');
+      expect(log.split('\n').filter(Boolean).map((line) => (JSON.parse(line) as { entity?: string }).entity)).toEqual([
+        undefined,
+        'account#during',
+      ]);
+      const found = await (await FileStateStore.open(dir)).getVersions(['account#during', 'account#w0', 'account#w3']);
+      expect(found.get('account#during')).toEqual([v('d1', 'PT')]);
+      expect(found.size).toBe(3);
     });
 
     it('keeps first-wins and folding across the sorted file and the log', async () => {
