@@ -12,8 +12,8 @@ import { entityOfLine, parseLogLine, replayVersion, stateLines } from './version
  */
 
 /** Bytes read at a time by a lookup; a lookup keeps at most LOOKUP_CACHE_BLOCKS of them. */
-const BLOCK_BYTES = 16 * 1024;
-const LOOKUP_CACHE_BLOCKS = 256;
+const BLOCK_BYTES = 64 * 1024;
+const LOOKUP_CACHE_BLOCKS = 64;
 /** Bytes read and written at a time while merging. */
 const MERGE_CHUNK_BYTES = 4 * 1024 * 1024;
 const NEWLINE = 0x0a;

@@ -26,7 +26,7 @@ describe('sorted versions', () => {
     await installSorted(tempPath, file, false);
   }
 
-  /** 3000 entities in two merges, 1-3 versions each, some lines longer than a read block (16 KiB). */
+  /** 3000 entities in two merges, 1-3 versions each, some lines longer than two read blocks (64 KiB). */
   async function build(): Promise<Map<string, StateVersion[]>> {
     const expected = new Map<string, StateVersion[]>();
     for (const half of [0, 1]) {
@@ -34,7 +34,7 @@ describe('sorted versions', () => {
       for (let i = half; i < 3000; i += 2) {
         const entity = `account#${(i * 7919) % 3000}`;
         const versions = Array.from({ length: 1 + (i % 3) }, (_, j) =>
-          version(`e${i}-${j}`, i % 97 === 0 ? 'x'.repeat(40_000) : `n${i}`),
+          version(`e${i}-${j}`, i % 97 === 0 ? 'x'.repeat(150_000) : `n${i}`),
         );
         log.set(entity, versions);
         expected.set(entity, versions);
