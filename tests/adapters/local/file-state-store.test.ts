@@ -45,6 +45,23 @@ function v(eventUuid: string, country: string): StateVersion {
   return { eventUuid, createdAt: 1712511721.022075, fields: { country } };
 }
 
+/** 30 writes of 100 versions of `account` over 60 days: the fold leaves a base and the last 7 days' versions. */
+async function writeFolded(store: FileStateStore): Promise<void> {
+  const day = 86_400;
+  for (let batch = 0; batch < 30; batch += 1) {
+    await store.putVersions(
+      Array.from({ length: 100 }, (_, i) => ({
+        entity: account,
+        version: {
+          eventUuid: `e${batch * 100 + i}`,
+          createdAt: 1_700_000_000 + (batch * 100 + i) * (day / 50),
+          fields: { country: `C${i % 7}`, ...(i === 0 ? { plan: `P${batch}` } : {}) },
+        },
+      })),
+    );
+  }
+}
+
 describe('FileStateStore', () => {
   let dir: string;
 
@@ -90,20 +107,8 @@ describe('FileStateStore', () => {
     });
 
     it('rebuilds the folded state from the log: the kept versions and the base, not the folded ones', async () => {
-      const day = 86_400;
       const first = await FileStateStore.open(dir);
-      for (let batch = 0; batch < 30; batch += 1) {
-        await first.putVersions(
-          Array.from({ length: 100 }, (_, i) => ({
-            entity: account,
-            version: {
-              eventUuid: `e${batch * 100 + i}`,
-              createdAt: 1_700_000_000 + (batch * 100 + i) * (day / 50),
-              fields: { country: `C${i % 7}`, ...(i === 0 ? { plan: `P${batch}` } : {}) },
-            },
-          })),
-        );
-      }
+      await writeFolded(first);
       const before = (await first.getVersions([account])).get(account) ?? [];
       expect(before.find((version) => version.eventUuid === FOLDED_BASE_UUID)).toMatchObject({
         foldedSince: 1_700_000_000,
@@ -228,22 +233,6 @@ describe('FileStateStore', () => {
   });
 
   describe('compaction', () => {
-    const day = 86_400;
-    /** 30 writes of 100 versions over 60 days: the fold leaves a base and the versions of the last 7 days. */
-    async function writeFolded(store: FileStateStore): Promise<void> {
-      for (let batch = 0; batch < 30; batch += 1) {
-        await store.putVersions(
-          Array.from({ length: 100 }, (_, i) => ({
-            entity: account,
-            version: {
-              eventUuid: `e${batch * 100 + i}`,
-              createdAt: 1_700_000_000 + (batch * 100 + i) * (day / 50),
-              fields: { country: `C${i % 7}`, ...(i === 0 ? { plan: `P${batch}` } : {}) },
-            },
-          })),
-        );
-      }
-    }
     const byUuid = (versions: readonly StateVersion[] = []) =>
       [...versions].sort((a, b) => a.eventUuid.localeCompare(b.eventUuid));
 
