@@ -185,7 +185,8 @@ export class FileStateStore implements StateStore {
         await handle.close();
       }
       if (this.fsync && this.log.bytesRead === 0) await fsyncDirectory(this.dir);
-      if (this.log.bytesRead === 0) this.log.head = bytes.subarray(0, HEAD_BYTES);
+      // A copy: a view would keep the whole appended buffer alive.
+      if (this.log.bytesRead === 0) this.log.head = Buffer.from(bytes.subarray(0, HEAD_BYTES));
       this.log.bytesRead += bytes.length;
       this.log.linesRead += lines.length;
       for (const { entity, version } of lines) this.index(entity, version);
