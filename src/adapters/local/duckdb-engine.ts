@@ -61,6 +61,12 @@ export class DuckDbEngine implements SqlEngine {
     if (options.memoryLimit !== undefined) config.memory_limit = options.memoryLimit;
     const spillDir = spillFolder();
     config.temp_directory = spillDir;
+    // DuckDB's allocator on Linux is its own jemalloc, whose freed pages stay resident until a later
+    // allocation purges them; with its background threads off (DuckDB's default) an idle DuckDB keeps what
+    // its last statement freed, and the next batch's slice states stack on top of it (docs/performance.md,
+    // "Memory from batch to batch"). "Background threads asynchronously purge outstanding allocations"
+    // (https://duckdb.org/docs/stable/core_extensions/jemalloc, setting allocator_background_threads).
+    config.allocator_background_threads = 'true';
     const path = options.path ?? ':memory:';
     let instance: DuckDBInstance;
     try {

@@ -36,8 +36,37 @@ export async function withFileLock<T>(
   }
 }
 
+/**
+ * Runs `section` holding the lock only if it is free now (or held by a stale holder, whose lock is broken):
+ * returns `{ value }`, or undefined without running `section` when a live holder has it. For work that
+ * one holder does for all (the state log's compaction), which the others skip instead of waiting for it.
+ */
+export async function tryWithFileLock<T>(
+  lockPath: string,
+  staleMs: number,
+  section: () => Promise<T>,
+): Promise<{ readonly value: T } | undefined> {
+  const token = newToken();
+  // A second try only after breaking a stale lock (or finding it just released).
+  for (let attempt = 0; attempt < 2; attempt += 1) {
+    if (await tryCreate(lockPath, token)) {
+      try {
+        return { value: await section() };
+      } finally {
+        await release(lockPath, token);
+      }
+    }
+    if (!(await breakIfStale(lockPath, staleMs))) return undefined;
+  }
+  return undefined;
+}
+
+function newToken(): string {
+  return `${process.pid}.${randomBytes(8).toString('hex')}`;
+}
+
 async function acquire(lockPath: string, options: FileLockOptions): Promise<string> {
-  const token = `${process.pid}.${randomBytes(8).toString('hex')}`;
+  const token = newToken();
   const deadline = Date.now() + options.timeoutMs;
   let delayMs = 1;
   for (;;) {

@@ -13,9 +13,8 @@ import { hostname } from 'node:os';
 import { promises as fs } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import path from 'node:path';
-import { CheckpointConflictError, InvalidInputError } from '../../errors';
+import { CheckpointConflictError, InvalidInputError, TransientError } from '../../errors';
 import {
-  FOLDED_BASE_UUID,
   isEntityOfUser,
   type Checkpoint,
   type CheckpointWrite,
@@ -29,8 +28,10 @@ import {
 } from '../../ports/state-store';
 import { AsyncMutex } from '../async-mutex';
 import { fsyncDirectory, isErrnoCode, writeFileAtomic } from './atomic-write';
-import { withFileLock } from './file-lock';
+import { tryWithFileLock, withFileLock } from './file-lock';
 import { processExists } from './process-exists';
+import { installSorted, lookupSorted, sortedEntitiesWhere, writeMergedSorted } from './sorted-versions';
+import { isRecord, parseLogLine, replayVersion, toLogLine } from './version-lines';
 
 export interface FileStateStoreOptions {
   /**
@@ -41,7 +42,8 @@ export interface FileStateStoreOptions {
   readonly lockTimeoutMs?: number;
   /**
    * A lock file older than this was left by a crashed process and is broken. Every locked section is
-   * short (one append or one small file), far below this.
+   * short (one append, one small file, or a compaction's install: the lines appended during its merge),
+   * far below this. A compaction's merge holds its own lock (stale after 10 minutes).
    * @default 30000
    */
   readonly staleLockMs?: number;
@@ -56,9 +58,24 @@ export interface FileStateStoreOptions {
    * (src/adapters/version-fold.ts), as in the DynamoDB store. @default 7
    */
   readonly horizonDays?: number;
+  /**
+   * Once the version log holds this many bytes, a write compacts it into the sorted file: what an instance
+   * holds in memory is at most this much of log, whatever the number of entities. @default 16 MiB
+   */
+  readonly compactBytes?: number;
 }
 
 const VERSIONS_FILE = 'versions.ndjson';
+const SORTED_FILE = 'versions.sorted.ndjson';
+const DEFAULT_COMPACT_BYTES = 16 * 1024 * 1024;
+/** The first line of a log started by a compaction: a random id, so a reader never takes it for the log it read before. */
+const LOG_HEADER_PREFIX = '{"log":"';
+/** Bytes of the log's head an instance compares to notice the log was replaced (an inode number can be reused). */
+const HEAD_BYTES = 64;
+/** Held while a compaction merges (long, outside the log's lock): one compaction at a time. */
+const COMPACT_LOCK = `${SORTED_FILE}.compact.lock`;
+/** A compaction lock older than this was left by a crashed compaction. Far above any merge's duration. */
+const COMPACT_STALE_MS = 10 * 60_000;
 const NEWLINE = 0x0a;
 /** Log bytes read per step when loading or catching up, so a large log never becomes one huge string. */
 const READ_CHUNK_BYTES = 8 * 1024 * 1024;
@@ -67,20 +84,32 @@ const CHECKPOINT_FILE = /^checkpoint-(.+)\.json$/;
 /**
  * The state store of the local runtime: plain files in one folder, safe for several processes at once.
  *
- * Open it with `await FileStateStore.open(dir)`: it creates the folder and loads the version log.
+ * Open it with `await FileStateStore.open(dir)`: it creates the folder and reads the version log.
  *
  * Layout of `dir`:
- * - `versions.ndjson`: append-only log of state versions, one JSON object per line. Each instance keeps an
- *   index `entity -> eventUuid -> version` in memory, loaded on open and caught up from the log's tail
- *   on each call, so versions written by another process are seen. Appends happen under
- *   `versions.ndjson.lock` after a catch-up, which makes put-if-absent (first wins) hold across
- *   processes. A torn last line (a crash mid-append) is ignored and cut off by the next append.
+ * - `versions.ndjson`: append-only log of state versions, one JSON object per line (version-lines.ts).
+ *   Each instance keeps the log's lines in memory, per entity, caught up from the log's tail on each
+ *   call, so versions written by another process are seen. Appends happen under `versions.ndjson.lock`
+ *   after a catch-up, which makes put-if-absent (first wins) hold across processes, with one datasync per
+ *   call. A torn last line (a crash mid-append) is ignored and cut off by the next append.
  *   Each write folds the entity as the DynamoDB store does (`applyVersions`, src/adapters/version-fold.ts)
  *   and appends the versions it keeps plus, when the fold changed it, the entity's base (a line with
  *   eventUuid `FOLDED_BASE_UUID`). Replaying a base line replaces the base and drops the versions at or
- *   before its createdAt, which are exactly the ones the fold folded, so a replay rebuilds the same index
- *   without running the fold again. The log itself still grows with every kept write (no compaction);
- *   what is bounded is each entity's state, in memory and in what reads answer.
+ *   before its createdAt, which are exactly the ones the fold folded (`replayVersion`), so a replay
+ *   rebuilds the same versions without running the fold again.
+ * - `versions.sorted.ndjson`: the log compacted: every entity's state (base first) sorted by entity
+ *   (sorted-versions.ts). Once the log holds `compactBytes` (16 MiB), the writer that crossed it merges the
+ *   log into a new sorted file and starts a new log (`compact`), holding `versions.sorted.ndjson.compact.lock`
+ *   (one compaction at a time; the others do not wait) but not the log's lock while it merges. A read or a
+ *   fold finds an entity in the sorted file by a binary search and replays its log lines over it.
+ *
+ *   Memory: an instance holds the log since the last compaction, at most about `compactBytes` of lines,
+ *   whatever the number of entities or the history (`indexedVersions`). Before the sorted file, every
+ *   instance (the main process and each slice worker thread, which opens the store for each slice Map)
+ *   indexed the whole log: measured with bench/batch-memory.ts on 2M events, 160k versions (28 MiB of log)
+ *   took 42 MiB of heap and up to 2 s to load per open, growing with every batch (docs/performance.md).
+ *   Disk: the sorted file is rewritten at each compaction (about once per `compactBytes` of log), so its
+ *   cost grows with the number of entities; reads cost a binary search per entity asked for.
  * - `lease-<name>.json`: `{owner, expiresAtMs}`; read-modify-write under `lease-<name>.json.lock`.
  * - `checkpoint-<name>.json` + `ledger-<name>.ndjson`: see `putCheckpoint` for why the processed ledger
  *   can be a separate append-only file and still be atomic with the checkpoint.
@@ -96,15 +125,21 @@ export class FileStateStore implements StateStore {
   /** Calls of this instance queue per lock instead of spinning on their own lock file. */
   private readonly mutexes = new Map<string, AsyncMutex>();
 
-  private readonly versions = new Map<EntityKey, Map<string, StateVersion>>();
+  private readonly compactBytes: number;
+  /** The log's lines read so far, per entity, in log order (replayed over the sorted file's lines by reads). */
+  private readonly versions = new Map<EntityKey, StateVersion[]>();
   private readonly heartbeats = new Map<string, NodeJS.Timeout>();
-  private readonly log: LogCursor = { bytesRead: 0, linesRead: 0, inode: undefined };
+  private readonly log: LogCursor = { bytesRead: 0, linesRead: 0, inode: undefined, head: undefined };
   private readonly ledgers = new Map<string, LedgerCache>();
 
   private constructor(dir: string, options: FileStateStoreOptions) {
     this.dir = dir;
     this.fsync = options.fsync ?? true;
     this.limits = foldLimits(options.horizonDays);
+    this.compactBytes = options.compactBytes ?? DEFAULT_COMPACT_BYTES;
+    if (!Number.isInteger(this.compactBytes) || this.compactBytes < 1) {
+      throw new InvalidInputError(`FileStateStore: compactBytes must be a positive integer, got ${this.compactBytes}`);
+    }
     this.lockOptions = { timeoutMs: options.lockTimeoutMs ?? 5000, staleMs: options.staleLockMs ?? 30_000 };
   }
 
@@ -129,15 +164,14 @@ export class FileStateStore implements StateStore {
       if (logSize > this.log.bytesRead) await fs.truncate(logPath, this.log.bytesRead);
 
       // Fold each entity as the DynamoDB store does; the index changes only once the append succeeded.
+      const grouped = groupByEntity(writes);
+      const current = this.currentVersions([...grouped.keys()]);
       const lines: VersionWrite[] = [];
-      const next = new Map<EntityKey, readonly StateVersion[]>();
-      for (const [entity, incoming] of groupByEntity(writes)) {
-        const current = [...(this.versions.get(entity)?.values() ?? [])];
-        const applied = applyVersions(current, incoming.map(storedVersion), this.limits);
+      for (const [entity, incoming] of grouped) {
+        const applied = applyVersions(current.get(entity) ?? [], incoming.map(storedVersion), this.limits);
         if (!applied.changed) continue;
         if (applied.newBase !== undefined) lines.push({ entity, version: applied.newBase });
         for (const version of applied.added) lines.push({ entity, version });
-        next.set(entity, applied.versions);
       }
       if (lines.length === 0) return;
 
@@ -151,61 +185,128 @@ export class FileStateStore implements StateStore {
         await handle.close();
       }
       if (this.fsync && this.log.bytesRead === 0) await fsyncDirectory(this.dir);
+      // A copy: a view would keep the whole appended buffer alive.
+      if (this.log.bytesRead === 0) this.log.head = Buffer.from(bytes.subarray(0, HEAD_BYTES));
       this.log.bytesRead += bytes.length;
       this.log.linesRead += lines.length;
-      for (const [entity, versions] of next) {
-        this.versions.set(entity, new Map(versions.map((version) => [version.eventUuid, version])));
-      }
+      for (const { entity, version } of lines) this.index(entity, version);
     });
+    if (this.log.bytesRead >= this.compactBytes) {
+      // One compaction at a time: when another instance is compacting, the log is left to it.
+      await tryWithFileLock(this.pathOf(COMPACT_LOCK), COMPACT_STALE_MS, () => this.compact());
+    }
+  }
+
+  /**
+   * What this instance holds of the version log in memory: entities and lines of the log since its last
+   * compaction (diagnostics, bench/batch-memory.ts, and the test that bounds it).
+   */
+  indexedVersions(): { readonly entities: number; readonly versions: number } {
+    let versions = 0;
+    for (const lines of this.versions.values()) versions += lines.length;
+    return { entities: this.versions.size, versions };
   }
 
   async getVersions(entities: readonly EntityKey[]): Promise<Map<EntityKey, StateVersion[]>> {
-    await this.mutex(VERSIONS_FILE).run(() => this.catchUpVersions());
+    // The log first, then the sorted file: a compaction by another process in between moves lines already
+    // read into the sorted file, and replaying them twice is a no-op (replayVersion).
+    return this.mutex(VERSIONS_FILE).run(async () => {
+      await this.catchUpVersions();
+      return this.currentVersions(entities);
+    });
+  }
+
+  /**
+   * Forgets the user: compacts the log into a new sorted file without the user's entities and starts a new
+   * log without their lines (`compact`), so no line of either names the user any more. Waits for a
+   * compaction under way. Other instances notice the new log and reload it. A crash between the two renames
+   * leaves the user's lines of the log: the caller's retry (a forget is retried until it succeeds) removes
+   * them.
+   */
+  async deleteUser(userUuid: string): Promise<number> {
+    checkName('user uuid', userUuid);
+    const ofUser = (entity: EntityKey) => isEntityOfUser(entity, userUuid);
+    const waitMs = Math.max(this.lockOptions.timeoutMs, COMPACT_STALE_MS);
+    return withFileLock(this.pathOf(COMPACT_LOCK), { timeoutMs: waitMs, staleMs: COMPACT_STALE_MS }, async () => {
+      await this.mutex(VERSIONS_FILE).run(() => this.catchUpVersions());
+      const doomed = await sortedEntitiesWhere(this.pathOf(SORTED_FILE), ofUser);
+      for (const entity of this.versions.keys()) if (ofUser(entity)) doomed.add(entity);
+      if (doomed.size === 0) return 0;
+      const dropped = await this.compact(ofUser);
+      for (const entity of dropped) doomed.add(entity);
+      return doomed.size;
+    });
+  }
+
+  /** Each entity's versions: its lines in the sorted file, then its lines of the log read so far. */
+  private currentVersions(entities: readonly EntityKey[]): Map<EntityKey, StateVersion[]> {
+    const sorted = lookupSorted(this.pathOf(SORTED_FILE), entities);
     const found = new Map<EntityKey, StateVersion[]>();
     for (const entity of entities) {
       if (found.has(entity)) continue;
-      const byUuid = this.versions.get(entity);
-      if (byUuid !== undefined) found.set(entity, [...byUuid.values()]);
+      const byUuid = new Map<string, StateVersion>();
+      for (const version of sorted.get(entity) ?? []) replayVersion(byUuid, version);
+      for (const version of this.versions.get(entity) ?? []) replayVersion(byUuid, version);
+      if (byUuid.size > 0) found.set(entity, [...byUuid.values()]);
     }
     return found;
   }
 
   /**
-   * Rewrites the version log without the user's entities (a temporary file renamed over the log, under the
-   * log's lock), so no line of the log names the user any more. Other instances notice the new file (its
-   * inode) and reload it. Nothing to remove: the log is not touched.
+   * Merges the log into the sorted file, holding the compaction lock (the caller takes it) but not the log's
+   * lock, so writers go on appending meanwhile; returns the entities `drop` left out (of the merged part and
+   * of the lines appended meanwhile).
+   * 1. Under the log's lock: the log's whole lines so far (its prefix), and which log and sorted file they are.
+   * 2. No lock: `writeMergedSorted` writes the next sorted file (the old one's lines and the prefix's).
+   * 3. Under the log's lock, if neither file was replaced meanwhile: rename it over the sorted file, then
+   *    replace the log with a new one (a random header line, then the whole lines appended during step 2).
+   * A crash between the two renames leaves the prefix in both files, which replays to the same versions
+   * (replayVersion); the next compaction merges it again.
    */
-  async deleteUser(userUuid: string): Promise<number> {
-    checkName('user uuid', userUuid);
+  private async compact(drop?: (entity: EntityKey) => boolean): Promise<ReadonlySet<EntityKey>> {
+    const sortedPath = this.pathOf(SORTED_FILE);
     const logPath = this.pathOf(VERSIONS_FILE);
-    return this.locked(VERSIONS_FILE, async () => {
+    const prefix = await this.locked(VERSIONS_FILE, async () => {
       await this.catchUpVersions();
-      const doomed = [...this.versions.keys()].filter((entity) => isEntityOfUser(entity, userUuid));
-      if (doomed.length === 0) return 0;
-      const kept: string[] = [];
-      const handle = await fs.open(logPath, 'r');
-      try {
-        // Only the whole lines read so far: a torn tail (a crashed append) is dropped with the rewrite.
-        for (let position = 0; position < this.log.bytesRead; ) {
-          const chunk = Buffer.alloc(Math.min(READ_CHUNK_BYTES, this.log.bytesRead - position));
-          const { bytesRead } = await handle.read(chunk, 0, chunk.length, position);
-          if (bytesRead === 0) break;
-          const end = chunk.subarray(0, bytesRead).lastIndexOf(NEWLINE);
-          if (end < 0) throw corruptFile(logPath, `a line longer than ${READ_CHUNK_BYTES} bytes`);
-          for (const line of chunk.subarray(0, end).toString('utf8').split('\n')) {
-            const write = parseLogLine(line);
-            if (typeof write === 'string' || !isEntityOfUser(write.entity, userUuid)) kept.push(`${line}\n`);
-          }
-          position += end + 1;
-        }
-      } finally {
-        await handle.close();
+      return {
+        bytes: this.log.bytesRead,
+        lines: new Map([...this.versions].map(([entity, lines]) => [entity, [...lines]])),
+        inode: this.log.inode,
+        head: this.log.head,
+        sortedInode: await inodeOf(sortedPath),
+      };
+    });
+    const merged = await writeMergedSorted(sortedPath, prefix.lines, { fsync: this.fsync, ...(drop ? { drop } : {}) });
+    const dropped = new Set(merged.dropped);
+    const installed = await this.locked(VERSIONS_FILE, async () => {
+      const logSize = await this.catchUpVersions();
+      const sameLog =
+        this.log.inode === prefix.inode && sameBytes(this.log.head, prefix.head) && this.log.bytesRead >= prefix.bytes;
+      if (!sameLog || (await inodeOf(sortedPath)) !== prefix.sortedInode) return false;
+      // Under the lock nobody else is appending: bytes past the last whole line are a crashed append.
+      if (logSize > this.log.bytesRead) await fs.truncate(logPath, this.log.bytesRead);
+      let tail = await readRange(logPath, prefix.bytes, this.log.bytesRead);
+      if (drop !== undefined) {
+        const kept = tail.split('\n').filter((line) => {
+          const write = line === '' ? undefined : parseLogLine(line);
+          if (write === undefined || typeof write === 'string' || !drop(write.entity)) return true;
+          dropped.add(write.entity);
+          return false;
+        });
+        tail = kept.join('\n');
       }
-      await writeFileAtomic(logPath, kept.join(''), { fsync: this.fsync });
+      await installSorted(merged.tempPath, sortedPath, this.fsync);
+      const header = `${LOG_HEADER_PREFIX}${randomBytes(8).toString('hex')}"}\n`;
+      await writeFileAtomic(logPath, header + tail, { fsync: this.fsync });
       this.resetVersions();
       await this.catchUpVersions();
-      return doomed.length;
+      return true;
     });
+    if (!installed) {
+      await fs.rm(merged.tempPath, { force: true });
+      if (drop !== undefined) throw new TransientError(`${logPath} was replaced during a compaction: retry`);
+    }
+    return dropped;
   }
 
   /**
@@ -225,8 +326,11 @@ export class FileStateStore implements StateStore {
     }
     try {
       const { size, ino } = await handle.stat();
-      // A different file (deleted and recreated) or a shorter one than what we read: start over.
-      if (ino !== this.log.inode || size < this.log.bytesRead) this.resetVersions(ino);
+      // A different file (replaced by a compaction, or deleted and recreated) or a shorter one than what we
+      // read: start over. A replaced log can get the inode number of the one it replaced: its head differs.
+      if (ino !== this.log.inode || size < this.log.bytesRead || !(await this.sameHead(handle))) {
+        this.resetVersions(ino);
+      }
       let position = this.log.bytesRead;
       let carry = Buffer.alloc(0);
       while (position < size) {
@@ -243,6 +347,7 @@ export class FileStateStore implements StateStore {
           carry = data;
           continue;
         }
+        if (this.log.bytesRead === 0) this.log.head = Buffer.from(data.subarray(0, Math.min(end + 1, HEAD_BYTES)));
         this.indexLines(logPath, data.subarray(0, end).toString('utf8'));
         this.log.bytesRead += end + 1;
         carry = data.subarray(end + 1);
@@ -253,9 +358,19 @@ export class FileStateStore implements StateStore {
     }
   }
 
+  /** Whether the log's first bytes are still those read from it (nothing read yet: trivially). */
+  private async sameHead(handle: FileHandle): Promise<boolean> {
+    const head = this.log.head;
+    if (head === undefined || this.log.bytesRead === 0) return true;
+    const now = Buffer.alloc(head.length);
+    const { bytesRead } = await handle.read(now, 0, now.length, 0);
+    return bytesRead === head.length && now.equals(head);
+  }
+
   private indexLines(logPath: string, text: string): void {
     for (const line of text.split('\n')) {
       this.log.linesRead += 1;
+      if (this.log.linesRead === 1 && line.startsWith(LOG_HEADER_PREFIX)) continue;
       const write = parseLogLine(line);
       if (typeof write === 'string') {
         throw new Error(
@@ -267,22 +382,11 @@ export class FileStateStore implements StateStore {
     }
   }
 
-  /**
-   * Replays one log line: a version is added unless its (entity, eventUuid) is there already (first wins);
-   * a base replaces the entity's base and drops the versions it folded (createdAt at or before its own).
-   */
+  /** Keeps one log line: reads replay an entity's lines in log order (replayVersion). */
   private index(entity: EntityKey, version: StateVersion): void {
-    let byUuid = this.versions.get(entity);
-    if (byUuid === undefined) {
-      byUuid = new Map();
-      this.versions.set(entity, byUuid);
-    }
-    if (version.eventUuid === FOLDED_BASE_UUID) {
-      for (const [uuid, kept] of byUuid) if (kept.createdAt <= version.createdAt) byUuid.delete(uuid);
-      byUuid.set(FOLDED_BASE_UUID, version);
-    } else if (!byUuid.has(version.eventUuid)) {
-      byUuid.set(version.eventUuid, version);
-    }
+    const lines = this.versions.get(entity);
+    if (lines === undefined) this.versions.set(entity, [version]);
+    else lines.push(version);
   }
 
   private resetVersions(inode?: number): void {
@@ -290,6 +394,7 @@ export class FileStateStore implements StateStore {
     this.log.bytesRead = 0;
     this.log.linesRead = 0;
     this.log.inode = inode;
+    this.log.head = undefined;
   }
 
   // ---------------------------------------------------------------- lease
@@ -573,6 +678,8 @@ interface LogCursor {
   linesRead: number;
   /** The log file read, to notice it was replaced. */
   inode: number | undefined;
+  /** Its first bytes (at most HEAD_BYTES), to notice it was replaced by a file with the same inode number. */
+  head: Buffer | undefined;
 }
 
 interface LedgerCache {
@@ -599,47 +706,6 @@ interface CheckpointFile extends Checkpoint {
   readonly ledgerId?: string;
   /** How many bytes of `ledger-<name>.ndjson` are committed. */
   readonly ledgerBytes: number;
-}
-
-/** The log's line format: short, stable field names. `foldedSince` only on base lines. */
-interface LogLine {
-  readonly entity: string;
-  readonly eventUuid: string;
-  readonly createdAt: number;
-  readonly fields: Readonly<Record<string, string>>;
-  readonly foldedSince?: number;
-}
-
-/** One line of the log, newline included. */
-function toLogLine(write: VersionWrite): string {
-  const { eventUuid, createdAt, fields, foldedSince } = write.version;
-  const line: LogLine = {
-    entity: write.entity,
-    eventUuid,
-    createdAt,
-    fields,
-    ...(foldedSince === undefined ? {} : { foldedSince }),
-  };
-  return `${JSON.stringify(line)}\n`;
-}
-
-/** Parses one log line; returns what is wrong with it as a string. */
-function parseLogLine(line: string): VersionWrite | string {
-  let json: unknown;
-  try {
-    json = JSON.parse(line);
-  } catch (error) {
-    return `not JSON (${(error as Error).message})`;
-  }
-  if (!isRecord(json)) return 'not a JSON object';
-  const { entity, eventUuid, createdAt, fields, foldedSince } = json;
-  if (typeof entity !== 'string' || typeof eventUuid !== 'string' || !isFiniteNumber(createdAt)) {
-    return 'expected {"entity": string, "eventUuid": string, "createdAt": number, "fields": object}';
-  }
-  if (!isStringRecord(fields)) return '"fields" must be an object of strings';
-  if (foldedSince === undefined) return { entity, version: { eventUuid, createdAt, fields } };
-  if (!isFiniteNumber(foldedSince)) return '"foldedSince" must be a number';
-  return { entity, version: { eventUuid, createdAt, fields, foldedSince } };
 }
 
 function publicCheckpoint(stored: CheckpointFile): Checkpoint {
@@ -677,12 +743,31 @@ function fileNamePart(name: string): string {
 
 // ---------------------------------------------------------------- type guards
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
+function sameBytes(a: Buffer | undefined, b: Buffer | undefined): boolean {
+  return a === undefined || b === undefined ? a === b : a.equals(b);
 }
 
-function isStringRecord(value: unknown): value is Record<string, string> {
-  return isRecord(value) && Object.values(value).every((field) => typeof field === 'string');
+/** The inode number of `filePath`, undefined when it does not exist (to notice it was replaced). */
+async function inodeOf(filePath: string): Promise<number | undefined> {
+  try {
+    return (await fs.stat(filePath)).ino;
+  } catch (error) {
+    if (isErrnoCode(error, 'ENOENT')) return undefined;
+    throw error;
+  }
+}
+
+/** Bytes [start, end) of a file, as text (whole lines: both ends are line boundaries). */
+async function readRange(filePath: string, start: number, end: number): Promise<string> {
+  if (end <= start) return '';
+  const buffer = Buffer.alloc(end - start);
+  const handle = await fs.open(filePath, 'r');
+  try {
+    const { bytesRead } = await handle.read(buffer, 0, buffer.length, start);
+    return buffer.subarray(0, bytesRead).toString('utf8');
+  } finally {
+    await handle.close();
+  }
 }
 
 function corruptFile(filePath: string, problem: string): Error {

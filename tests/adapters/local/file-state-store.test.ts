@@ -4,6 +4,14 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { FileStateStore } from '../../../src/adapters/local/file-state-store';
+import * as sortedVersions from '../../../src/adapters/local/sorted-versions';
+
+// The merge of a compaction, passed through, so a test can act while it runs (another instance appending).
+jest.mock('../../../src/adapters/local/sorted-versions', () => {
+  const actual = jest.requireActual<typeof sortedVersions>('../../../src/adapters/local/sorted-versions');
+  return { ...actual, writeMergedSorted: jest.fn(actual.writeMergedSorted) };
+});
+const writeMergedSorted = sortedVersions.writeMergedSorted as jest.MockedFunction<typeof sortedVersions.writeMergedSorted>;
 import { ErrorNames } from '../../../src/errors';
 import { FOLDED_BASE_UUID, type StateVersion } from '../../../src/ports/state-store';
 import { stateStoreContract } from '../../ports/state-store.contract';
@@ -20,11 +28,38 @@ stateStoreContract('FileStateStore', async () => {
   };
 });
 
+// The same contract when nearly every write compacts the log into the sorted file, so reads, folds and
+// deleteUser go through the sorted file and the log together.
+stateStoreContract('FileStateStore (compacting every 1 KiB)', async () => {
+  const dir = await makeTempDir();
+  return {
+    store: await FileStateStore.open(dir, { compactBytes: 1024 }),
+    cleanup: () => fs.rm(dir, { recursive: true, force: true }),
+  };
+});
+
 const T0 = Date.parse('2024-04-07T17:00:00Z');
 const account = 'account#u1';
 
 function v(eventUuid: string, country: string): StateVersion {
   return { eventUuid, createdAt: 1712511721.022075, fields: { country } };
+}
+
+/** 30 writes of 100 versions of `account` over 60 days: the fold leaves a base and the last 7 days' versions. */
+async function writeFolded(store: FileStateStore): Promise<void> {
+  const day = 86_400;
+  for (let batch = 0; batch < 30; batch += 1) {
+    await store.putVersions(
+      Array.from({ length: 100 }, (_, i) => ({
+        entity: account,
+        version: {
+          eventUuid: `e${batch * 100 + i}`,
+          createdAt: 1_700_000_000 + (batch * 100 + i) * (day / 50),
+          fields: { country: `C${i % 7}`, ...(i === 0 ? { plan: `P${batch}` } : {}) },
+        },
+      })),
+    );
+  }
 }
 
 describe('FileStateStore', () => {
@@ -72,20 +107,8 @@ describe('FileStateStore', () => {
     });
 
     it('rebuilds the folded state from the log: the kept versions and the base, not the folded ones', async () => {
-      const day = 86_400;
       const first = await FileStateStore.open(dir);
-      for (let batch = 0; batch < 30; batch += 1) {
-        await first.putVersions(
-          Array.from({ length: 100 }, (_, i) => ({
-            entity: account,
-            version: {
-              eventUuid: `e${batch * 100 + i}`,
-              createdAt: 1_700_000_000 + (batch * 100 + i) * (day / 50),
-              fields: { country: `C${i % 7}`, ...(i === 0 ? { plan: `P${batch}` } : {}) },
-            },
-          })),
-        );
-      }
+      await writeFolded(first);
       const before = (await first.getVersions([account])).get(account) ?? [];
       expect(before.find((version) => version.eventUuid === FOLDED_BASE_UUID)).toMatchObject({
         foldedSince: 1_700_000_000,
@@ -170,6 +193,188 @@ describe('FileStateStore', () => {
         holder: 'exec-a',
         expiresAtMs: T0 + 60_000,
       });
+    });
+  });
+
+  describe('memory', () => {
+    /** A small compaction threshold (bytes of log), so a test crosses it with a few hundred lines. */
+    const options = { fsync: false, compactBytes: 4096 };
+    const users = Array.from({ length: 200 }, (_, i) => `account#u${i}`);
+
+    async function writeEach(store: FileStateStore): Promise<void> {
+      for (const [i, entity] of users.entries()) {
+        await store.putVersions([{ entity, version: v(`e${i}`, 'FR') }]);
+      }
+    }
+
+    it('does not index the entities another instance wrote before the last compaction', async () => {
+      await writeEach(await FileStateStore.open(dir, options));
+
+      const reader = await FileStateStore.open(dir, options);
+
+      // ~95 bytes a line: at most 4096 bytes of log are held, whatever the number of entities in the folder.
+      const held = reader.indexedVersions();
+      expect(held.versions).toBeLessThan(50);
+      expect(held.entities).toBeLessThan(50);
+      const found = await reader.getVersions(users);
+      expect(found.size).toBe(users.length);
+      expect(found.get('account#u7')).toEqual([v('e7', 'FR')]);
+      expect(reader.indexedVersions()).toEqual(held);
+    });
+
+    it('does not grow in the instance that writes either', async () => {
+      const writer = await FileStateStore.open(dir, options);
+
+      await writeEach(writer);
+
+      expect(writer.indexedVersions().versions).toBeLessThan(50);
+      expect((await writer.getVersions(users)).size).toBe(users.length);
+    });
+  });
+
+  describe('compaction', () => {
+    const byUuid = (versions: readonly StateVersion[] = []) =>
+      [...versions].sort((a, b) => a.eventUuid.localeCompare(b.eventUuid));
+
+    it('loses and adds nothing when a crash leaves the merged log in place (its lines replayed twice)', async () => {
+      const writer = await FileStateStore.open(dir, { fsync: false, compactBytes: 1e9 });
+      await writeFolded(writer);
+      const expected = byUuid((await writer.getVersions([account])).get(account));
+      expect(expected.find((version) => version.eventUuid === FOLDED_BASE_UUID)).toBeDefined();
+      const log = await fs.readFile(path.join(dir, 'versions.ndjson'));
+
+      // The next write compacts: the sorted file gets every line, the log is emptied...
+      await (await FileStateStore.open(dir, { fsync: false, compactBytes: 1 })).putVersions([
+        { entity: 'account#u2', version: v('x1', 'IT') },
+      ]);
+      expect((await fs.readFile(path.join(dir, 'versions.ndjson'), 'utf8')).split('\n')).toHaveLength(2);
+      // ...unless it crashed in between: the old log is still there.
+      await fs.writeFile(path.join(dir, 'versions.ndjson'), log);
+
+      const reader = await FileStateStore.open(dir);
+      expect(byUuid((await reader.getVersions([account])).get(account))).toEqual(expected);
+      expect((await reader.getVersions(['account#u2'])).get('account#u2')).toEqual([v('x1', 'IT')]);
+    });
+
+    it('lets an instance that read the log before other instances compacted it, twice, see every version', async () => {
+      const reader = await FileStateStore.open(dir, { compactBytes: 300 });
+      await reader.putVersions([{ entity: account, version: v('e0', 'FR') }]);
+      const writer = await FileStateStore.open(dir, { compactBytes: 300 });
+
+      const entities = Array.from({ length: 12 }, (_, i) => `account#w${i}`);
+      for (const [i, entity] of entities.entries()) await writer.putVersions([{ entity, version: v(`w${i}`, 'DE') }]);
+
+      const found = await reader.getVersions([account, ...entities]);
+      expect(found.size).toBe(13);
+      expect(found.get('account#w11')).toEqual([v('w11', 'DE')]);
+    });
+
+    it('reloads a log replaced by one that got the same inode number (told apart by its first bytes)', async () => {
+      await fs.writeFile(path.join(dir, 'versions.ndjson'), `${JSON.stringify({ entity: account, ...v('e1', 'FR') })}\n`);
+      const reader = await FileStateStore.open(dir);
+      expect((await reader.getVersions([account])).get(account)).toEqual([v('e1', 'FR')]);
+
+      // Rewritten in place: same inode, longer, other lines (what a compaction's new log can look like).
+      await fs.writeFile(
+        path.join(dir, 'versions.ndjson'),
+        [v('e2', 'DE'), v('e3', 'IT')].map((version) => `${JSON.stringify({ entity: account, ...version })}\n`).join(''),
+      );
+
+      expect((await reader.getVersions([account])).get(account)).toEqual([v('e2', 'DE'), v('e3', 'IT')]);
+    });
+
+    it('leaves the log to a compaction under way elsewhere instead of waiting for it', async () => {
+      const lock = path.join(dir, 'versions.sorted.ndjson.compact.lock');
+      await fs.writeFile(lock, 'another process');
+      const store = await FileStateStore.open(dir, { compactBytes: 300 });
+
+      for (let i = 0; i < 10; i += 1) await store.putVersions([{ entity: `account#w${i}`, version: v(`w${i}`, 'DE') }]);
+
+      expect(store.indexedVersions().versions).toBe(10);
+      await expect(fs.stat(path.join(dir, 'versions.sorted.ndjson'))).rejects.toThrow('ENOENT');
+      await fs.rm(lock);
+      await store.putVersions([{ entity: account, version: v('e1', 'FR') }]);
+      expect(store.indexedVersions().versions).toBe(0);
+      expect((await store.getVersions(['account#w3'])).get('account#w3')).toEqual([v('w3', 'DE')]);
+    });
+
+    it('loses no write of two instances writing at once with a small compaction threshold', async () => {
+      const [a, b] = await Promise.all([
+        FileStateStore.open(dir, { fsync: false, compactBytes: 700 }),
+        FileStateStore.open(dir, { fsync: false, compactBytes: 700 }),
+      ]);
+      const writes = (store: FileStateStore, name: string) =>
+        Promise.all(
+          Array.from({ length: 40 }, (_, i) =>
+            store.putVersions([
+              { entity: `account#${name}${i}`, version: v(`${name}${i}`, 'FR') },
+              { entity: 'account#shared', version: v(`${name}-shared-${i}`, 'DE') },
+            ]),
+          ),
+        );
+
+      await Promise.all([writes(a, 'a'), writes(b, 'b')]);
+
+      const entities = [...['a', 'b'].flatMap((name) => Array.from({ length: 40 }, (_, i) => `account#${name}${i}`))];
+      const found = await (await FileStateStore.open(dir)).getVersions([...entities, 'account#shared']);
+      expect(entities.filter((entity) => found.get(entity)?.length !== 1)).toEqual([]);
+      expect(found.get('account#shared')).toHaveLength(80);
+      expect(await fs.stat(path.join(dir, 'versions.sorted.ndjson'))).toBeDefined();
+    });
+
+    it('keeps the lines another instance appended while it merged, in the new log', async () => {
+      const compacting = await FileStateStore.open(dir, { compactBytes: 300 });
+      const other = await FileStateStore.open(dir, { compactBytes: 1e9 });
+      const actual = jest.requireActual<typeof sortedVersions>('../../../src/adapters/local/sorted-versions');
+      writeMergedSorted.mockClear();
+      writeMergedSorted.mockImplementationOnce(async (...args) => {
+        const merged = await actual.writeMergedSorted(...args);
+        await other.putVersions([{ entity: 'account#during', version: v('d1', 'PT') }]);
+        return merged;
+      });
+
+      for (let i = 0; i < 4; i += 1) await compacting.putVersions([{ entity: `account#w${i}`, version: v(`w${i}`, 'DE') }]);
+
+      expect(writeMergedSorted).toHaveBeenCalledTimes(1);
+      const log = await fs.readFile(path.join(dir, 'versions.ndjson'), 'utf8');
+      expect(log.split('\n').filter(Boolean).map((line) => (JSON.parse(line) as { entity?: string }).entity)).toEqual([
+        undefined,
+        'account#during',
+      ]);
+      const found = await (await FileStateStore.open(dir)).getVersions(['account#during', 'account#w0', 'account#w3']);
+      expect(found.get('account#during')).toEqual([v('d1', 'PT')]);
+      expect(found.size).toBe(3);
+    });
+
+    it('keeps first-wins and folding across the sorted file and the log', async () => {
+      const store = await FileStateStore.open(dir, { fsync: false, compactBytes: 2048 });
+      await writeFolded(store);
+      await store.putVersions([{ entity: account, version: { eventUuid: 'e2999', createdAt: 1, fields: { country: 'XX' } } }]);
+
+      const replayed = await (await FileStateStore.open(dir, { compactBytes: 1e9 })).getVersions([account]);
+      const reference = await FileStateStore.open(await makeTempDir(), { fsync: false, compactBytes: 1e9 });
+      await writeFolded(reference);
+      expect(byUuid(replayed.get(account))).toEqual(byUuid((await reference.getVersions([account])).get(account)));
+      await fs.rm(reference.dir, { recursive: true, force: true });
+    });
+
+    it('forgets a user in the sorted file and in the log: no line of either names them', async () => {
+      const store = await FileStateStore.open(dir, { compactBytes: 512 });
+      for (let i = 0; i < 10; i += 1) {
+        await store.putVersions([
+          { entity: 'account#gone', version: v(`g${i}`, 'FR') },
+          { entity: `subscription#gone#l${i}`, version: v(`s${i}`, 'FR') },
+          { entity: `account#kept${i}`, version: v(`k${i}`, 'DE') },
+        ]);
+      }
+
+      expect(await store.deleteUser('gone')).toBe(11);
+
+      for (const file of ['versions.ndjson', 'versions.sorted.ndjson']) {
+        expect(await fs.readFile(path.join(dir, file), 'utf8')).not.toContain('gone');
+      }
+      const kept = await (await FileStateStore.open(dir)).getVersions(['account#gone', 'account#kept3']);
+      expect([...kept.keys()]).toEqual(['account#kept3']);
     });
   });
 

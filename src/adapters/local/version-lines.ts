@@ -1,0 +1,103 @@
+import { FOLDED_BASE_UUID, type StateVersion, type VersionWrite } from '../../ports/state-store';
+import { isFiniteNumber } from '../state-store-checks';
+
+/**
+ * The line format of the file state store's version files (the log `versions.ndjson` and the sorted
+ * `versions.sorted.ndjson`), and how lines are replayed into an entity's versions.
+ */
+
+/** The line format: short, stable field names, `entity` first (see `entityOfLine`). `foldedSince` only on base lines. */
+interface LogLine {
+  readonly entity: string;
+  readonly eventUuid: string;
+  readonly createdAt: number;
+  readonly fields: Readonly<Record<string, string>>;
+  readonly foldedSince?: number;
+}
+
+/** One line, newline included. */
+export function toLogLine(write: VersionWrite): string {
+  const { eventUuid, createdAt, fields, foldedSince } = write.version;
+  const line: LogLine = {
+    entity: write.entity,
+    eventUuid,
+    createdAt,
+    fields,
+    ...(foldedSince === undefined ? {} : { foldedSince }),
+  };
+  return `${JSON.stringify(line)}\n`;
+}
+
+/** Parses one line; returns what is wrong with it as a string. */
+export function parseLogLine(line: string): VersionWrite | string {
+  let json: unknown;
+  try {
+    json = JSON.parse(line);
+  } catch (error) {
+    return `not JSON (${(error as Error).message})`;
+  }
+  if (!isRecord(json)) return 'not a JSON object';
+  const { entity, eventUuid, createdAt, fields, foldedSince } = json;
+  if (typeof entity !== 'string' || typeof eventUuid !== 'string' || !isFiniteNumber(createdAt)) {
+    return 'expected {"entity": string, "eventUuid": string, "createdAt": number, "fields": object}';
+  }
+  if (!isStringRecord(fields)) return '"fields" must be an object of strings';
+  if (foldedSince === undefined) return { entity, version: { eventUuid, createdAt, fields } };
+  if (!isFiniteNumber(foldedSince)) return '"foldedSince" must be a number';
+  return { entity, version: { eventUuid, createdAt, fields, foldedSince } };
+}
+
+const ENTITY_PREFIX = '{"entity":"';
+
+/**
+ * A line's entity. A line that starts as `toLogLine` writes it (a name with no escape) is not parsed past
+ * the name: binary searches and merges read many lines for their entity only (the lines of the entities
+ * asked for are parsed, and checked, in full). Any other line is parsed; undefined when it is not valid.
+ */
+export function entityOfLine(line: string): string | undefined {
+  if (line.startsWith(ENTITY_PREFIX)) {
+    const end = line.indexOf('"', ENTITY_PREFIX.length);
+    const name = line.slice(ENTITY_PREFIX.length, end);
+    if (end > 0 && !name.includes('\\')) return name;
+  }
+  const write = parseLogLine(line);
+  return typeof write === 'string' ? undefined : write.entity;
+}
+
+/**
+ * Replays one line into an entity's versions (`eventUuid -> version`):
+ * - a version is added unless its eventUuid is there already (first wins) or it is at or before the base's
+ *   createdAt (the fold never keeps such a version: it was folded);
+ * - a base replaces the base and drops the versions it folded (createdAt at or before its own), unless it is
+ *   older than the base already there.
+ * The two "unless" make replaying lines a second time a no-op: replay(A, B, B) = replay(A, B) when B's lines
+ * were written by the fold (src/adapters/version-fold.ts). That is what lets a compaction crash between
+ * writing the sorted file and emptying the log (FileStateStore.compact) lose nothing and add nothing.
+ */
+export function replayVersion(byUuid: Map<string, StateVersion>, version: StateVersion): void {
+  const base = byUuid.get(FOLDED_BASE_UUID);
+  if (version.eventUuid === FOLDED_BASE_UUID) {
+    if (base !== undefined && version.createdAt < base.createdAt) return;
+    for (const [uuid, kept] of byUuid) if (kept.createdAt <= version.createdAt) byUuid.delete(uuid);
+    byUuid.set(FOLDED_BASE_UUID, version);
+  } else if (!byUuid.has(version.eventUuid) && (base === undefined || version.createdAt > base.createdAt)) {
+    byUuid.set(version.eventUuid, version);
+  }
+}
+
+/** An entity's versions as lines that replay to the same versions: its base first. */
+export function stateLines(entity: string, byUuid: ReadonlyMap<string, StateVersion>): string {
+  let text = '';
+  const base = byUuid.get(FOLDED_BASE_UUID);
+  if (base !== undefined) text += toLogLine({ entity, version: base });
+  for (const version of byUuid.values()) if (version !== base) text += toLogLine({ entity, version });
+  return text;
+}
+
+export function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function isStringRecord(value: unknown): value is Record<string, string> {
+  return isRecord(value) && Object.values(value).every((field) => typeof field === 'string');
+}

@@ -1,0 +1,73 @@
+import { applyVersions, foldLimits, storedVersion } from '../../../src/adapters/version-fold';
+import { replayVersion, stateLines, parseLogLine, entityOfLine, toLogLine } from '../../../src/adapters/local/version-lines';
+import { FOLDED_BASE_UUID, type StateVersion } from '../../../src/ports/state-store';
+
+const day = 86_400;
+
+/** The lines the file store appends for 30 writes of 100 versions over 60 days (bases included), in order. */
+function foldedLog(): StateVersion[] {
+  const limits = foldLimits(7);
+  let current: readonly StateVersion[] = [];
+  const log: StateVersion[] = [];
+  for (let batch = 0; batch < 30; batch += 1) {
+    const incoming = Array.from({ length: 100 }, (_, i) =>
+      storedVersion({
+        eventUuid: `e${batch * 100 + i}`,
+        createdAt: 1_700_000_000 + (batch * 100 + i) * (day / 50),
+        fields: { country: `C${i % 7}` },
+      }),
+    );
+    const applied = applyVersions(current, incoming, limits);
+    if (applied.newBase !== undefined) log.push(applied.newBase);
+    log.push(...applied.added);
+    current = applied.versions;
+  }
+  return log;
+}
+
+function replayed(lines: readonly StateVersion[], over = new Map<string, StateVersion>()): Map<string, StateVersion> {
+  for (const line of lines) replayVersion(over, line);
+  return over;
+}
+
+describe('replayVersion', () => {
+  it('replays the fold: a base and the versions after it', () => {
+    const state = replayed(foldedLog());
+
+    expect(state.get(FOLDED_BASE_UUID)).toBeDefined();
+    const base = state.get(FOLDED_BASE_UUID) as StateVersion;
+    expect([...state.values()].filter((version) => version !== base).every((version) => version.createdAt > base.createdAt)).toBe(true);
+  });
+
+  it('changes nothing when lines already replayed come again, older bases and folded versions included', () => {
+    // A reader that read part of the log, then the sorted file a later compaction wrote, replays that part again.
+    const log = foldedLog();
+    const state = replayed(log);
+    const expected = [...state.entries()];
+
+    replayed(log.slice(0, log.length / 2), state);
+
+    expect([...state.entries()].sort()).toEqual(expected.sort());
+  });
+
+  it('writes a state as lines that replay to the same state', () => {
+    const state = replayed(foldedLog());
+
+    const lines = stateLines('account#u1', state).split('\n').filter(Boolean);
+
+    expect(lines.map((line) => entityOfLine(line))).toEqual(lines.map(() => 'account#u1'));
+    const again = replayed(lines.map((line) => (parseLogLine(line) as { version: StateVersion }).version));
+    expect([...again.entries()].sort()).toEqual([...state.entries()].sort());
+  });
+});
+
+describe('entityOfLine', () => {
+  it('reads the entity of a line as toLogLine writes it, and of any other valid line', () => {
+    const version = { eventUuid: 'e1', createdAt: 1, fields: {} };
+    expect(entityOfLine(toLogLine({ entity: 'account#u1', version }))).toBe('account#u1');
+    expect(entityOfLine(toLogLine({ entity: 'odd "name"\\', version }))).toBe('odd "name"\\');
+    expect(entityOfLine(JSON.stringify({ eventUuid: 'e1', createdAt: 1, fields: {}, entity: 'late' }))).toBe('late');
+    expect(entityOfLine('{"entity":1}')).toBeUndefined();
+    expect(entityOfLine('not json')).toBeUndefined();
+  });
+});
