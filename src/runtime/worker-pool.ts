@@ -80,6 +80,8 @@ export class SlicePool {
   private failure: Error | undefined;
   private live = 0;
   private stopping: Promise<void> | undefined;
+  /** Workers `release` is still stopping. */
+  private releasing: Promise<void> | undefined;
 
   constructor(
     private readonly size: number,
@@ -162,7 +164,10 @@ export class SlicePool {
    */
   async release(): Promise<void> {
     if (this.failure || this.pending.size > 0 || this.queue.length > 0 || this.workers.length === 0) return;
-    await Promise.all(this.workers.splice(0).map((slot) => this.stop(slot)));
+    const released = Promise.all(this.workers.splice(0).map((slot) => this.stop(slot))).then(() => undefined);
+    // abort/close wait for it too: the workers it stops are no longer in `workers`.
+    this.releasing = Promise.all([this.releasing, released]).then(() => undefined);
+    await released;
   }
 
   /** Worker processes of this pool that have not exited yet. */
@@ -185,7 +190,7 @@ export class SlicePool {
    */
   abort(reason: Error): Promise<void> {
     this.fail(reason);
-    this.stopping ??= Promise.all(this.workers.map((slot) => this.stop(slot))).then(() => undefined);
+    this.stopping ??= Promise.all([this.releasing, ...this.workers.map((slot) => this.stop(slot))]).then(() => undefined);
     return this.stopping;
   }
 
