@@ -102,6 +102,8 @@ export class EventLakeStack extends Stack {
         [ATHENA_TABLES.classified]: this.catalog.classifiedTable,
         [ATHENA_TABLES.staged]: this.catalog.stagedTable,
         [ATHENA_TABLES.quarantine]: this.catalog.quarantineTable,
+        [ATHENA_TABLES.erasedUsers]: this.catalog.erasedUsersTable,
+        [ATHENA_TABLES.erasureSalt]: this.catalog.erasureSaltTable,
       },
     };
     this.orchestration = new Orchestration(this, 'Orchestration', {

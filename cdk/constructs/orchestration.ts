@@ -36,7 +36,7 @@ interface NativeAthenaStatement {
 const NATIVE_ATHENA: Readonly<Record<string, NativeAthenaStatement>> = {
   clear_classified: { read: [ATHENA_TABLES.classified], write: [ATHENA_TABLES.classified] },
   classify_batch: {
-    read: [ATHENA_TABLES.staged, ATHENA_TABLES.events, ATHENA_TABLES.classified],
+    read: [ATHENA_TABLES.staged, ATHENA_TABLES.events, ATHENA_TABLES.erasedUsers, ATHENA_TABLES.erasureSalt, ATHENA_TABLES.classified],
     write: [ATHENA_TABLES.classified],
   },
   merge_group: {

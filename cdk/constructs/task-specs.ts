@@ -51,7 +51,17 @@ export const TABLE_LOCATIONS: Readonly<
   [ATHENA_TABLES.classified]: { bucket: 'staging', prefix: LakePrefixes.classified },
   [ATHENA_TABLES.staged]: { bucket: 'staging', prefix: LakePrefixes.staged },
   [ATHENA_TABLES.quarantine]: { bucket: 'quarantine', prefix: LakePrefixes.quarantine },
+  [ATHENA_TABLES.erasedUsers]: { bucket: 'curated', prefix: LakePrefixes.erasureRecords },
+  [ATHENA_TABLES.erasureSalt]: { bucket: 'curated', prefix: LakePrefixes.erasures },
 };
+
+/**
+ * Unpartitioned Hive tables (no partition projection): Athena reads their partitions from Glue, so whoever
+ * queries them needs glue:GetPartitions on them, as the Glue actions Athena's table policies list
+ * (https://docs.aws.amazon.com/athena/latest/ug/fine-grained-access-to-glue-resources.html). The batch tables
+ * use injected projection and the Iceberg tables their own metadata: none is needed there.
+ */
+export const GLUE_PARTITIONED_TABLES: readonly GlueTable[] = [ATHENA_TABLES.erasedUsers, ATHENA_TABLES.erasureSalt];
 
 const BATCHES = 'staging/batches/';
 const RUN_TIME_ID = 'the batch id exists only at run time';

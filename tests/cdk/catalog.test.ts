@@ -123,6 +123,21 @@ describe('Catalog', () => {
   });
 
   test.each([
+    [ATHENA_TABLES.erasedUsers, '/erasures/log/', 'user_hash'],
+    [ATHENA_TABLES.erasureSalt, '/erasures/', 'salt'],
+  ])('%s reads what forget writes: NDJSON under %s of the curated bucket, column %s (read through these tables by tests/verify/erased-classify.test.ts)', (name, prefix, column) => {
+    expect(table(name).TableInput).toMatchObject({
+      TableType: 'EXTERNAL_TABLE',
+      PartitionKeys: [],
+      StorageDescriptor: {
+        Location: { 'Fn::Join': ['', ['s3://', { Ref: logicalId(dev, dev.stack.lake.curatedBucket) }, prefix]] },
+        Columns: [expect.objectContaining({ Name: column, Type: 'string' })],
+        SerdeInfo: { SerializationLibrary: 'org.apache.hive.hcatalog.data.JsonSerDe' },
+      },
+    });
+  });
+
+  test.each([
     [READER_OBJECTS.events, ATHENA_TABLES.events, EVENTS_COLUMNS.map((c) => c.name)],
     [READER_OBJECTS.quarantine, ATHENA_TABLES.quarantine, [...QUARANTINE_COLUMNS.map((c) => c.name), 'batch_id']],
   ])('%s is an Athena view of %s filtered to committed batches, every column named', (name, base, columns) => {
@@ -189,7 +204,7 @@ describe('Catalog', () => {
       .filter((t) => t.Properties.TableInput !== undefined)
       .map(nameOf);
     expect(withTableInput.sort()).toEqual(
-      [ATHENA_TABLES.quarantine, ATHENA_TABLES.staged, ...Object.values(READER_OBJECTS)].sort(),
+      [ATHENA_TABLES.quarantine, ATHENA_TABLES.staged, ATHENA_TABLES.erasedUsers, ATHENA_TABLES.erasureSalt, ...Object.values(READER_OBJECTS)].sort(),
     );
   });
 

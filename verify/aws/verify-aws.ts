@@ -37,6 +37,7 @@ import {
   type RenderedStateMachine,
   type TaskLambda,
 } from '../template';
+import { eraseBusiestUser, type ErasedUser } from './erased-user';
 import { FakeAccount } from './fake-account';
 import { SyntheticBacklog } from './synthetic-backlog';
 import { compactionRoles } from './verify-compaction';
@@ -107,6 +108,8 @@ export interface VerifyAwsReport {
     readonly failed_run: string;
     readonly second_run_status: string;
     readonly backfill: RunSummary;
+    /** The user recorded as forgotten before the backfill (whose rows it must class `erased`). */
+    readonly erased_user: ErasedUser;
     readonly expected: GenerateSummary['expected'];
     readonly largest_state: { readonly state: string; readonly bytes: number };
     readonly backlog_plan: Pick<BatchPlan, 'object_count' | 'raw_bytes' | 'backlog_objects'> & { readonly slices: number };
@@ -221,10 +224,14 @@ export async function verifyAws(options: VerifyAwsOptions): Promise<VerifyAwsRep
     progress('a run with nothing new, then a backfill of the same days');
     const again = await execute(rendered, handlers, meter, 'verify-aws-3', SCHEDULED);
     const day = (offset: number) => new Date(generation.start.getTime() + offset * 3_600_000).toISOString().slice(0, 10);
+    // Before it, one user is forgotten (the erasure record): the backfill reads their lines again and must class
+    // every one `erased` (sql/athena/classify_batch.sql), never a duplicate of the stored rows.
+    const erased = await eraseBusiestUser(account.twin.deps, new Date().toISOString());
     const backfill = await execute(rendered, handlers, meter, 'verify-aws-4', { mode: 'backfill', from: day(0), to: day(hours + 1) });
     const backfilled = backfill.output as unknown as RunSummary;
     // Its batch id differs (mode is part of it), so every row it reads is already curated: nothing is inserted.
     if (backfilled.status !== 'committed' || backfilled.inserted !== 0) throw new Error(`the backfill changed the table: ${JSON.stringify(backfilled)}`);
+    if (backfilled.erased < erased.curated_rows || erased.curated_rows === 0) throw new Error(`the backfill classed ${backfilled.erased} rows erased, the forgotten user has ${erased.curated_rows}`);
     // 4. A replay of the quarantine, a manual execution as `eventlake replay --state-machine-arn` starts it: with
     // no transform and the same contract every replayable line is checked again, none passes, none is recorded twice.
     progress('a replay of the quarantined lines');
@@ -273,6 +280,7 @@ export async function verifyAws(options: VerifyAwsOptions): Promise<VerifyAwsRep
         failed_run: failed.error ?? '(did not fail)',
         second_run_status: String((again.output as Partial<RunSummary>).status),
         backfill: backfilled,
+        erased_user: erased,
         expected: generated.expected,
         largest_state: { state: largest.state, bytes: largest.bytes },
         backlog_plan: { object_count: backlog.plan.object_count, raw_bytes: backlog.plan.raw_bytes, backlog_objects: backlog.plan.backlog_objects, slices: backlog.plan.slices.length },

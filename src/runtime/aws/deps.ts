@@ -25,6 +25,7 @@ export function bucketRoutes(env: AwsEnv): { prefix: string; bucket: string }[] 
   return [
     { prefix: Layout.raw, bucket: env.rawBucket },
     { prefix: 'curated/', bucket: env.curatedBucket },
+    { prefix: Layout.erasures, bucket: env.curatedBucket },
     { prefix: 'quarantine/', bucket: env.quarantineBucket },
     { prefix: Layout.replays, bucket: env.quarantineBucket },
     { prefix: 'staging/', bucket: env.stagingBucket },
