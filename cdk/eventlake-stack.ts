@@ -8,6 +8,7 @@ import { Lake } from './constructs/lake';
 import { Monitoring } from './constructs/monitoring';
 import type { AccessResources } from './constructs/access-policy';
 import { Compaction } from './constructs/compaction';
+import { Forget } from './constructs/forget';
 import { Orchestration } from './constructs/orchestration';
 import { State } from './constructs/state';
 import type { StageSettings } from './stage-settings';
@@ -24,6 +25,7 @@ export class EventLakeStack extends Stack {
   readonly state: State;
   readonly orchestration: Orchestration;
   readonly compaction: Compaction;
+  readonly forget: Forget;
   readonly monitoring: Monitoring;
 
   constructor(scope: Construct, id: string, props: EventLakeStackProps) {
@@ -124,6 +126,13 @@ export class EventLakeStack extends Stack {
       logRetention: s.logRetention,
       removalPolicy: s.removalPolicy,
     });
+    this.forget = new Forget(this, 'Forget', {
+      namePrefix: s.prefix,
+      functions: this.orchestration.functions,
+      ...resources,
+      logRetention: s.logRetention,
+      removalPolicy: s.removalPolicy,
+    });
     this.monitoring = new Monitoring(this, 'Monitoring', {
       namePrefix: s.prefix,
       stateMachine: this.orchestration.stateMachine,
@@ -147,6 +156,10 @@ export class EventLakeStack extends Stack {
     new CfnOutput(this, 'CompactionStateMachineArn', {
       value: this.compaction.stateMachine.stateMachineArn,
       description: 'aws stepfunctions start-execution --input {} (or {"from","to"})',
+    });
+    new CfnOutput(this, 'ForgetStateMachineArn', {
+      value: this.forget.stateMachine.stateMachineArn,
+      description: 'forget --state-machine-arn (with --user UUID)',
     });
     new CfnOutput(this, 'AthenaWorkGroup', {
       value: this.catalog.workGroupName,

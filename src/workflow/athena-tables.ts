@@ -48,6 +48,8 @@ export function athenaIdentifiers(database: string): Readonly<Record<string, str
     merge_target: table(ATHENA_TABLES.events),
     batch_rows_source: table(ATHENA_TABLES.events),
     compaction_source: table(ATHENA_TABLES.events),
+    forget_curated_target: table(ATHENA_TABLES.events),
+    forget_classified_target: table(ATHENA_TABLES.classified),
     optimize_target: athenaTableUnquoted(database, ATHENA_TABLES.events),
     vacuum_target: athenaTableUnquoted(database, ATHENA_TABLES.events),
     vacuum_classified_target: athenaTableUnquoted(database, ATHENA_TABLES.classified),

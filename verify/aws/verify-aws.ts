@@ -41,6 +41,7 @@ import { eraseBusiestUser, type ErasedUser } from './erased-user';
 import { FakeAccount } from './fake-account';
 import { SyntheticBacklog } from './synthetic-backlog';
 import { compactionRoles } from './verify-compaction';
+import { forgetRoles } from './verify-forget';
 
 export interface VerifyAwsOptions {
   /** Valid events of generated traffic (the generator adds duplicates, malformed and blank lines). */
@@ -252,9 +253,9 @@ export async function verifyAws(options: VerifyAwsOptions): Promise<VerifyAwsRep
     progress('judging every recorded call against the template IAM');
     const calls = recordedCalls(account.recorder.calls);
     const evaluation = await evaluateCalls(template, calls, env);
-    // The compaction's own roles are exercised by its own proof (verify/aws/verify-compaction.ts).
-    const compaction = compactionRoles(template, synth.assetDir, env);
-    const unused = unusedGrants(template, calls, loadUnexercisedGrants(), env).filter((g) => !compaction.has(g.role));
+    // The compaction's and the forget's own roles are exercised by their own proofs (verify/aws/verify-compaction.ts, verify-forget.ts).
+    const elsewhere = new Set([...compactionRoles(template, synth.assetDir, env), ...forgetRoles(template, synth.assetDir, env)]);
+    const unused = unusedGrants(template, calls, loadUnexercisedGrants(), env).filter((g) => !elsewhere.has(g.role));
     const unknown = await unknownActions(template, env);
 
     progress('running the same traffic on the local runtime (parity)');

@@ -99,7 +99,7 @@ export interface IcebergTwin {
 }
 
 /** Statements that write: run on commit, once the fake has judged their stats (two-phase). */
-const WRITES = new Set(['clear_classified', 'classify_batch', 'merge_group', 'optimize_partition', 'vacuum_events', 'vacuum_classified']);
+const WRITES = new Set(['clear_classified', 'classify_batch', 'merge_group', 'optimize_partition', 'vacuum_events', 'vacuum_classified', 'forget_curated_rows', 'forget_classified_rows']);
 
 /**
  * The Athena twin of the offline AWS proof: `s3Root/<bucket>/<key>` are the fake S3's objects, routed by
