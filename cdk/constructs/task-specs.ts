@@ -155,6 +155,12 @@ export const TASK_SPECS: Readonly<Record<TaskName, TaskSpec>> = {
           delete: true,
           why: 'ValidateSlice writes (and replaces) the quarantine parts of its slice under quarantine/batch_id=<run-time id>/',
         },
+        {
+          bucket: 'curated',
+          prefix: LakePrefixes.erasures,
+          read: true,
+          why: "ValidateSlice drops forgotten users' state versions (src/pipeline/erased-users.ts): it lists the erasure records erasures/log/<user_hash>.json and reads the salt erasures/salt.json",
+        },
       ],
       // Each entity: a consistent read, the fold, a write conditional on its revision (DynamoDbStateStore).
       userState: ['GetItem', 'PutItem'],

@@ -37,6 +37,9 @@ describe('verify: the forget state machine on the AWS fakes', () => {
     expect(report.backfill).toMatchObject({ status: 'committed', inserted: 0 });
     expect(report.backfill.erased).toBeGreaterThanOrEqual(report.user_rows[0]);
     expect(report.user_rows[2]).toBe(0);
+    // Their state went with the forget, and the backfill's account events did not rebuild it.
+    expect(report.user_state_items[0]).toBeGreaterThan(0);
+    expect(report.user_state_items.slice(1)).toEqual([0, 0]);
     expect(report.other_rows[1]).toBe(report.other_rows[0]);
   });
 

@@ -2,6 +2,7 @@ import { installPromiseWithResolvers } from '../../src/runtime/polyfill';
 installPromiseWithResolvers();
 
 import { join } from 'node:path';
+import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import { FolderObjectStore } from '../../src/adapters/local/folder-object-store';
 import { generate } from '../../src/generator/generate';
 import { readErasure, type ErasureRecord } from '../../src/pipeline/erasure-log';
@@ -40,6 +41,8 @@ export interface VerifyForgetReport {
   readonly record: ErasureRecord | undefined;
   /** The forgotten user's rows in events_all_batches: before the forget, after it, after a later backfill. */
   readonly user_rows: readonly [number, number, number];
+  /** The user's items in the user-state table: before the forget, after it, after the backfill (which must rebuild none). */
+  readonly user_state_items: readonly [number, number, number];
   /** Everyone else's rows: before the forget and after the backfill (the forget and the backfill change none). */
   readonly other_rows: readonly [number, number];
   /** The backfill of the same days after the forget. */
@@ -85,7 +88,7 @@ export async function verifyForget(options: { readonly events: number; readonly 
     const committed = (await execute(microbatch, batchHandlers, meter, 'verify-forget-1', { mode: 'scheduled' })).output as unknown as RunSummary;
     if (committed.status !== 'committed') throw new Error(`the run did not commit: ${JSON.stringify(committed)}`);
     const user = await busiestUser(account);
-    const before = { user: await rowsOf(account, user, '='), other: await rowsOf(account, user, '<>') };
+    const before = { user: await rowsOf(account, user, '='), other: await rowsOf(account, user, '<>'), state: await stateItemsOf(account, user) };
 
     progress('forget: the busiest user');
     const callsBefore = account.recorder.calls.length;
@@ -96,6 +99,7 @@ export async function verifyForget(options: { readonly events: number; readonly 
     const calls = recordedCalls(account.recorder.calls.slice(callsBefore));
     const statements = account.athena.queries.slice(queriesBefore).map((q) => `${q.state} ${q.query}`);
     const afterForget = await rowsOf(account, user, '=');
+    const stateAfterForget = await stateItemsOf(account, user);
 
     progress('a backfill of the same days: the user must not come back');
     const day = (offset: number) => new Date(start.getTime() + offset * 3_600_000).toISOString().slice(0, 10);
@@ -110,6 +114,7 @@ export async function verifyForget(options: { readonly events: number; readonly 
       record: summary.user_hash === '' ? undefined : await readErasure(account.twin.deps.objects, summary.user_hash),
       user_rows: [before.user, afterForget, await rowsOf(account, user, '=')],
       other_rows: [before.other, await rowsOf(account, user, '<>')],
+      user_state_items: [before.state, stateAfterForget, await stateItemsOf(account, user)],
       backfill,
       statements,
       aws_calls: calls.length,
@@ -140,4 +145,16 @@ async function rowsOf(account: FakeAccount, user: string, op: '=' | '<>'): Promi
   const where = op === '=' ? 'user_uuid = ?' : 'user_uuid IS DISTINCT FROM ?';
   const [row] = await deps.sql.query<{ n: number }>({ name: 'verify/user_rows', text: `SELECT CAST(count(*) AS INTEGER) AS n FROM ${await deps.sources.curatedSource()} WHERE ${where}` }, [user]);
   return Number(row?.n ?? 0);
+}
+
+/** The user's entities in the user-state table (read straight from dynalite, outside the recorded calls). */
+async function stateItemsOf(account: FakeAccount, user: string): Promise<number> {
+  let n = 0;
+  let start: Record<string, never> | undefined;
+  do {
+    const page = await account.dynalite.client.send(new ScanCommand({ TableName: account.env.stateTable, ConsistentRead: true, ...(start ? { ExclusiveStartKey: start } : {}) }));
+    n += (page.Items ?? []).filter((item) => (item.entity?.S ?? '').startsWith(`account#${user}`) || (item.entity?.S ?? '').startsWith(`subscription#${user}#`)).length;
+    start = page.LastEvaluatedKey as Record<string, never> | undefined;
+  } while (start !== undefined);
+  return n;
 }
