@@ -4,8 +4,10 @@ import { CfnDatabase, CfnTable } from 'aws-cdk-lib/aws-glue';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { ATHENA_TABLES } from '../../src/workflow/athena-tables';
+import { ATHENA_TABLES, athenaTable } from '../../src/workflow/athena-tables';
 import { SAVED_QUERIES_DIR, savedQueries } from '../../src/sql/saved-queries';
+import { quarantineViewSql } from '../../src/sql/quarantine-view';
+import { QUARANTINE_REPLAY_COLUMNS, REPLAY_OUTCOME_COLUMNS } from '../../src/contract/columns';
 import {
   ATHENA_GLUE_CATALOG,
   PRESTO_VIEW_EXPANDED_TEXT,
@@ -37,6 +39,7 @@ export const READER_OBJECTS = {
   committedBatches: 'committed_batches',
   events: 'events',
   quarantine: 'quarantine',
+  replayOutcomes: 'replay_outcomes',
 } as const;
 
 /** The analysts' saved queries: one CfnNamedQuery per file, read at synth. */
@@ -107,9 +110,11 @@ export class Catalog extends Construct {
   readonly erasureSaltTable: CfnTable;
   /** External JSON table over `curated/committed/`: one row per committed batch. */
   readonly committedBatchesTable: CfnTable;
+  /** External JSON table over `replays/` (quarantine bucket): one row per record a replay re-validated. */
+  readonly replayOutcomesTable: CfnTable;
   /** The analysts' `events`: events_all_batches rows of committed batches only. */
   readonly eventsView: CfnTable;
-  /** The analysts' `quarantine`: quarantine_all_batches records of committed batches only. */
+  /** The analysts' `quarantine`: quarantine_all_batches records of committed batches only, with their latest replay. */
   readonly quarantineView: CfnTable;
   readonly namedQueries: CfnNamedQuery[];
 
@@ -171,6 +176,13 @@ export class Catalog extends Construct {
     // after a group merged stays there; CommitBatch writes curated/committed/<batch_id>.json only after
     // VerifyBatch passed (state-machines/microbatch.asl.json), and the views keep the rows of those batches.
     this.committedBatchesTable = this.committedBatches(s3(props.curatedBucket, LakePrefixes.curatedCommitted), removalPolicy);
+    this.replayOutcomesTable = this.listedJsonTable('ReplayOutcomesTable', {
+      name: READER_OBJECTS.replayOutcomes,
+      description: 'One row per quarantine record a replay re-validated (replays/batch_id=<replay batch>/outcomes.ndjson), every replay batch',
+      location: s3(props.quarantineBucket, LakePrefixes.replays),
+      columns: REPLAY_OUTCOME_COLUMNS,
+      removalPolicy,
+    });
     this.eventsView = this.committedView('EventsView', {
       name: READER_OBJECTS.events,
       description: 'Curated events of committed batches only (what analysts query): events_all_batches filtered by committed_batches',
@@ -180,13 +192,20 @@ export class Catalog extends Construct {
       dependsOn: [this.eventsTable, this.committedBatchesTable],
       removalPolicy,
     });
+    // Each record with its latest outcome of a committed replay: the SQL of the local view (src/sql/quarantine-view.ts).
+    const quarantineColumns = [...QUARANTINE_COLUMNS, PARTITION_BATCH_ID];
     this.quarantineView = this.committedView('QuarantineView', {
       name: READER_OBJECTS.quarantine,
-      description: "Quarantine records of committed batches only; name the batch (WHERE batch_id = '<id>'): injected projection",
+      description: "Quarantine records of committed batches only, with their latest replay; name the batch (WHERE batch_id = '<id>'): injected projection",
       base: ATHENA_TABLES.quarantine,
-      columns: [...QUARANTINE_COLUMNS, PARTITION_BATCH_ID],
+      columns: [...quarantineColumns, ...QUARANTINE_REPLAY_COLUMNS],
+      originalSql: quarantineViewSql(quarantineColumns, {
+        records: athenaTable(this.databaseName, ATHENA_TABLES.quarantine),
+        outcomes: athenaTable(this.databaseName, READER_OBJECTS.replayOutcomes),
+        committedBatchIds: `(SELECT "batch_id" FROM ${athenaTable(this.databaseName, READER_OBJECTS.committedBatches)})`,
+      }),
       iceberg: false,
-      dependsOn: [this.quarantineTable, this.committedBatchesTable],
+      dependsOn: [this.quarantineTable, this.committedBatchesTable, this.replayOutcomesTable],
       removalPolicy,
     });
 
@@ -367,25 +386,44 @@ export class Catalog extends Construct {
 
   /**
    * `committed_batches`: the committed markers as an unpartitioned external NDJSON table (each marker is
-   * one JSON line, src/pipeline/commit-batch.ts). "When you create a table used by Amazon Athena, and you do
-   * not specify any partitionKeys, you must at least set the value of partitionKeys to an empty list"
-   * (Glue Table structure, https://docs.aws.amazon.com/glue/latest/dg/aws-glue-api-catalog-tables.html).
-   * "Athena reads all data stored in the Amazon S3 folder that you specify"
-   * (https://docs.aws.amazon.com/athena/latest/ug/tables-location-format.html): only markers live there.
+   * one JSON line, src/pipeline/commit-batch.ts).
    */
   private committedBatches(location: string, removalPolicy: RemovalPolicy): CfnTable {
-    const table = new CfnTable(this, 'CommittedBatchesTable', {
+    return this.listedJsonTable('CommittedBatchesTable', {
+      name: READER_OBJECTS.committedBatches,
+      description: 'One row per committed batch (CommitBatch writes curated/committed/<batch_id>.json after VerifyBatch passed)',
+      location,
+      columns: COMMITTED_BATCHES_COLUMNS,
+      removalPolicy,
+    });
+  }
+
+  /**
+   * An unpartitioned external NDJSON table: Athena reads every object under its location, so a query needs to
+   * name no partition. "When you create a table used by Amazon Athena, and you do not specify any
+   * partitionKeys, you must at least set the value of partitionKeys to an empty list" (Glue Table structure,
+   * https://docs.aws.amazon.com/glue/latest/dg/aws-glue-api-catalog-tables.html). "Athena reads all data
+   * stored in the Amazon S3 folder that you specify" and, for a non-partitioned table, "uses the LOCATION
+   * property from the table definition as the base path to list and then scan all available files"
+   * (https://docs.aws.amazon.com/athena/latest/ug/tables-location-format.html): only the table's objects
+   * live there, in subfolders or not (`replays/batch_id=<id>/outcomes.ndjson`).
+   */
+  private listedJsonTable(
+    id: string,
+    spec: { name: string; description: string; location: string; columns: readonly ColumnSpec[]; removalPolicy: RemovalPolicy },
+  ): CfnTable {
+    const table = new CfnTable(this, id, {
       catalogId: Aws.ACCOUNT_ID,
       databaseName: this.databaseName,
       tableInput: {
-        name: READER_OBJECTS.committedBatches,
-        description: 'One row per committed batch (CommitBatch writes curated/committed/<batch_id>.json after VerifyBatch passed)',
+        name: spec.name,
+        description: spec.description,
         tableType: 'EXTERNAL_TABLE',
         parameters: { classification: 'json' },
         partitionKeys: [],
         storageDescriptor: {
-          location,
-          columns: COMMITTED_BATCHES_COLUMNS.map((c) => ({ name: c.name, type: c.type, comment: c.comment })),
+          location: spec.location,
+          columns: spec.columns.map((c) => ({ name: c.name, type: c.type, comment: c.comment })),
           inputFormat: 'org.apache.hadoop.mapred.TextInputFormat',
           outputFormat: 'org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat',
           serdeInfo: { serializationLibrary: 'org.apache.hive.hcatalog.data.JsonSerDe' },
@@ -393,7 +431,7 @@ export class Catalog extends Construct {
       },
     });
     table.addResourceDependency(this.database);
-    table.applyRemovalPolicy(removalPolicy);
+    table.applyRemovalPolicy(spec.removalPolicy);
     return table;
   }
 
@@ -410,12 +448,14 @@ export class Catalog extends Construct {
       description: string;
       base: string;
       columns: readonly ColumnSpec[];
+      /** @default the committed filter over `base` (committedViewSql) */
+      originalSql?: string;
       iceberg: boolean;
       dependsOn: readonly CfnTable[];
       removalPolicy: RemovalPolicy;
     },
   ): CfnTable {
-    const originalSql = committedViewSql(this.databaseName, spec.base, spec.columns, READER_OBJECTS.committedBatches);
+    const originalSql = spec.originalSql ?? committedViewSql(this.databaseName, spec.base, spec.columns, READER_OBJECTS.committedBatches);
     const view = new CfnTable(this, id, {
       catalogId: Aws.ACCOUNT_ID,
       databaseName: this.databaseName,

@@ -5,6 +5,7 @@ import { sqlPathLiteral } from '../sql/render';
 import { Layout } from '../ports/layout';
 import { BATCH_ID_COLUMN, COMMITTED_BATCHES_COLUMNS, EVENTS_COLUMNS, QUARANTINE_COLUMNS, QUARANTINE_REPLAY_COLUMNS, REPLAY_OUTCOME_COLUMNS } from '../contract/columns';
 import { emptyRelation, readJsonColumns } from '../sql/duckdb-columns';
+import { quarantineViewSql } from '../sql/quarantine-view';
 import { COMPACTIONS, visibleFiles } from '../pipeline/compact';
 import { committedBatchesSql } from '../pipeline/committed-batches';
 import { notErasedQuarantineLine } from '../pipeline/erased-users';
@@ -49,15 +50,17 @@ export async function lakeViewStatements(objects: ObjectStore): Promise<SqlState
     // never doubles nor drops a row (src/pipeline/compact.ts visibleFiles, docs/operations.md#compaction).
     ? `SELECT ${EVENTS_COLUMNS.map((c) => c.name).join(', ')} FROM read_parquet(${sqlPathLiteral(`${root}/curated/events/event_type=*/event_date=*/*.parquet`)}, hive_partitioning = true, hive_types = {'event_type': VARCHAR, 'event_date': DATE}, filename = true) WHERE batch_id IN ${committed} AND ${visibleFiles(root, await hasObject(objects, COMPACTIONS, '.json'))}`
     : EMPTY_EVENTS;
-  // Each record with its latest replay by a committed replay batch (docs/quarantine.md#replay), null columns when none.
-  const replays = (await hasObject(objects, Layout.replays, '.ndjson'))
-    ? `(SELECT * FROM read_json(${sqlPathLiteral(`${root}/${Layout.replays}*/outcomes.ndjson`)}, format = 'newline_delimited', columns = ${readJsonColumns(REPLAY_OUTCOME_COLUMNS)}) WHERE replay_batch_id IN ${committed})`
+  // Each record with its latest replay by a committed replay batch (docs/quarantine.md#replay), null columns when
+  // none: the SQL of the Athena view (src/sql/quarantine-view.ts, cdk/constructs/catalog.ts).
+  const outcomes = (await hasObject(objects, Layout.replays, '.ndjson'))
+    ? `read_json(${sqlPathLiteral(`${root}/${Layout.replays}*/outcomes.ndjson`)}, format = 'newline_delimited', columns = ${readJsonColumns(REPLAY_OUTCOME_COLUMNS)})`
     : EMPTY_REPLAYS;
   const quarantine = (await hasObject(objects, 'quarantine/', '.ndjson'))
-    ? `SELECT ${QUARANTINE_RECORD_COLUMNS.map((c) => `q.${c.name}`).join(', ')}, ${QUARANTINE_REPLAY_COLUMNS.map((c) => `r.${c.name}`).join(', ')} ` +
-      `FROM (SELECT * FROM read_json(${sqlPathLiteral(`${root}/quarantine/*/*.ndjson`)}, format = 'newline_delimited', columns = ${QUARANTINE_READ_COLUMNS}, maximum_object_size = 1048576) WHERE batch_id IN ${committed} AND ${await notErasedQuarantineLine(objects)}) q ` +
-      `LEFT JOIN (SELECT * FROM ${replays} QUALIFY row_number() OVER (PARTITION BY quarantine_batch_id, source_key, line_no ORDER BY replayed_at DESC, replay_batch_id DESC) = 1) r ` +
-      `ON r.quarantine_batch_id = q.batch_id AND r.source_key = q.source_key AND r.line_no = q.line_no`
+    ? quarantineViewSql(QUARANTINE_RECORD_COLUMNS, {
+        records: `(SELECT * FROM read_json(${sqlPathLiteral(`${root}/quarantine/*/*.ndjson`)}, format = 'newline_delimited', columns = ${QUARANTINE_READ_COLUMNS}, maximum_object_size = 1048576) WHERE ${await notErasedQuarantineLine(objects)})`,
+        outcomes,
+        committedBatchIds: committed,
+      })
     : EMPTY_QUARANTINE;
   return [
     { name: 'create_view_events', text: `CREATE OR REPLACE VIEW events AS ${events}` },

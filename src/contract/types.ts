@@ -22,6 +22,11 @@ export interface ValidEvent {
   readonly body: Readonly<Record<string, unknown>>;
   /** The original line as text (BOM and trailing CR removed): the `payload` column. */
   readonly payload: string;
+  /**
+   * The same line as the UTF-8 bytes it was read as (a view of the caller's buffer, valid while the caller
+   * keeps it): staging copies these bytes instead of encoding `payload` again.
+   */
+  readonly payloadBytes: Buffer;
 }
 
 /** What validating one line gives. */

@@ -103,6 +103,14 @@ function fieldLabel(key: string): string {
   return /^[A-Za-z0-9_$.-]{1,64}$/.test(key) ? key : show(key);
 }
 
+/** How many keys a parsed object has, without building the array `Object.keys` would (one per line). */
+function ownKeyCount(object: object): number {
+  let count = 0;
+  // JSON.parse builds plain objects whose prototype holds no enumerable keys: for-in sees only their own.
+  for (const key in object) if (key !== undefined) count++;
+  return count;
+}
+
 function describeTopLevel(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'an array';
@@ -138,7 +146,7 @@ function envelopeVerdict(body: Readonly<Record<string, unknown>>, error: Validat
   return invalid(reason, errors);
 }
 
-function deriveEvent(body: Readonly<Record<string, unknown>>, payload: string): ValidEvent {
+function deriveEvent(body: Readonly<Record<string, unknown>>, payload: string, payloadBytes: Buffer): ValidEvent {
   const eventName = body.event_name as string;
   const firstColon = eventName.indexOf(':');
   const secondColon = eventName.indexOf(':', firstColon + 1);
@@ -158,6 +166,7 @@ function deriveEvent(body: Readonly<Record<string, unknown>>, payload: string): 
     language: typeof language === 'string' ? language : null,
     body,
     payload,
+    payloadBytes,
   };
 }
 
@@ -224,7 +233,7 @@ export function validateLine(line: Buffer, options: ValidateLineOptions): LineRe
   }
 
   const isObject = typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed);
-  if (isObject && scan.topLevelKeyCount !== Object.keys(parsed as object).length) {
+  if (isObject && scan.topLevelKeyCount !== ownKeyCount(parsed as object)) {
     const duplicates = duplicateTopLevelKeys(text);
     return invalid(
       'duplicate_key',
@@ -262,5 +271,5 @@ export function validateLine(line: Buffer, options: ValidateLineOptions): LineRe
       throw error;
     }
   }
-  return { kind: 'valid', event: deriveEvent(body, text) };
+  return { kind: 'valid', event: deriveEvent(body, text, bytes) };
 }

@@ -57,9 +57,10 @@ export const STAGED_INDEX = Object.fromEntries(NAMES.map((name, i) => [name, i])
 /**
  * A valid event's staged row as Parquet values in column order (a StagedRow, enrichment columns empty): this
  * runs once per event, so it builds the array directly (tests/pipeline/staged-row.test.ts holds it equal to
- * the StagedRow in the column table's order).
+ * the StagedRow in the column table's order). The payload goes in as the bytes the line was read as, and a
+ * caller staging many lines of one object passes its key once encoded: neither is encoded per row.
  */
-export function stagedValuesOf(event: ValidEvent, sourceKey: string, lineNo: number): StagedValues {
+export function stagedValuesOf(event: ValidEvent, sourceKey: string | Buffer, lineNo: number): StagedValues {
   return [
     event.event_uuid,
     event.event_name,
@@ -74,7 +75,7 @@ export function stagedValuesOf(event: ValidEvent, sourceKey: string, lineNo: num
     null,
     null,
     'not_applicable',
-    event.payload,
+    event.payloadBytes,
     sourceKey,
     lineNo,
   ];

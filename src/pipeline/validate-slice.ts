@@ -88,6 +88,10 @@ export async function validateSlice(deps: PipelineDeps, ref: SliceRef): Promise<
     deps.progress(`quarantined ${poison.reason} ${JSON.stringify(object.key)}`);
   };
 
+  // The key of the object being read, encoded once for all its staged rows.
+  let keyText = '';
+  let keyBytes = Buffer.alloc(0);
+
   /** One line, whatever it came from: a blank, a quarantine record, or a staged row (+ a user-state version). */
   const handleLine = (bytes: Buffer, sizeBytes: number, sourceKey: string, lineNo: number, arrivalMs: number) => {
     const result = validateLine(bytes, { arrivalMs, isFirstLine: lineNo === 1, sizeBytes });
@@ -99,7 +103,11 @@ export async function validateSlice(deps: PipelineDeps, ref: SliceRef): Promise<
       const event = result.event;
       if (dateMin === null || event.event_date < dateMin) dateMin = event.event_date;
       if (dateMax === null || event.event_date > dateMax) dateMax = event.event_date;
-      const row = stagedValuesOf(event, sourceKey, lineNo);
+      if (sourceKey !== keyText) {
+        keyText = sourceKey;
+        keyBytes = Buffer.from(sourceKey, 'utf8');
+      }
+      const row = stagedValuesOf(event, keyBytes, lineNo);
       if (needsEnrichment(event)) out.lessons.push(row);
       else out.final.push(row);
       const write = versionWriteFor(event);

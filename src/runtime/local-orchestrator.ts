@@ -32,11 +32,11 @@ export interface LocalOrchestratorOptions {
   /** Replace a state's handler (fault-injection tests). */
   readonly handlerOverrides?: Readonly<Record<string, TaskHandler>>;
   /**
-   * Worker threads for the ValidateSlice and EnrichSlice Map iterations; 0 or 1 runs them in-process.
+   * Worker processes for the ValidateSlice and EnrichSlice Map iterations; 0 or 1 runs them in-process.
    * Default 1 (the CLI passes the number of cores).
    */
   readonly workers?: number;
-  /** Test only: fault injection inside the slice worker threads (see SliceWorkerTestHooks). */
+  /** Test only: fault injection inside the slice worker processes (see SliceWorkerTestHooks). */
   readonly sliceWorkerTestHooks?: SliceWorkerTestHooks;
 }
 
@@ -205,7 +205,7 @@ export class LocalOrchestrator implements Orchestrator {
         if (event.type === 'StateRetried') this.deps.progress(`retrying ${event.state.name}`);
         if (event.type === 'StateEntered' && event.index === undefined) {
           this.deps.progress(`→ ${event.state.name}`);
-          // Between the slice Maps the worker threads are ended, their memory freed for DuckDB's states.
+          // After the slice Maps the worker processes are ended, their memory freed for DuckDB's states.
           if (!this.sliceMaps.has(event.state.name)) void pool?.release();
         }
       }

@@ -1,12 +1,10 @@
-import { parentPort, workerData } from 'node:worker_threads';
 import { ConfigError } from '../errors';
 import { systemClock } from '../ports/clock';
 import type { SqlEngine } from '../ports/sql-engine';
-import type { PipelineConfig } from '../pipeline/config';
 import type { PipelineDeps } from '../pipeline/deps';
 import { openLocalStores } from './local-stores';
 import { TASK_FACTORIES, type TaskHandler } from '../../tasks/index';
-import type { SliceTaskName, SliceWorkerTestHooks, WorkerReply, WorkerRequest } from './worker-pool';
+import type { SliceTaskName, WorkerInit, WorkerReply, WorkerRequest } from './worker-pool';
 
 /** Slice tasks never touch SQL; a call here is a bug worth a loud error. */
 const noSql: SqlEngine = {
@@ -15,10 +13,11 @@ const noSql: SqlEngine = {
   close: () => Promise.resolve(),
 };
 
-async function start(): Promise<void> {
-  const port = parentPort;
-  if (!port) throw new Error('slice-worker-main must run in a worker thread');
-  const { root, config, testHooks } = workerData as { root: string; config: PipelineConfig; testHooks?: SliceWorkerTestHooks };
+function reply(message: WorkerReply): void {
+  process.send?.(message);
+}
+
+async function start({ root, config, testHooks }: WorkerInit['init']): Promise<void> {
   // Its own handles on the lake folder: the state store catches up from the shared log on every call.
   const { objects, state, sources } = await openLocalStores(root, config.dedupHorizonDays);
   const deps: PipelineDeps = {
@@ -29,28 +28,32 @@ async function start(): Promise<void> {
     sources,
     clock: systemClock,
     config,
-    progress: (message) => port.postMessage({ progress: message } satisfies WorkerReply),
+    progress: (message) => reply({ progress: message }),
   };
   const handlers: Record<SliceTaskName, TaskHandler> = {
     'validate-slice': TASK_FACTORIES['validate-slice'](deps),
     'enrich-slice': TASK_FACTORIES['enrich-slice'](deps),
   };
-  port.on('message', (request: WorkerRequest) => {
+  process.on('message', (request: WorkerRequest) => {
     const slice = (request.event as { input?: { slice?: unknown } } | null)?.input?.slice;
     if (typeof slice === 'number' && testHooks?.holdSlices?.includes(slice)) {
       // Test hook: this request never finishes; the worker holds it until it is terminated.
-      port.postMessage({ progress: `holding slice ${slice} (test hook)` } satisfies WorkerReply);
+      reply({ progress: `holding slice ${slice} (test hook)` });
       return;
     }
     handlers[request.task](request.event).then(
-      (result) => port.postMessage({ id: request.id, result } satisfies WorkerReply),
+      (result) => reply({ id: request.id, result }),
       (error: unknown) => {
         const e = error instanceof Error ? error : new Error(String(error));
-        port.postMessage({ id: request.id, error: { name: e.name, message: e.message } } satisfies WorkerReply);
+        reply({ id: request.id, error: { name: e.name, message: e.message } });
       },
     );
   });
-  port.postMessage({ ready: true } satisfies WorkerReply);
+  reply({ ready: true });
 }
 
-void start();
+if (!process.send) throw new Error('slice-worker-main must run in a process forked with an IPC channel');
+// The first message says where the lake is; every later one is a request.
+process.once('message', (message: WorkerInit) => void start(message.init));
+// The parent gone (killed, crashed) leaves nothing to work for.
+process.on('disconnect', () => process.exit(0));

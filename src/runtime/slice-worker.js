@@ -1,3 +1,3 @@
-// Worker-thread entry: load the TypeScript sources through tsx, then serve slice tasks.
+// Slice worker process entry (forked by worker-pool.ts): load the TypeScript sources through tsx, then serve slice tasks.
 require('tsx/cjs');
 require('./slice-worker-main.ts');

@@ -12,10 +12,13 @@ import { ATHENA_TABLES } from '../../src/workflow/athena-tables';
 import { decodePrestoView } from '../../cdk/constructs/athena-views';
 import { READER_OBJECTS } from '../../cdk/constructs/catalog';
 import { COMMITTED_BATCHES_COLUMNS } from '../../cdk/constructs/catalog-schemas';
+import { REPLAY_OUTCOME_COLUMNS } from '../../src/contract/columns';
 import { toUtcTimestamp } from '../../src/contract/datetime';
 import { toQuarantineRecord } from '../../src/contract/quarantine-record';
 import { committedMarker } from '../../src/pipeline/commit-batch';
+import type { ReplayOutcome } from '../../src/pipeline/replay-outcomes';
 import { emptySummary } from '../../src/pipeline/run-summary';
+import { quarantineViewSql } from '../../src/sql/quarantine-view';
 import { STAGED_PARQUET_COLUMNS, type StagedRow } from '../../src/pipeline/staged-row';
 import { logicalId, REPO_ROOT, synthStage, type SynthesizedStage } from './app-fixture';
 
@@ -88,7 +91,7 @@ describe('Catalog', () => {
     dev.template.hasResourceProperties('AWS::Glue::Database', { DatabaseInput: { Name: 'eventlake_dev' } });
   });
 
-  test("the Glue tables are exactly ATHENA_TABLES and the readers' committed_batches, events and quarantine", () => {
+  test("the Glue tables are exactly ATHENA_TABLES and the readers' committed_batches, replay_outcomes, events and quarantine", () => {
     const names = tables().map(nameOf);
     expect(names.sort()).toEqual([...Object.values(ATHENA_TABLES), ...Object.values(READER_OBJECTS)].sort());
     expect(Object.values(ATHENA_TABLES)).not.toContain('events');
@@ -137,10 +140,8 @@ describe('Catalog', () => {
     });
   });
 
-  test.each([
-    [READER_OBJECTS.events, ATHENA_TABLES.events, EVENTS_COLUMNS.map((c) => c.name)],
-    [READER_OBJECTS.quarantine, ATHENA_TABLES.quarantine, [...QUARANTINE_COLUMNS.map((c) => c.name), 'batch_id']],
-  ])('%s is an Athena view of %s filtered to committed batches, every column named', (name, base, columns) => {
+  /** The Glue view `name`, its Presto definition decoded. */
+  function viewOf(name: string) {
     const input = table(name).TableInput as unknown as {
       TableType: string;
       Parameters: Record<string, string>;
@@ -152,13 +153,59 @@ describe('Catalog', () => {
     expect(input.Parameters).toEqual({ presto_view: 'true', comment: 'Presto View' });
     expect(input.ViewExpandedText).toBe('/* Presto View */');
     const view = decodePrestoView(input.ViewOriginalText);
+    expect(view).toMatchObject({ catalog: 'awsdatacatalog', schema: 'eventlake_dev' });
+    return { view, declared: input.StorageDescriptor.Columns.map((c) => c.Name) };
+  }
+
+  test('events is an Athena view of events_all_batches filtered to committed batches, every column named', () => {
+    const { view, declared } = viewOf(READER_OBJECTS.events);
+    const columns = EVENTS_COLUMNS.map((c) => c.name);
     const list = columns.map((c) => `"${c}"`).join(', ');
     expect(view.originalSql).toBe(
-      `SELECT ${list} FROM "eventlake_dev"."${base}" WHERE "batch_id" IN (SELECT "batch_id" FROM "eventlake_dev"."committed_batches")`,
+      `SELECT ${list} FROM "eventlake_dev"."${ATHENA_TABLES.events}" WHERE "batch_id" IN (SELECT "batch_id" FROM "eventlake_dev"."committed_batches")`,
     );
-    expect(view).toMatchObject({ catalog: 'awsdatacatalog', schema: 'eventlake_dev' });
     expect(view.columns.map((c) => c.name)).toEqual(columns);
-    expect(input.StorageDescriptor.Columns.map((c) => c.Name)).toEqual(columns);
+    expect(declared).toEqual(columns);
+  });
+
+  test('quarantine is the Athena view of committed records, each with its latest committed replay: the same SQL as the local view', () => {
+    const { view, declared } = viewOf(READER_OBJECTS.quarantine);
+    const columns = [...QUARANTINE_COLUMNS.map((c) => c.name), 'batch_id', 'replayed_at', 'replay_batch_id', 'replay_outcome'];
+    expect(view.columns.map((c) => c.name)).toEqual(columns);
+    expect(declared).toEqual(columns);
+    expect(view.columns.slice(-3)).toEqual([
+      { name: 'replayed_at', type: 'varchar' },
+      { name: 'replay_batch_id', type: 'varchar' },
+      { name: 'replay_outcome', type: 'varchar' },
+    ]);
+    const committed = '(SELECT "batch_id" FROM "eventlake_dev"."committed_batches")';
+    expect(view.originalSql).toBe(
+      quarantineViewSql([...QUARANTINE_COLUMNS, { name: 'batch_id', type: 'string', comment: '' }], {
+        records: `"eventlake_dev"."${ATHENA_TABLES.quarantine}"`,
+        outcomes: `"eventlake_dev"."${READER_OBJECTS.replayOutcomes}"`,
+        committedBatchIds: committed,
+      }),
+    );
+    expect(view.originalSql).toContain(`FROM "eventlake_dev"."${READER_OBJECTS.replayOutcomes}" AS outcomes WHERE "replay_batch_id" IN ${committed}`);
+  });
+
+  test('replay_outcomes reads the outcomes replays write: NDJSON under replays/ of the quarantine bucket, no partition to name', () => {
+    const input = table(READER_OBJECTS.replayOutcomes).TableInput as Record<string, unknown>;
+    expect(input).toMatchObject({
+      TableType: 'EXTERNAL_TABLE',
+      PartitionKeys: [],
+      Parameters: { classification: 'json' },
+      StorageDescriptor: {
+        Location: { 'Fn::Join': ['', ['s3://', { Ref: logicalId(dev, dev.stack.lake.quarantineBucket) }, '/replays/']] },
+        Columns: REPLAY_OUTCOME_COLUMNS.map((c): unknown => expect.objectContaining({ Name: c.name, Type: c.type })),
+        SerdeInfo: { SerializationLibrary: 'org.apache.hive.hcatalog.data.JsonSerDe' },
+      },
+    });
+    // No projection: the quarantine view joins every outcome without naming a replay batch.
+    expect(Object.keys(input.Parameters as Record<string, string>).filter((k) => k.startsWith('projection.'))).toEqual([]);
+    // The columns are the fields of an outcome line (src/pipeline/replay-outcomes.ts writes them).
+    const line: ReplayOutcome = { source_key: 'k', line_no: 1, quarantine_batch_id: 'q', replay_batch_id: 'r', replayed_at: 't', replay_outcome: 'merged' };
+    expect([...REPLAY_OUTCOME_COLUMNS.map((c) => c.name)].sort()).toEqual(Object.keys(line).sort());
   });
 
   test('the events view declares Trino types, created_datetime with Iceberg microseconds', () => {
@@ -173,6 +220,7 @@ describe('Catalog', () => {
     for (const [view, base] of [
       [READER_OBJECTS.events, ATHENA_TABLES.events],
       [READER_OBJECTS.quarantine, ATHENA_TABLES.quarantine],
+      [READER_OBJECTS.quarantine, READER_OBJECTS.replayOutcomes],
     ] as const) {
       expect(resources[idOf(view) as string]?.DependsOn).toEqual(expect.arrayContaining([idOf(base), idOf(READER_OBJECTS.committedBatches)]));
     }

@@ -43,6 +43,7 @@ describe('validateLine: line framing', () => {
       language: 'es',
       body: lessonEvent(),
       payload: line.toString('utf8'),
+      payloadBytes: line,
     });
   });
 

@@ -25,6 +25,9 @@ const row = fc.tuple(
   fc.option(fc.integer({ min: -100_000, max: 100_000 })),
 );
 
+/** Chunk sizes of the values' storage: tiny ones put values across many chunks (each value in one). */
+const chunkBytes = fc.constantFrom(1, 8, 24, 256 * 1024);
+
 /** What the reader gives back for a pushed value (text as bytes). */
 const asRead = (values: readonly ParquetValue[]) => values.map((v) => (typeof v === 'string' ? Buffer.from(v, 'utf8') : v));
 
@@ -47,8 +50,8 @@ describe('ParquetRowBuffer and readParquet', () => {
 
   it('read back every row, over many small pages, with nulls anywhere, uncompressed and GZIP', () => {
     fc.assert(
-      fc.property(fc.array(row, { maxLength: 60 }), fc.constantFrom('uncompressed', 'gzip' as const), (rows, codec) => {
-        const buffer = new ParquetRowBuffer(COLUMNS, { pageMaxBytes: 16, codec });
+      fc.property(fc.array(row, { maxLength: 60 }), fc.constantFrom('uncompressed', 'gzip' as const), chunkBytes, (rows, codec, chunk) => {
+        const buffer = new ParquetRowBuffer(COLUMNS, { pageMaxBytes: 16, codec, chunkBytes: chunk });
         for (const r of rows) buffer.push(r);
         expect(rowsOf(buffer.toBuffer())).toEqual(rows.map(asRead));
       }),
@@ -56,16 +59,19 @@ describe('ParquetRowBuffer and readParquet', () => {
     );
   });
 
-  it('rollback drops the rows since the mark, also across page boundaries', () => {
+  it('rollback drops the rows since the mark, also across page and chunk boundaries', () => {
     fc.assert(
-      fc.property(fc.array(row, { maxLength: 40 }), fc.array(row, { maxLength: 40 }), (kept, dropped) => {
-        const buffer = new ParquetRowBuffer(COLUMNS, { pageMaxBytes: 8 });
+      fc.property(fc.array(row, { maxLength: 40 }), fc.array(row, { maxLength: 40 }), fc.array(row, { maxLength: 10 }), chunkBytes, (kept, dropped, added, chunk) => {
+        const buffer = new ParquetRowBuffer(COLUMNS, { pageMaxBytes: 8, chunkBytes: chunk });
         for (const r of kept) buffer.push(r);
         const mark = buffer.mark();
         for (const r of dropped) buffer.push(r);
         buffer.rollback(mark);
         expect(buffer.length).toBe(kept.length);
         expect(rowsOf(buffer.toBuffer())).toEqual(kept.map(asRead));
+        // Rows pushed after a rollback land where the dropped ones were.
+        for (const r of added) buffer.push(r);
+        expect(rowsOf(buffer.toBuffer())).toEqual([...kept, ...added].map(asRead));
       }),
       { numRuns: 200 },
     );

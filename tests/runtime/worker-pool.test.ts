@@ -16,7 +16,7 @@ async function seed(lake: TestLake): Promise<void> {
   }
 }
 
-describe('slice worker threads', () => {
+describe('slice worker processes', () => {
   it('give the same summary and table as running the slices in-process', async () => {
     // One object per slice, so the two workers really share the batch.
     const config = { sliceMaxBytes: 1 };
@@ -109,6 +109,31 @@ describe('stopping the slice pool', () => {
       await expect(queued).rejects.toThrow(/slice pool closed/);
       expect(pool.liveWorkers).toBe(0);
     } finally {
+      await lake.cleanup();
+    }
+  });
+});
+
+describe('a slice worker process that ends on its own', () => {
+  it('fails the requests in flight and queued at once with the reason, and refuses more', async () => {
+    const lake = await makeTestLake();
+    let holding!: () => void;
+    const held = new Promise<void>((resolve) => (holding = resolve));
+    const pool = new SlicePool(1, lake.root, lake.config, (line) => line.startsWith('holding') && holding(), { holdSlices: [0, 1] });
+    try {
+      const inFlight = pool.run('validate-slice', { input: { batch_id: 'b', slice: 0 } });
+      const queued = pool.run('enrich-slice', { input: { batch_id: 'b', slice: 1 } });
+      await held;
+      // As the OOM killer would: the worker is gone without a word, in the middle of a slice.
+      const worker = (pool as unknown as { workers: { worker: { pid: number } }[] }).workers[0]?.worker;
+      process.kill(worker!.pid, 'SIGKILL');
+
+      await expect(inFlight).rejects.toMatchObject({ name: 'SliceWorkerExited', message: expect.stringMatching(/signal SIGKILL/) });
+      await expect(queued).rejects.toMatchObject({ name: 'SliceWorkerExited' });
+      await expect(pool.run('validate-slice', {})).rejects.toMatchObject({ name: 'SliceWorkerExited' });
+      expect(pool.liveWorkers).toBe(0);
+    } finally {
+      await pool.close();
       await lake.cleanup();
     }
   });

@@ -4,11 +4,11 @@ import { TASK_FACTORIES } from '../../tasks/index';
 import { accountEvent, lessonEvent, makeTestLake, otherEvent, putRaw, rawKey, T0, type TestLake } from '../helpers/lake';
 
 /**
- * Between the slice Maps the worker threads are ended, so their heaps are not held while DuckDB's states
+ * Between the slice Maps the worker processes are ended, so their memory is not held while DuckDB's states
  * run (docs/performance.md: the peak RSS of a run was the workers' memory plus DuckDB's); the next slice
  * Map starts new ones and the run ends as it would have.
  */
-describe('LocalOrchestrator with worker threads', () => {
+describe('LocalOrchestrator with worker processes', () => {
   let lake: TestLake;
   beforeEach(async () => {
     lake = await makeTestLake();

@@ -22,6 +22,15 @@ function mergeGroup(definition: Record<string, unknown>): { Parameters: Record<s
   return state;
 }
 
+/** The Lambdas log to stdout (CloudWatch Logs on AWS): silenced for the tests of the enclosing describe. */
+function quietLambdaLogs(): void {
+  let log: jest.SpyInstance;
+  beforeAll(() => {
+    log = jest.spyOn(console, 'log').mockImplementation(() => undefined);
+  });
+  afterAll(() => log.mockRestore());
+}
+
 describe('npm run verify:aws, small (the offline AWS proof)', () => {
   let report: VerifyAwsReport;
   let log: jest.SpyInstance;
@@ -85,6 +94,16 @@ describe('npm run verify:aws, small (the offline AWS proof)', () => {
     expect([report.reader_rows_before_commit, report.reader_rows_after_commit]).toEqual([0, summary.inserted]);
   });
 
+  it("shows in the analysts' quarantine view through Athena each record's latest replay, as the local view does", () => {
+    const { replays, replayed_records: replayed } = report.details;
+    expect(replays.map((r) => [r.status, r.mode])).toEqual([['committed', 'replay'], ['committed', 'replay']]);
+    expect(replays[1]?.batch_id).not.toBe(replays[0]?.batch_id);
+    // Every record the second replay re-validated shows it (verify-aws.ts checks the batch, time and outcome).
+    expect(replayed).toBeGreaterThan(0);
+    expect(replayed).toBe(replays[1]?.lines_read);
+    expect(report.details.parity_problems).toEqual([]);
+  });
+
   it('leaves the same curated rows and summary as the local runtime', () => {
     expect(report.details.parity_problems).toEqual([]);
     expect(report.parity).toBe(true);
@@ -92,11 +111,7 @@ describe('npm run verify:aws, small (the offline AWS proof)', () => {
 });
 
 describe('verify:aws catches a view that does not filter to committed batches (issue 7)', () => {
-  let log: jest.SpyInstance;
-  beforeAll(() => {
-    log = jest.spyOn(console, 'log').mockImplementation(() => undefined);
-  });
-  afterAll(() => log.mockRestore());
+  quietLambdaLogs();
 
   it('fails when the events view reads events_all_batches without the committed_batches filter', async () => {
     const unfiltered = rewriteView('events', (sql) => sql.replace(/ WHERE "batch_id" IN \(SELECT .*\)$/, ''));
@@ -106,19 +121,41 @@ describe('verify:aws catches a view that does not filter to committed batches (i
     );
   }, 240_000);
 
+  it("fails when the quarantine view shows every replay's outcome instead of each record's latest", async () => {
+    const everyOutcome = rewriteView('quarantine', (sql) => sql.replace(' WHERE "replay_rank" = 1', ''));
+
+    // 500 events (seed 7) quarantine a line a replay re-validates (a whole line of a replayable reason); 300 none.
+    await expect(verifyAws({ events: 500, backlogObjects: 100, alterTemplate: everyOutcome })).rejects.toThrow(
+      /the quarantine view through Athena after the replays: [1-9]\d* records show an earlier replay than the latest.*; [1-9]\d* records appear more than once/,
+    );
+  }, 240_000);
+
   it('fails when a view declares columns its SQL does not yield (Athena: stale view)', async () => {
-    const stale = rewriteView('quarantine', (sql) => sql.replace('"raw_line", ', ''));
+    const stale = rewriteView('quarantine', (sql) => sql.replace('q."raw_line", ', ''));
 
     await expect(verifyAws({ events: 300, backlogObjects: 100, alterTemplate: stale })).rejects.toThrow(/VIEW_IS_STALE: view eventlake_dev\.quarantine/);
   }, 240_000);
 });
 
+describe('verify:aws catches a replay_outcomes table Athena cannot read without naming its partitions', () => {
+  quietLambdaLogs();
+
+  it('fails when replay_outcomes is partitioned by batch_id without projection: Glue holds no partition, the view no replay', async () => {
+    const partitioned = (template: Record<string, unknown>) => {
+      const resources = template.Resources as Record<string, { Type: string; Properties: { TableInput?: { Name?: string; PartitionKeys?: unknown[] } } }>;
+      const input = Object.values(resources).find((r) => r.Type === 'AWS::Glue::Table' && r.Properties.TableInput?.Name === 'replay_outcomes')?.Properties.TableInput;
+      if (input === undefined) throw new Error('no Glue table replay_outcomes');
+      input.PartitionKeys = [{ Name: 'batch_id', Type: 'string' }];
+    };
+
+    await expect(verifyAws({ events: 500, backlogObjects: 100, alterTemplate: partitioned })).rejects.toThrow(
+      /the quarantine view through Athena after the replays: 0 records show the last replay [0-9a-f]+, which re-validated [1-9]\d*/,
+    );
+  }, 240_000);
+});
+
 describe('verify:aws catches the defects of issue 6', () => {
-  let log: jest.SpyInstance;
-  beforeAll(() => {
-    log = jest.spyOn(console, 'log').mockImplementation(() => undefined);
-  });
-  afterAll(() => log.mockRestore());
+  quietLambdaLogs();
 
   it('fails when MergeGroup reuses one ClientRequestToken per batch and group: the resumed MERGE gets the failed one back', async () => {
     const fixedToken = (definition: Record<string, unknown>) => {

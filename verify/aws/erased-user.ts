@@ -8,17 +8,22 @@ export interface ErasedUser {
 }
 
 /**
- * Records the user with the most curated rows as forgotten, exactly as a forget's first step writes it to the
+ * Records the user with the most curated rows (and no quarantine record) as forgotten, exactly as a forget's first step writes it to the
  * curated bucket (src/pipeline/erasure-log.ts: the salt once, then `erasures/log/<user_hash>.json`), so the
  * classification that follows must class every row of theirs `erased`, reading the record and the salt
  * through the Glue tables erased_users and erasure_salt.
  */
 export async function eraseBusiestUser(deps: PipelineDeps, requestedAt: string): Promise<ErasedUser> {
-  const [busiest] = await deps.sql.query<{ user_uuid: string; n: number }>({
-    name: 'verify/busiest_user',
-    text: `SELECT user_uuid, CAST(count(*) AS INTEGER) AS n FROM ${await deps.sources.curatedSource()} WHERE user_uuid IS NOT NULL GROUP BY user_uuid ORDER BY n DESC, user_uuid LIMIT 1`,
+  // A user with quarantine records is left alone: the replays that follow re-check those records, and their
+  // outcomes are compared with a local run that forgot nobody.
+  let quarantined = '';
+  for await (const info of deps.objects.list('quarantine/')) quarantined += (await deps.objects.get(info.key)).toString('utf8').toLowerCase();
+  const candidates = await deps.sql.query<{ user_uuid: string; n: number }>({
+    name: 'verify/busiest_users',
+    text: `SELECT user_uuid, CAST(count(*) AS INTEGER) AS n FROM ${await deps.sources.curatedSource()} WHERE user_uuid IS NOT NULL GROUP BY user_uuid ORDER BY n DESC, user_uuid`,
   });
-  if (busiest === undefined) throw new Error('no curated row has a user_uuid: nobody to forget');
+  const busiest = candidates.find((c) => !quarantined.includes(c.user_uuid.toLowerCase()));
+  if (busiest === undefined) throw new Error('no curated user without quarantine records: nobody to forget');
   const salt = await lakeSalt(deps.objects);
   const hash = userHash(salt, busiest.user_uuid);
   await writeErasure(deps.objects, { user_hash: hash, requested_at: requestedAt, completed_at: null, removed: NO_COUNTS });

@@ -137,7 +137,7 @@ function twinCatalog(resolver: TemplateResolver, database: string): TwinCatalog 
       catalog.views.push({ name: input.Name, originalSql: view.originalSql, columns: view.columns });
     } else if (iceberg !== undefined) {
       const columns = (iceberg.Schema?.Fields ?? []).map((f) => ({ name: f.Name, type: GLUE_TYPE_OF_ICEBERG[f.Type] ?? f.Type }));
-      catalog.tables.push({ name: p.Name ?? '', location: iceberg.Location, iceberg: true, format: 'parquet', columns, partitionKeys: [], injected: [] });
+      catalog.tables.push({ name: p.Name ?? '', location: iceberg.Location, iceberg: true, format: 'parquet', columns, partitionKeys: [], injected: [], projected: false });
     } else if (input !== undefined) {
       const partitionKeys = (input.PartitionKeys ?? []).map((k) => k.Name);
       const columns = [...(input.StorageDescriptor?.Columns ?? []), ...(input.PartitionKeys ?? [])].map((c) => ({ name: c.Name, type: c.Type }));
@@ -145,7 +145,8 @@ function twinCatalog(resolver: TemplateResolver, database: string): TwinCatalog 
       const serde = input.StorageDescriptor?.SerdeInfo?.SerializationLibrary ?? '';
       const format = serde.endsWith('.ParquetHiveSerDe') ? 'parquet' : serde.endsWith('.JsonSerDe') ? 'json' : undefined;
       if (format === undefined) throw new Error(`Glue table ${input.Name}: the twin reads the JSON and Parquet SerDes only, not ${JSON.stringify(serde)}`);
-      catalog.tables.push({ name: input.Name, location: input.StorageDescriptor?.Location ?? '', iceberg: false, format, columns, partitionKeys, injected });
+      const projected = input.Parameters?.['projection.enabled'] === 'true';
+      catalog.tables.push({ name: input.Name, location: input.StorageDescriptor?.Location ?? '', iceberg: false, format, columns, partitionKeys, injected, projected });
     }
   }
   return catalog;

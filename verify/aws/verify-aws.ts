@@ -42,6 +42,16 @@ import { FakeAccount } from './fake-account';
 import { SyntheticBacklog } from './synthetic-backlog';
 import { compactionRoles } from './verify-compaction';
 import { forgetRoles } from './verify-forget';
+import { createLakeViews } from '../../src/cli/lake-views';
+import {
+  quarantineReplayQuery,
+  quarantineReplayRows,
+  replayBatches,
+  replayedViewProblems,
+  replayParityProblems,
+  type QuarantineReplayRow,
+  type ReplayBatch,
+} from './replay-parity';
 
 export interface VerifyAwsOptions {
   /** Valid events of generated traffic (the generator adds duplicates, malformed and blank lines). */
@@ -98,7 +108,10 @@ export interface VerifyAwsReport {
   readonly iam_unused_grants: number;
   readonly max_state_payload_bytes: number;
   readonly backlog_max_state_payload_bytes: number;
-  /** The curated rows and the run summary equal the local runtime's on the same traffic. */
+  /**
+   * The curated rows and the run summary equal the local runtime's on the same traffic, and so do the replay
+   * columns of the `quarantine` view after the same replays.
+   */
   readonly parity: boolean;
   /** Rows of the batch an analyst's `events` saw before CommitBatch (must be 0), and after it. */
   readonly reader_rows_before_commit: number;
@@ -111,6 +124,9 @@ export interface VerifyAwsReport {
     readonly backfill: RunSummary;
     /** The user recorded as forgotten before the backfill (whose rows it must class `erased`). */
     readonly erased_user: ErasedUser;
+    /** The two replays, and what an analyst's `quarantine` view shows of the batch's records after them. */
+    readonly replays: readonly RunSummary[];
+    readonly replayed_records: number;
     readonly expected: GenerateSummary['expected'];
     readonly largest_state: { readonly state: string; readonly bytes: number };
     readonly backlog_plan: Pick<BatchPlan, 'object_count' | 'raw_bytes' | 'backlog_objects'> & { readonly slices: number };
@@ -236,12 +252,22 @@ export async function verifyAws(options: VerifyAwsOptions): Promise<VerifyAwsRep
     // 4. A replay of the quarantine, a manual execution as `eventlake replay --state-machine-arn` starts it: with
     // no transform and the same contract every replayable line is checked again, none passes, none is recorded twice.
     progress('a replay of the quarantined lines');
-    const replay = await execute(rendered, handlers, meter, 'verify-aws-5', { mode: 'replay' });
-    const replayed = replay.output as unknown as RunSummary;
-    if (replayed.status !== 'committed' || replayed.lines_read === 0 || replayed.inserted !== 0 || replayed.quarantined !== 0 || replayed.already_quarantined !== replayed.lines_read) {
-      throw new Error(`the replay did not re-check the quarantine without changing it: ${JSON.stringify(replayed)}`);
+    // A second one checks the same lines again (none was settled): each record's latest replay is the second.
+    const replays: Executed[] = [];
+    for (const name of ['verify-aws-5', 'verify-aws-6']) {
+      const replay = await execute(rendered, handlers, meter, name, { mode: 'replay' });
+      const replayed = replay.output as unknown as RunSummary;
+      if (replayed.status !== 'committed' || replayed.lines_read === 0 || replayed.inserted !== 0 || replayed.quarantined !== 0 || replayed.already_quarantined !== replayed.lines_read) {
+        throw new Error(`the replay ${name} did not re-check the quarantine without changing it: ${JSON.stringify(replayed)}`);
+      }
+      replays.push(replay);
     }
-        const executions = [failed, a, b, again, backfill, replay];
+    progress("reading the replays' outcomes in the analysts' quarantine view through Athena");
+    const awsReplays = await replayBatches(account.twin.deps.objects, replays.map((r) => r.output as unknown as RunSummary));
+    const awsQuarantine = await reader.quarantineReplays(summary.batch_id);
+    const viewProblems = replayedViewProblems(awsQuarantine, awsReplays);
+    if (viewProblems.length > 0) throw new Error(`the quarantine view through Athena after the replays: ${viewProblems.join('; ')}`);
+    const executions = [failed, a, b, again, backfill, ...replays];
     progress('running every saved analyst query through Athena');
     const saved = await reader.savedQueries();
     checkSavedQueries(saved, summary);
@@ -259,7 +285,7 @@ export async function verifyAws(options: VerifyAwsOptions): Promise<VerifyAwsRep
     const unknown = await unknownActions(template, env);
 
     progress('running the same traffic on the local runtime (parity)');
-    const parityProblems = await parity(account.twin.deps, generation, summary, cap);
+    const parityProblems = await parity(account.twin.deps, generation, summary, cap, { rows: awsQuarantine, replays: awsReplays });
     const largest = [meter.largestInput, meter.largestOutput].reduce(
       (a, b) => (b !== undefined && (a === undefined || b.bytes > a.bytes) ? b : a),
       undefined,
@@ -282,6 +308,8 @@ export async function verifyAws(options: VerifyAwsOptions): Promise<VerifyAwsRep
         second_run_status: String((again.output as Partial<RunSummary>).status),
         backfill: backfilled,
         erased_user: erased,
+        replays: awsReplays.map((r) => r.summary),
+        replayed_records: awsQuarantine.filter((r) => r.replay_outcome !== null).length,
         expected: generated.expected,
         largest_state: { state: largest.state, bytes: largest.bytes },
         backlog_plan: { object_count: backlog.plan.object_count, raw_bytes: backlog.plan.raw_bytes, backlog_objects: backlog.plan.backlog_objects, slices: backlog.plan.slices.length },
@@ -416,8 +444,17 @@ export function recordedCalls(records: readonly CallRecord[]): RecordedCall[] {
   return [...seen.values()];
 }
 
-/** Runs the same traffic on the local runtime and lists every difference in curated rows and summary. */
-async function parity(twin: PipelineDeps, generation: GenerateOptions, awsSummary: RunSummary, maxPartitionsPerMerge: number): Promise<string[]> {
+/**
+ * Runs the same traffic, and as many replays, on the local runtime and lists every difference in curated rows,
+ * summary and the replay columns of the `quarantine` view.
+ */
+async function parity(
+  twin: PipelineDeps,
+  generation: GenerateOptions,
+  awsSummary: RunSummary,
+  maxPartitionsPerMerge: number,
+  aws: { readonly rows: readonly QuarantineReplayRow[]; readonly replays: readonly ReplayBatch[] },
+): Promise<string[]> {
   const dir = mkdtempSync(join(tmpdir(), 'eventlake-verify-local-'));
   const lake = await openLocalLake(dir, { config: { maxPartitionsPerMerge } });
   try {
@@ -437,6 +474,15 @@ async function parity(twin: PipelineDeps, generation: GenerateOptions, awsSummar
     if (localRows.length !== awsRows.length) problems.push(`curated rows: local ${localRows.length}, aws ${awsRows.length}`);
     const differing = localRows.filter((row, i) => row !== awsRows[i]).length;
     if (differing > 0) problems.push(`${differing} curated rows differ, e.g. local ${localRows.find((row, i) => row !== awsRows[i])}`);
+    const summaries: RunSummary[] = [];
+    for (const [i] of aws.replays.entries()) {
+      const replay = await new LocalOrchestrator(lake).execute({ name: `verify-local-replay-${i + 1}`, input: { mode: 'replay' } });
+      if (replay.status !== 'SUCCEEDED') return [...problems, `the local replay ${i + 1} failed: ${replay.error}: ${replay.cause}`];
+      summaries.push(replay.output as unknown as RunSummary);
+    }
+    await createLakeViews(lake);
+    const localQuarantine = quarantineReplayRows(await lake.sql.query({ name: 'verify/quarantine_replays', text: quarantineReplayQuery('quarantine', local.batch_id) }));
+    problems.push(...replayParityProblems({ rows: localQuarantine, replays: await replayBatches(lake.objects, summaries) }, aws));
     return problems;
   } finally {
     await lake.close();
@@ -477,6 +523,12 @@ class Reader {
       quarantine: await count(READER_OBJECTS.quarantine),
       quarantine_all_batches: await count(ATHENA_TABLES.quarantine),
     };
+  }
+
+  /** The records of batch `batchId` in the analysts' `quarantine` view, with their replay columns. */
+  async quarantineReplays(batchId: string): Promise<QuarantineReplayRow[]> {
+    const text = quarantineReplayQuery(athenaTable(this.account.env.glueDatabase, READER_OBJECTS.quarantine), batchId);
+    return quarantineReplayRows(await this.account.recorder.run(ANALYST, () => this.engine.query({ name: 'verify/reader_quarantine_replays', text })));
   }
 
   /** Every saved query (sql/queries/), as the Athena named query holds it, run in the workgroup. */

@@ -33,6 +33,8 @@ export interface TwinTable {
   readonly partitionKeys: readonly string[];
   /** Partition columns with injected partition projection (`projection.<col>.type = injected`). */
   readonly injected: readonly string[];
+  /** Partition projection is enabled (`projection.enabled`): Athena computes the partitions instead of reading Glue's. */
+  readonly projected: boolean;
 }
 
 /** A Glue VIRTUAL_VIEW of the template: its decoded Presto view definition. */
@@ -243,6 +245,11 @@ function tableRelation(s3Root: string, table: TwinTable): string {
   const folder = join(s3Root, match[1] as string, match[2] as string);
   const columns = table.columns.map((c) => `"${c.name}"`).join(', ');
   const empty = `SELECT ${table.columns.map((c) => `CAST(NULL AS ${duckType(c.type)}) AS "${c.name}"`).join(', ')} WHERE false`;
+  // A partitioned Hive table without projection reads the partitions Glue holds, and nothing here adds one (no
+  // MSCK REPAIR TABLE, ALTER TABLE ADD PARTITION or Glue partition call): "information about the new partitions
+  // needs to be added to the catalog ... so that you can query the data in the new partitions from Athena"
+  // (https://docs.aws.amazon.com/athena/latest/ug/msck-repair-table.html).
+  if (!table.iceberg && table.partitionKeys.length > 0 && !table.projected) return empty;
   const files = listFiles(folder, table.format === 'parquet' ? '.parquet' : '');
   if (files.length === 0) return empty;
   const list = `[${files.map(sqlPathLiteral).join(', ')}]`;
