@@ -8,6 +8,7 @@ import { Lake } from './constructs/lake';
 import { Monitoring } from './constructs/monitoring';
 import type { AccessResources } from './constructs/access-policy';
 import { Compaction } from './constructs/compaction';
+import { Forget } from './constructs/forget';
 import { Orchestration } from './constructs/orchestration';
 import { State } from './constructs/state';
 import type { StageSettings } from './stage-settings';
@@ -24,6 +25,7 @@ export class EventLakeStack extends Stack {
   readonly state: State;
   readonly orchestration: Orchestration;
   readonly compaction: Compaction;
+  readonly forget: Forget;
   readonly monitoring: Monitoring;
 
   constructor(scope: Construct, id: string, props: EventLakeStackProps) {
@@ -102,6 +104,8 @@ export class EventLakeStack extends Stack {
         [ATHENA_TABLES.classified]: this.catalog.classifiedTable,
         [ATHENA_TABLES.staged]: this.catalog.stagedTable,
         [ATHENA_TABLES.quarantine]: this.catalog.quarantineTable,
+        [ATHENA_TABLES.erasedUsers]: this.catalog.erasedUsersTable,
+        [ATHENA_TABLES.erasureSalt]: this.catalog.erasureSaltTable,
       },
     };
     this.orchestration = new Orchestration(this, 'Orchestration', {
@@ -119,6 +123,13 @@ export class EventLakeStack extends Stack {
       scheduleExpression: s.compactionSchedule,
       days: s.compactionDays,
       pruneAfterDays: s.pruneStagingAfterDays,
+      logRetention: s.logRetention,
+      removalPolicy: s.removalPolicy,
+    });
+    this.forget = new Forget(this, 'Forget', {
+      namePrefix: s.prefix,
+      functions: this.orchestration.functions,
+      ...resources,
       logRetention: s.logRetention,
       removalPolicy: s.removalPolicy,
     });
@@ -145,6 +156,10 @@ export class EventLakeStack extends Stack {
     new CfnOutput(this, 'CompactionStateMachineArn', {
       value: this.compaction.stateMachine.stateMachineArn,
       description: 'aws stepfunctions start-execution --input {} (or {"from","to"})',
+    });
+    new CfnOutput(this, 'ForgetStateMachineArn', {
+      value: this.forget.stateMachine.stateMachineArn,
+      description: 'forget --state-machine-arn (with --user UUID)',
     });
     new CfnOutput(this, 'AthenaWorkGroup', {
       value: this.catalog.workGroupName,

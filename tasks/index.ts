@@ -1,9 +1,11 @@
 import type { TaskName } from '../src/workflow/registry';
 import { createHandler as acquireLease } from './acquire-lease/handler';
+import { createHandler as beginForget } from './begin-forget/handler';
 import { createHandler as commitBatch } from './commit-batch/handler';
 import { createHandler as dedupBatch } from './dedup-batch/handler';
 import { createHandler as enrichSlice } from './enrich-slice/handler';
 import { createHandler as finishCompaction } from './finish-compaction/handler';
+import { createHandler as finishForget } from './finish-forget/handler';
 import { createHandler as planBatch } from './plan-batch/handler';
 import { createHandler as planCompaction } from './plan-compaction/handler';
 import { createHandler as pruneStaging } from './prune-staging/handler';
@@ -32,4 +34,6 @@ export const TASK_FACTORIES: Readonly<Record<TaskName, TaskFactory>> = {
   'plan-compaction': planCompaction,
   'prune-staging': pruneStaging,
   'finish-compaction': finishCompaction,
+  'begin-forget': beginForget,
+  'finish-forget': finishForget,
 };

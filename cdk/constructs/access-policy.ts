@@ -7,6 +7,7 @@ import type { Catalog } from './catalog';
 import { LakePrefixes } from './lake';
 import type { TaskGrant } from './task-function';
 import {
+  GLUE_PARTITIONED_TABLES,
   TABLE_LOCATIONS,
   type DynamoAction,
   type GlueTable,
@@ -134,6 +135,16 @@ export class AccessPolicyBuilder {
         }),
       },
     ];
+    const partitioned = workload.read.filter((t) => GLUE_PARTITIONED_TABLES.includes(t));
+    if (partitioned.length > 0) {
+      grants.push({
+        statement: new PolicyStatement({
+          sid: 'GluePartitions',
+          actions: ['glue:GetPartitions'],
+          resources: catalog.glueArns(partitioned.map((t) => glueTables[t])),
+        }),
+      });
+    }
     if (workload.write.length > 0) {
       grants.push({
         statement: new PolicyStatement({

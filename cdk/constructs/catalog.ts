@@ -27,6 +27,7 @@ import {
   type ColumnSpec,
 } from './catalog-schemas';
 import { LakePrefixes } from './lake';
+import { erasureTables } from './erasure-tables';
 
 /**
  * What analysts query, beside the pipeline's ATHENA_TABLES: the committed batches (one row per marker
@@ -104,6 +105,9 @@ export class Catalog extends Construct {
   readonly classifiedTable: CfnTable;
   readonly stagedTable: CfnTable;
   readonly quarantineTable: CfnTable;
+  /** The forgotten users' salted hashes and the salt (cdk/constructs/erasure-tables.ts). */
+  readonly erasedUsersTable: CfnTable;
+  readonly erasureSaltTable: CfnTable;
   /** External JSON table over `curated/committed/`: one row per committed batch. */
   readonly committedBatchesTable: CfnTable;
   /** External JSON table over `replays/` (quarantine bucket): one row per record a replay re-validated. */
@@ -163,6 +167,9 @@ export class Catalog extends Construct {
       columns: QUARANTINE_COLUMNS,
       removalPolicy,
     });
+    const erasures = erasureTables(this, { databaseName: props.databaseName, database: this.database, curatedBucket: props.curatedBucket, removalPolicy });
+    this.erasedUsersTable = erasures.erasedUsers;
+    this.erasureSaltTable = erasures.erasureSalt;
 
     // Readers see a batch wholly or not at all. Iceberg commits each MERGE statement on its own, so a batch of
     // several merge groups lands in events_all_batches group by group, and a batch that fails VerifyBatch

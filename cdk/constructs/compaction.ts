@@ -1,18 +1,15 @@
-import { RemovalPolicy, Stack } from 'aws-cdk-lib';
-import { PolicyDocument, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { RemovalPolicy } from 'aws-cdk-lib';
+import type { Role } from 'aws-cdk-lib/aws-iam';
+import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { CfnSchedule } from 'aws-cdk-lib/aws-scheduler';
 import type { StateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import { athenaStateQuery } from '../../src/workflow/athena-state-query';
 import { COMPACTION_ASL_FILE, COMPACTION_STATE_BINDINGS } from '../../src/workflow/compaction-registry';
-import { SETTING_PLACEHOLDERS, type TaskName } from '../../src/workflow/registry';
-import { acknowledgeWildcardResources, cfnResourceOf } from '../nag';
-import { AccessPolicyBuilder, type AccessResources } from './access-policy';
-import { jsonStringContent, nativeAthena } from './orchestration';
-import { aslStateMachine, scheduleRole } from './state-machine-parts';
+import type { TaskName } from '../../src/workflow/registry';
+import type { AccessResources } from './access-policy';
+import { boundStateMachine } from './bound-state-machine';
+import { scheduleRole } from './state-machine-parts';
 import type { TaskFunction } from './task-function';
-import type { GlueTable } from './task-specs';
 
 export interface CompactionProps extends AccessResources {
   /** Prefix of the state machine, schedule and log group names, e.g. `eventlake-dev`. */
@@ -53,79 +50,16 @@ export class Compaction extends Construct {
 
   constructor(scope: Construct, id: string, props: CompactionProps) {
     super(scope, id);
-    const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
-    const access = new AccessPolicyBuilder(props);
-    const databaseName = props.catalog.databaseName;
-
-    const subs: Record<string, string> = {};
-    const invoked = new Set<TaskName>();
-    const athenaStates: { state: string; read: readonly GlueTable[]; write: readonly GlueTable[]; deletesFiles: readonly GlueTable[] }[] = [];
-    for (const [state, binding] of Object.entries(COMPACTION_STATE_BINDINGS)) {
-      let value: string;
-      if (binding.kind === 'lambda') {
-        invoked.add(binding.task);
-        value = props.functions[binding.task].function.functionArn;
-      } else {
-        const statement = nativeAthena(state, binding.sql);
-        athenaStates.push({ state, read: statement.read, write: statement.write, deletesFiles: statement.deletesFiles ?? [] });
-        value = jsonStringContent(athenaStateQuery(binding, databaseName));
-      }
-      if (subs[binding.placeholder] !== undefined && subs[binding.placeholder] !== value)
-        throw new Error(`placeholder ${binding.placeholder} bound twice to different values`);
-      subs[binding.placeholder] = value;
-    }
-    const settings: Record<(typeof SETTING_PLACEHOLDERS)[number], string> = {
-      GlueDatabase: databaseName,
-      AthenaWorkGroup: props.catalog.workGroupName,
-    };
-    for (const name of SETTING_PLACEHOLDERS) subs[name] = jsonStringContent(settings[name]);
-    this.definitionSubstitutions = subs;
-
-    const unique = <T>(lists: readonly (readonly T[])[]) => [...new Set(lists.flat())];
-    const athenaGrants = access.athenaGrants({
-      read: unique(athenaStates.map((a) => a.read)),
-      write: unique(athenaStates.map((a) => a.write)),
-      deletesFiles: unique(athenaStates.map((a) => a.deletesFiles)),
-      readsResults: false,
-      caller: `The compaction state machine (${athenaStates.map((a) => a.state).join(', ')})`,
-    });
-    this.stateMachineRole = new Role(this, 'StateMachineRole', {
-      assumedBy: new ServicePrincipal('states.amazonaws.com', {
-        conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } },
-      }),
-      description: `${props.namePrefix}-compaction: invoke the lease and compaction functions, OPTIMIZE and VACUUM in Athena`,
-      inlinePolicies: {
-        run: new PolicyDocument({
-          statements: [
-            new PolicyStatement({
-              sid: 'InvokeTasks',
-              actions: ['lambda:InvokeFunction'],
-              resources: [...invoked].sort().map((task) => props.functions[task].function.functionArn),
-            }),
-            ...athenaGrants.map((grant) => grant.statement),
-          ],
-        }),
-      },
-    });
-    for (const grant of athenaGrants) {
-      if (grant.wildcardReason !== undefined) {
-        acknowledgeWildcardResources(cfnResourceOf(this.stateMachineRole), grant.statement.resources, grant.wildcardReason);
-      }
-    }
-
-    const logGroup = new LogGroup(this, 'StateMachineLogGroup', {
-      logGroupName: `/aws/vendedlogs/states/${props.namePrefix}-compaction`,
-      retention: props.logRetention ?? RetentionDays.ONE_MONTH,
-      removalPolicy,
-    });
-    this.stateMachine = aslStateMachine(this, {
-      name: `${props.namePrefix}-compaction`,
+    const { stateMachine, role, substitutions } = boundStateMachine(this, {
+      ...props,
+      name: 'compaction',
       aslFile: COMPACTION_ASL_FILE,
-      substitutions: this.definitionSubstitutions,
-      role: this.stateMachineRole,
-      logGroup,
-      removalPolicy,
+      bindings: COMPACTION_STATE_BINDINGS,
+      roleDescription: `${props.namePrefix}-compaction: invoke the lease and compaction functions, OPTIMIZE and VACUUM in Athena`,
     });
+    this.stateMachine = stateMachine;
+    this.stateMachineRole = role;
+    this.definitionSubstitutions = substitutions;
     this.scheduleRole = scheduleRole(this, `${props.namePrefix}: start scheduled executions of the compaction`, this.stateMachine);
     this.scheduleInput = { days: props.days ?? 2, prune_after_days: props.pruneAfterDays ?? 3 };
     this.schedule = new CfnSchedule(this, 'Schedule', {

@@ -28,6 +28,13 @@ export const LakePrefixes = {
   curatedEvents: Layout.curatedEvents,
   /** CommitBatch's committed markers `<batch_id>.json` (curated bucket): the Glue `committed_batches` table. */
   curatedCommitted: Layout.committedPrefix,
+  /**
+   * What forgetting a user keeps (curated bucket, no lifecycle rule: kept for ever): the salt
+   * `erasures/salt.json` (the Glue `erasure_salt` table) and one record per forgotten user under
+   * `erasures/log/` (the Glue `erased_users` table), docs/operations.md#forgetting-a-user.
+   */
+  erasures: Layout.erasures,
+  erasureRecords: Layout.erasureRecords,
   /** Quarantine records, one Hive partition per batch (quarantine bucket): the Glue `quarantine_all_batches` table. */
   quarantine: 'quarantine/',
   /** Replay outcomes `replays/batch_id=<id>/outcomes.ndjson` (quarantine bucket): beside the records they describe. */

@@ -36,7 +36,7 @@ interface NativeAthenaStatement {
 const NATIVE_ATHENA: Readonly<Record<string, NativeAthenaStatement>> = {
   clear_classified: { read: [ATHENA_TABLES.classified], write: [ATHENA_TABLES.classified] },
   classify_batch: {
-    read: [ATHENA_TABLES.staged, ATHENA_TABLES.events, ATHENA_TABLES.classified],
+    read: [ATHENA_TABLES.staged, ATHENA_TABLES.events, ATHENA_TABLES.erasedUsers, ATHENA_TABLES.erasureSalt, ATHENA_TABLES.classified],
     write: [ATHENA_TABLES.classified],
   },
   merge_group: {
@@ -55,6 +55,9 @@ const NATIVE_ATHENA: Readonly<Record<string, NativeAthenaStatement>> = {
     write: [ATHENA_TABLES.classified],
     deletesFiles: [ATHENA_TABLES.classified],
   },
+  // The forget state machine (cdk/constructs/forget.ts): Iceberg DELETEs write delete files, never remove any.
+  forget_curated_rows: { read: [ATHENA_TABLES.events], write: [ATHENA_TABLES.events] },
+  forget_classified_rows: { read: [ATHENA_TABLES.classified], write: [ATHENA_TABLES.classified] },
 };
 
 export function nativeAthena(state: string, sql: string): NativeAthenaStatement {

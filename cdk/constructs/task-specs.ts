@@ -6,7 +6,7 @@ import { LakePrefixes } from './lake';
 export type LakeBucket = 'raw' | 'curated' | 'staging' | 'quarantine' | 'athenaResults';
 export type GlueTable = (typeof ATHENA_TABLES)[keyof typeof ATHENA_TABLES];
 export type DynamoAction =
-  'GetItem' | 'BatchGetItem' | 'PutItem' | 'UpdateItem' | 'DeleteItem' | 'BatchWriteItem';
+  'GetItem' | 'BatchGetItem' | 'PutItem' | 'UpdateItem' | 'DeleteItem' | 'BatchWriteItem' | 'Scan';
 
 /** Object operations under one key prefix, with why the task needs them (also the cdk-nag reason). */
 export interface ObjectAccess {
@@ -51,7 +51,17 @@ export const TABLE_LOCATIONS: Readonly<
   [ATHENA_TABLES.classified]: { bucket: 'staging', prefix: LakePrefixes.classified },
   [ATHENA_TABLES.staged]: { bucket: 'staging', prefix: LakePrefixes.staged },
   [ATHENA_TABLES.quarantine]: { bucket: 'quarantine', prefix: LakePrefixes.quarantine },
+  [ATHENA_TABLES.erasedUsers]: { bucket: 'curated', prefix: LakePrefixes.erasureRecords },
+  [ATHENA_TABLES.erasureSalt]: { bucket: 'curated', prefix: LakePrefixes.erasures },
 };
+
+/**
+ * Unpartitioned Hive tables (no partition projection): Athena reads their partitions from Glue, so whoever
+ * queries them needs glue:GetPartitions on them, as the Glue actions Athena's table policies list
+ * (https://docs.aws.amazon.com/athena/latest/ug/fine-grained-access-to-glue-resources.html). The batch tables
+ * use injected projection and the Iceberg tables their own metadata: none is needed there.
+ */
+export const GLUE_PARTITIONED_TABLES: readonly GlueTable[] = [ATHENA_TABLES.erasedUsers, ATHENA_TABLES.erasureSalt];
 
 const BATCHES = 'staging/batches/';
 const RUN_TIME_ID = 'the batch id exists only at run time';
@@ -144,6 +154,12 @@ export const TASK_SPECS: Readonly<Record<TaskName, TaskSpec>> = {
           write: true,
           delete: true,
           why: 'ValidateSlice writes (and replaces) the quarantine parts of its slice under quarantine/batch_id=<run-time id>/',
+        },
+        {
+          bucket: 'curated',
+          prefix: LakePrefixes.erasures,
+          read: true,
+          why: "ValidateSlice drops forgotten users' state versions (src/pipeline/erased-users.ts): it lists the erasure records erasures/log/<user_hash>.json and reads the salt erasures/salt.json",
         },
       ],
       // Each entity: a consistent read, the fold, a write conditional on its revision (DynamoDbStateStore).
@@ -348,5 +364,51 @@ export const TASK_SPECS: Readonly<Record<TaskName, TaskSpec>> = {
     memoryMiB: 256,
     timeoutSeconds: 30,
     access: { control: ['DeleteItem'] },
+  },
+  'begin-forget': {
+    description: 'BeginForget: validate the user id, write the erasure record (salt created once), count the curated rows to delete',
+    memoryMiB: 256,
+    timeoutSeconds: 240,
+    access: {
+      // The pending-batch check: the scheduled and backfill checkpoints.
+      control: ['GetItem'],
+      objects: [
+        {
+          bucket: 'curated',
+          prefix: LakePrefixes.erasures,
+          read: true,
+          write: true,
+          why: 'BeginForget reads or creates the salt erasures/salt.json and reads or writes the record erasures/log/<user_hash>.json, named by a hash known only at run time',
+        },
+      ],
+      athena: { read: [ATHENA_TABLES.events], write: [] },
+    },
+  },
+  'finish-forget': {
+    description: "FinishForget: remove the user's quarantine records and user state, complete the erasure record, delete the run lease",
+    memoryMiB: 1024,
+    timeoutSeconds: 840,
+    access: {
+      control: ['DeleteItem'],
+      userState: ['Scan', 'BatchWriteItem'],
+      list: [{ bucket: 'quarantine', prefix: LakePrefixes.quarantine }],
+      objects: [
+        {
+          bucket: 'quarantine',
+          prefix: LakePrefixes.quarantine,
+          read: true,
+          write: true,
+          delete: true,
+          why: "FinishForget rewrites (or deletes, when nothing else is left) every quarantine object holding the user's lines: any batch's, known only by reading them",
+        },
+        {
+          bucket: 'curated',
+          prefix: LakePrefixes.erasureRecords,
+          read: true,
+          write: true,
+          why: 'FinishForget completes the record erasures/log/<user_hash>.json, named by a hash known only at run time',
+        },
+      ],
+    },
   },
 };

@@ -1,6 +1,14 @@
 -- Athena (Trino) counterpart of sql/duckdb/classify_batch.sql: same classes, same first-wins order.
 -- classified_target is an Iceberg staging table partitioned by batch_id; the task first runs
 -- DELETE FROM it WHERE batch_id = ? so a retried classification replaces, never appends.
+-- erased (a user forgotten by the forget state machine, whatever class the row would have had): the row's
+-- user_uuid hashes, with the lake's salt, to a record of the erased_users table (erasures/log/). The salt is
+-- read from the erasure_salt table (erasures/salt.json) by the query, so it is in no state machine
+-- definition, state input or execution history. The hash is src/pipeline/erasure-log.ts userHash in Trino's
+-- functions: to_utf8(varchar) -> varbinary, the UTF-8 bytes (https://trino.io/docs/current/functions/string.html#to_utf8);
+-- sha256(varbinary) -> varbinary and to_hex(varbinary) -> varchar, upper-case hex, hence lower()
+-- (https://trino.io/docs/current/functions/binary.html); Athena engine version 3 is Trino-based and keeps
+-- Trino's functions (https://docs.aws.amazon.com/athena/latest/ug/functions-env3.html).
 INSERT INTO {{classified_target}}
 WITH staged AS (
   -- created_datetime is staged as ISO 8601 text ('...T...Z', microseconds): cast it without losing them.
@@ -10,6 +18,12 @@ WITH staged AS (
       payload, source_key, line_no
   FROM {{staged_source}}
   WHERE batch_id = ?
+),
+erased AS (
+  SELECT u.user_uuid
+  FROM (SELECT DISTINCT user_uuid FROM staged WHERE user_uuid IS NOT NULL) u
+    CROSS JOIN (SELECT max(salt) AS salt FROM {{erasure_salt_source}}) k
+  WHERE lower(to_hex(sha256(to_utf8(k.salt || u.user_uuid)))) IN (SELECT user_hash FROM {{erased_users_source}})
 ),
 ranked AS (
   SELECT *,
@@ -29,6 +43,7 @@ classified AS (
     r.user_uuid, r.language, r.country, r.subscription_type, r.subscription_status, r.enrichment_status,
     r.payload, r.source_key, r.line_no,
     CASE
+      WHEN r.user_uuid IN (SELECT user_uuid FROM erased) THEN 'erased'
       WHEN r.arrival_rank > 1 AND r.payload = r.first_payload THEN 'duplicate_in_batch'
       WHEN r.arrival_rank > 1 THEN 'conflict_in_batch'
       WHEN e.event_uuid IS NULL THEN 'insert'

@@ -3,6 +3,10 @@
 --     source_key, then line_no; the first wins); exact copy vs different content.
 --   already_inserted: in the curated table from an earlier attempt of this same batch (resumed run).
 --   duplicate_existing / conflict_existing: already curated by another batch within the dedup horizon.
+--   erased: a user forgotten by `eventlake forget` (docs/operations.md#forgetting-a-user), whatever class the
+--     row would have had: its user_uuid hashes, with the lake's salt, to an erasure record. sha256(VARCHAR)
+--     is the lower-case hex digest of the UTF-8 bytes (as src/pipeline/erasure-log.ts userHash); the salt is
+--     read from its file by the query, never written into the SQL text. Each distinct user is hashed once.
 --   insert: new. merge_group numbers its (event_type, event_date) partition in groups of at most
 --     max_partitions_per_merge, so each MERGE stays under Athena's 100-partition limit.
 COPY (
@@ -12,6 +16,12 @@ COPY (
       payload, source_key, line_no
     FROM {{staged_source}}
     WHERE batch_id = ?
+  ),
+  erased AS (
+    SELECT u.user_uuid
+    FROM (SELECT DISTINCT user_uuid FROM staged WHERE user_uuid IS NOT NULL) u
+      CROSS JOIN (SELECT max(salt) AS salt FROM {{erasure_salt_source}}) k
+    WHERE sha256(k.salt || u.user_uuid) IN (SELECT user_hash FROM {{erased_users_source}})
   ),
   ranked AS (
     SELECT *,
@@ -30,6 +40,7 @@ COPY (
   classified AS (
     SELECT r.* EXCLUDE (first_payload, arrival_rank),
       CASE
+        WHEN r.user_uuid IN (SELECT user_uuid FROM erased) THEN 'erased'
         WHEN r.arrival_rank > 1 AND r.payload = r.first_payload THEN 'duplicate_in_batch'
         WHEN r.arrival_rank > 1 THEN 'conflict_in_batch'
         WHEN e.event_uuid IS NULL THEN 'insert'

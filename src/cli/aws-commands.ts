@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { AthenaClient } from '@aws-sdk/client-athena';
 import { KinesisClient } from '@aws-sdk/client-kinesis';
 import { SFNClient } from '@aws-sdk/client-sfn';
@@ -11,7 +12,7 @@ import type { BatchMode, ExecutionResult } from '../ports/orchestrator';
 import { KinesisProducer } from './aws/kinesis-producer';
 import { produceGenerated } from './aws/produce';
 import { generateOptions } from './generate-options';
-import type { AwsFlags, BackfillFlags, ProduceFlags, QueryFlags, RunFlags } from './main';
+import type { AwsFlags, BackfillFlags, ForgetFlags, ProduceFlags, QueryFlags, RunFlags } from './main';
 
 type Progress = (message: string) => void;
 
@@ -61,13 +62,9 @@ export async function remoteRunCommand(
   input: { readonly mode: BatchMode; readonly from?: string; readonly to?: string } & Record<string, string>,
   progress: Progress,
 ): Promise<number> {
-  const arn = flags.stateMachineArn ?? '';
   const mode = input.mode;
   const name = remoteExecutionName({ mode, from: input.from, to: input.to, at: new Date(), attempt: flags.attempt ?? 1 });
-  const config = await awsClientConfig(flags);
-  const arnRegion = arn.split(':')[3];
-  if (arnRegion !== config.region) throw new UsageError(`--state-machine-arn is in ${arnRegion} but the region is ${config.region}: pass --region ${arnRegion}`);
-  const orchestrator = new StepFunctionsOrchestrator({ client: new SFNClient(config), stateMachineArn: arn, progress });
+  const orchestrator = await orchestratorFor(flags, progress);
   let result: ExecutionResult;
   try {
     result = await orchestrator.execute({ name, input });
@@ -76,6 +73,48 @@ export async function remoteRunCommand(
     return reportError(io, error, mode, name, flags.json === true);
   }
   return reportRun(io, result, flags.json === true, mode);
+}
+
+/** The Step Functions orchestrator of `--state-machine-arn`, in the region the ARN names. */
+async function orchestratorFor(flags: AwsFlags & { stateMachineArn?: string }, progress: Progress): Promise<StepFunctionsOrchestrator> {
+  const arn = flags.stateMachineArn ?? '';
+  const config = await awsClientConfig(flags);
+  const arnRegion = arn.split(':')[3];
+  if (arnRegion !== config.region) throw new UsageError(`--state-machine-arn is in ${arnRegion} but the region is ${config.region}: pass --region ${arnRegion}`);
+  return new StepFunctionsOrchestrator({ client: new SFNClient(config), stateMachineArn: arn, progress });
+}
+
+/**
+ * `forget --state-machine-arn ARN --user UUID`: an execution of the deployed forget state machine
+ * (state-machines/forget.asl.json) with `{"user": "<uuid>"}`, followed to its end. Its name never holds the id
+ * (a minute and a random suffix: forgetting is idempotent, so a repeat is a new execution). Step Functions
+ * keeps the input, and so the id, in the execution's history (docs/operations.md#forgetting-a-user).
+ * Exit 0 forgotten or nothing to do, 3 when a run held the lease, 1 when the execution failed.
+ */
+export async function remoteForgetCommand(io: CliIo, flags: ForgetFlags, progress: Progress): Promise<number> {
+  const name = `forget-${new Date().toISOString().slice(0, 16).replace(/[-:]/g, '')}-${randomBytes(4).toString('hex')}`;
+  const orchestrator = await orchestratorFor(flags, progress);
+  let result: ExecutionResult;
+  try {
+    result = await orchestrator.execute({ name, input: { user: flags.user } });
+  } catch (error) {
+    io.err(`forget failed to start or finish: ${error instanceof Error ? error.message : String(error)}`);
+    return ExitCode.failed;
+  }
+  const output = result.output ?? {};
+  if (result.status !== 'SUCCEEDED') {
+    if (flags.json) io.out(JSON.stringify({ status: 'failed', execution: name, error: result.error ?? null, cause: result.cause ?? null }));
+    io.err(`forget failed (${result.error ?? 'Error'}: ${result.cause ?? 'no cause given'}); the user is already suppressed by the erasure record if it was written: run the forget again (execution ${name})`);
+    return ExitCode.failed;
+  }
+  if (output.acquired === false) {
+    if (flags.json) io.out(JSON.stringify({ status: 'skipped', holder: output.holder ?? null, execution: name }));
+    io.err(`forget skipped: another run holds the lease (${typeof output.holder === 'string' ? output.holder : 'unknown'}); nothing was removed`);
+    return ExitCode.skipped;
+  }
+  if (flags.json) io.out(JSON.stringify({ ...output, execution: name }));
+  else io.out(`${JSON.stringify(output.status)}: removed ${JSON.stringify(output.removed)} (record erasures/log/<user_hash>.json, user_hash ${JSON.stringify(output.user_hash)}, execution ${name})`);
+  return ExitCode.ok;
 }
 
 export async function athenaQueryCommand(io: CliIo, sql: string, flags: QueryFlags): Promise<number> {

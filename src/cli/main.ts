@@ -91,9 +91,10 @@ export interface CompactFlags extends LakeFlags {
   json?: boolean;
 }
 
-export interface ForgetFlags extends LakeFlags {
+export interface ForgetFlags extends LakeFlags, AwsFlags {
   user: string;
   json?: boolean;
+  stateMachineArn?: string;
 }
 
 export interface RetainFlags extends LakeFlags {
@@ -285,12 +286,17 @@ export function buildProgram(io: CliIo, setCode: (code: number) => void): Comman
 
   program
     .command('forget')
-    .description("erase one user: their curated rows, quarantined lines and state; later runs and backfills keep them out (local lake; takes the run lease)")
+    .description("erase one user: their curated rows, quarantined lines and state; later runs and backfills keep them out (takes the run lease)")
     .requiredOption('--user <uuid>', "the user's id (user_uuid)", userId)
     .addOption(lakeOption())
     .option('--json', 'one JSON object on stdout')
+    .option('--state-machine-arn <arn>', 'forget through the deployed forget state machine (stack output ForgetStateMachineArn)', stateMachineArn)
+    .addOption(regionOption())
+    .addOption(profileOption())
     .action(async (flags: ForgetFlags) => {
-      await withProgress(flags.json, (out, progress) => localCommands().forgetCommand(out, flags, progress));
+      await withProgress(flags.json, (out, progress) =>
+        flags.stateMachineArn !== undefined ? awsCommands().remoteForgetCommand(out, flags, progress) : localCommands().forgetCommand(out, flags, progress),
+      );
     });
 
   program

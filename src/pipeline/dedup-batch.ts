@@ -59,6 +59,8 @@ export async function classifyBatch(
     renderSql(deps.dialect, 'classify_batch', {
       staged_source: await deps.sources.stagedSource(batchId, manifest.slices.length),
       curated_source: await deps.sources.curatedSource(),
+      erased_users_source: await deps.sources.erasedUsersSource(),
+      erasure_salt_source: await deps.sources.erasureSaltSource(),
       classified_target: deps.sources.classifiedTarget(batchId),
     }),
     [batchId, values.horizonFrom, values.horizonTo, batchId, values.maxPartitionsPerMerge, batchId, values.plannedAt],

@@ -3,7 +3,6 @@ import { Layout } from '../ports/layout';
 import type { ObjectStore } from '../ports/object-store';
 import type { EntityKey, StateStore, VersionWrite } from '../ports/state-store';
 import { sqlPathLiteral } from '../sql/render';
-import type { PipelineDeps } from './deps';
 import { erasedHashes, userHash } from './erasure-log';
 
 /**
@@ -62,35 +61,6 @@ export class ErasedUsersStateStore implements StateStore {
   getCheckpoint: StateStore['getCheckpoint'] = (name) => this.inner.getCheckpoint(name);
   putCheckpoint: StateStore['putCheckpoint'] = (write) => this.inner.putCheckpoint(write);
   filterProcessed: StateStore['filterProcessed'] = (keys) => this.inner.filterProcessed(keys);
-}
-
-/**
- * Local classification of forgotten users' rows (after sql/duckdb/classify_batch.sql; the classification
- * file itself is left to the staging-format work): every staged row whose user_uuid hashes, with the lake's
- * salt, to an erasure record becomes class `erased`, whatever class it had (so an erased user's rows are never
- * merged, counted as duplicates, nor quarantined as conflicts with their payload). The conservation law counts
- * them (`erased`). DuckDB's `sha256(VARCHAR)` is the lower-case hex digest of the UTF-8 bytes, as `userHash`.
- * The salt is a bound value, never in the SQL text. Not built for Athena yet (docs/operations.md#forgetting-a-user).
- */
-export async function markErasedRows(deps: PipelineDeps, batchId: string): Promise<void> {
-  if ((await erasedHashes(deps.objects)).size === 0) return;
-  const salt = await storedSalt(deps.objects);
-  if (salt === undefined) return;
-  const root = deps.objects.uri('').replace(/\/$/, '');
-  const classified = Layout.classified(batchId);
-  const temp = `${classified}.erasing.parquet`;
-  const hashes = `(SELECT user_hash FROM read_json(${sqlPathLiteral(`${root}/${Layout.erasureRecords}*.json`)}, columns = {user_hash: 'VARCHAR'}))`;
-  await deps.sql.run(
-    {
-      name: 'mark_erased_rows',
-      text:
-        `COPY (SELECT * REPLACE (CASE WHEN user_uuid IS NOT NULL AND sha256(CAST(? AS VARCHAR) || user_uuid) IN ${hashes} ` +
-        `THEN 'erased' ELSE class END AS class) FROM read_parquet(${sqlPathLiteral(deps.objects.uri(classified))})) ` +
-        `TO ${sqlPathLiteral(deps.objects.uri(temp))} (FORMAT parquet)`,
-    },
-    [salt],
-  );
-  await deps.objects.move(temp, classified);
 }
 
 /**

@@ -63,11 +63,9 @@ export async function lakeSalt(objects: ObjectStore): Promise<string> {
 }
 
 /**
- * sha256 of `salt` followed by the user id, lower-case hex: the same value as DuckDB's `sha256(salt || id)`
- * (src/pipeline/erased-users.ts; the backfill test of tests/pipeline/forget.test.ts passes only if they agree) and, for the Athena side
- * still to build, `lower(to_hex(sha256(to_utf8(salt || id))))`: Trino's `to_utf8(string) -> varbinary`
- * (https://trino.io/docs/current/functions/string.html#to_utf8), `sha256(binary) -> varbinary` and
- * `to_hex(binary) -> varchar`, upper-case hex (https://trino.io/docs/current/functions/binary.html).
+ * sha256 of `salt` followed by the user id, lower-case hex: the same value as DuckDB's `sha256(salt || id)` and
+ * Athena's `lower(to_hex(sha256(to_utf8(salt || id))))` in sql/duckdb/ and sql/athena/classify_batch.sql (the functions are cited
+ * there); tests/pipeline/forget.test.ts (a backfill) and tests/verify/erased-classify.test.ts pass only if they agree.
  */
 export function userHash(salt: string, userUuid: string): string {
   return createHash('sha256').update(salt + userUuid, 'utf8').digest('hex');

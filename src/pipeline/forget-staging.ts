@@ -28,22 +28,30 @@ export async function forgetStaging(deps: PipelineDeps, userUuid: string): Promi
       removed += lines.length - kept.length;
       await deps.objects.put(key, kept.join('\n'));
     } else if (key.endsWith('.parquet')) {
-      const file = sqlPathLiteral(deps.objects.uri(key));
-      const [found] = await deps.sql.query<{ n: number }>(
-        { name: 'forget_staged_rows', text: `SELECT count(*)::BIGINT AS n FROM read_parquet(${file}) WHERE user_uuid = ?` },
-        [userUuid],
-      );
-      const n = Number(found?.n ?? 0);
-      if (n === 0) continue;
-      const temp = `${key}${TEMP_SUFFIX}`;
-      await deps.sql.run(
-        { name: 'forget_staged_file', text: `COPY (SELECT * FROM read_parquet(${file}) WHERE user_uuid IS DISTINCT FROM ?) TO ${sqlPathLiteral(deps.objects.uri(temp))} (FORMAT parquet)` },
-        [userUuid],
-      );
-      await deps.objects.move(temp, key);
-      removed += n;
+      removed += await rewriteParquetWithoutUser(deps, key, userUuid);
     }
   }
   if (removed > 0) deps.progress(`staging: removed ${removed} rows of committed batches`);
   return removed;
+}
+
+/**
+ * Rewrites one Parquet object without the user's rows (DuckDB: a copy, then an atomic rename over it); an
+ * object without them is not touched. Answers the rows removed.
+ */
+export async function rewriteParquetWithoutUser(deps: PipelineDeps, key: string, userUuid: string): Promise<number> {
+  const file = sqlPathLiteral(deps.objects.uri(key));
+  const [found] = await deps.sql.query<{ n: number }>(
+    { name: 'forget_staged_rows', text: `SELECT count(*)::BIGINT AS n FROM read_parquet(${file}) WHERE user_uuid = ?` },
+    [userUuid],
+  );
+  const n = Number(found?.n ?? 0);
+  if (n === 0) return 0;
+  const temp = `${key}${TEMP_SUFFIX}`;
+  await deps.sql.run(
+    { name: 'forget_staged_file', text: `COPY (SELECT * FROM read_parquet(${file}) WHERE user_uuid IS DISTINCT FROM ?) TO ${sqlPathLiteral(deps.objects.uri(temp))} (FORMAT parquet)` },
+    [userUuid],
+  );
+  await deps.objects.move(temp, key);
+  return n;
 }

@@ -7,6 +7,13 @@ export interface SqlSources {
   stagedSource(batchId: string, sliceCount: number): Promise<string>;
   /** The published curated table (an empty relation with the right columns when there is none yet). */
   curatedSource(): Promise<string>;
+  /**
+   * The forgotten users' salted hashes, one `user_hash` per erasure record (an empty relation when there is
+   * none): docs/operations.md#forgetting-a-user.
+   */
+  erasedUsersSource(): Promise<string>;
+  /** The lake's erasure salt as one `salt` column (at most one non-null value; empty when none was created). */
+  erasureSaltSource(): Promise<string>;
   classifiedTarget(batchId: string): string;
   classifiedSource(batchId: string): string;
   mergeTarget(batchId: string, group: number): string;

@@ -3,6 +3,7 @@ import type { SqlRow } from '../ports/sql-engine';
 import { classifyBatch } from '../pipeline/dedup-batch';
 import { Layout } from '../ports/layout';
 import type { PipelineDeps } from '../pipeline/deps';
+import { rewriteParquetWithoutUser } from '../pipeline/forget-staging';
 import { mergeGroup } from '../pipeline/merge-group';
 import { renderSql } from '../sql/render';
 import type { RecognizedStatement } from '../workflow/athena-state-query';
@@ -27,6 +28,13 @@ export async function runAthenaTwin(deps: PipelineDeps, statement: RecognizedSta
   switch (statement.name) {
     case 'compaction_partitions':
       return deps.sql.query(renderSql(deps.dialect, statement.name, { compaction_source: await deps.sources.curatedSource() }), p);
+    case 'forget_curated_counts':
+      return deps.sql.query(renderSql(deps.dialect, statement.name, { curated_source: await deps.sources.curatedSource() }), p);
+    case 'forget_curated_rows':
+      // Iceberg's DELETE as the twin's files hold it: each data file with the user's rows rewritten without them.
+      return [{ rows: await deleteUserRows(deps, Layout.curatedEvents, (key) => key.endsWith('.parquet'), text(p[0], 'forget_curated_rows: user_uuid')) }];
+    case 'forget_classified_rows':
+      return [{ rows: await deleteUserRows(deps, 'staging/batches/', (key) => key.endsWith('/classified.parquet'), text(p[0], 'forget_classified_rows: user_uuid')) }];
     case 'optimize_partition':
     case 'vacuum_events':
     case 'vacuum_classified':
@@ -66,4 +74,13 @@ export async function runAthenaTwin(deps: PipelineDeps, statement: RecognizedSta
     default:
       throw new InvalidInputError(`no DuckDB counterpart for Athena statement ${statement.name}`);
   }
+}
+
+/** The user's rows removed from every Parquet object under `prefix` that `pick` selects; answers how many. */
+async function deleteUserRows(deps: PipelineDeps, prefix: string, pick: (key: string) => boolean, userUuid: string): Promise<number> {
+  const keys: string[] = [];
+  for await (const info of deps.objects.list(prefix)) if (pick(info.key)) keys.push(info.key);
+  let removed = 0;
+  for (const key of keys) removed += await rewriteParquetWithoutUser(deps, key, userUuid);
+  return removed;
 }

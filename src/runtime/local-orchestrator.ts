@@ -7,7 +7,6 @@ import type { PipelineDeps, Progress } from '../pipeline/deps';
 import { EventLakeError, InvalidInputError } from '../errors';
 import { athenaStateQuery, recognizeAthenaStatement } from '../workflow/athena-state-query';
 import { runAthenaTwin } from './athena-twin';
-import { markErasedRows } from '../pipeline/erased-users';
 import { allStates, loadAsl, type AslDefinition, type AslState } from '../workflow/asl';
 import { SETTING_PLACEHOLDERS, STATE_BINDINGS } from '../workflow/registry';
 import { TASK_FACTORIES, type TaskHandler } from '../../tasks/index';
@@ -190,8 +189,6 @@ export class LocalOrchestrator implements Orchestrator {
       throw new InvalidInputError(`Athena state ${statement.name}: ClientRequestToken must be 32-128 characters`);
     }
     await runAthenaTwin(this.deps, statement);
-    // The local lake's classification of forgotten users (not built for Athena: docs/operations.md#forgetting-a-user).
-    if (statement.name === 'classify_batch') await markErasedRows(this.deps, String(statement.params[0]));
     return { QueryExecution: { Status: { State: 'SUCCEEDED' } } };
   }
 

@@ -15,6 +15,10 @@ export const ATHENA_TABLES = {
   staged: 'staged',
   /** External JSON table over quarantine/batch_id=<id>/ (partition projection on batch_id), every batch's records. */
   quarantine: 'quarantine_all_batches',
+  /** External JSON table over erasures/log/: one row (`user_hash`) per forgotten user's erasure record. */
+  erasedUsers: 'erased_users',
+  /** External JSON table over erasures/: the lake's salt (`salt`, from erasures/salt.json). */
+  erasureSalt: 'erasure_salt',
 } as const;
 
 const IDENTIFIER = /^[a-z_][a-z0-9_]{0,254}$/;
@@ -37,11 +41,15 @@ export function athenaIdentifiers(database: string): Readonly<Record<string, str
   return {
     staged_source: table(ATHENA_TABLES.staged),
     curated_source: table(ATHENA_TABLES.events),
+    erased_users_source: table(ATHENA_TABLES.erasedUsers),
+    erasure_salt_source: table(ATHENA_TABLES.erasureSalt),
     classified_target: table(ATHENA_TABLES.classified),
     classified_source: table(ATHENA_TABLES.classified),
     merge_target: table(ATHENA_TABLES.events),
     batch_rows_source: table(ATHENA_TABLES.events),
     compaction_source: table(ATHENA_TABLES.events),
+    forget_curated_target: table(ATHENA_TABLES.events),
+    forget_classified_target: table(ATHENA_TABLES.classified),
     optimize_target: athenaTableUnquoted(database, ATHENA_TABLES.events),
     vacuum_target: athenaTableUnquoted(database, ATHENA_TABLES.events),
     vacuum_classified_target: athenaTableUnquoted(database, ATHENA_TABLES.classified),

@@ -39,6 +39,9 @@ export const TASK_NAMES = [
   'plan-compaction',
   'prune-staging',
   'finish-compaction',
+  // The forget state machine's own tasks (src/workflow/forget-registry.ts).
+  'begin-forget',
+  'finish-forget',
 ] as const;
 export type TaskName = (typeof TASK_NAMES)[number];
 

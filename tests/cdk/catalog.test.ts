@@ -125,6 +125,21 @@ describe('Catalog', () => {
     expect(fields).toEqual(COMMITTED_BATCHES_COLUMNS.map((c) => c.name));
   });
 
+  test.each([
+    [ATHENA_TABLES.erasedUsers, '/erasures/log/', 'user_hash'],
+    [ATHENA_TABLES.erasureSalt, '/erasures/', 'salt'],
+  ])('%s reads what forget writes: NDJSON under %s of the curated bucket, column %s (read through these tables by tests/verify/erased-classify.test.ts)', (name, prefix, column) => {
+    expect(table(name).TableInput).toMatchObject({
+      TableType: 'EXTERNAL_TABLE',
+      PartitionKeys: [],
+      StorageDescriptor: {
+        Location: { 'Fn::Join': ['', ['s3://', { Ref: logicalId(dev, dev.stack.lake.curatedBucket) }, prefix]] },
+        Columns: [expect.objectContaining({ Name: column, Type: 'string' })],
+        SerdeInfo: { SerializationLibrary: 'org.apache.hive.hcatalog.data.JsonSerDe' },
+      },
+    });
+  });
+
   /** The Glue view `name`, its Presto definition decoded. */
   function viewOf(name: string) {
     const input = table(name).TableInput as unknown as {
@@ -237,7 +252,7 @@ describe('Catalog', () => {
       .filter((t) => t.Properties.TableInput !== undefined)
       .map(nameOf);
     expect(withTableInput.sort()).toEqual(
-      [ATHENA_TABLES.quarantine, ATHENA_TABLES.staged, ...Object.values(READER_OBJECTS)].sort(),
+      [ATHENA_TABLES.quarantine, ATHENA_TABLES.staged, ATHENA_TABLES.erasedUsers, ATHENA_TABLES.erasureSalt, ...Object.values(READER_OBJECTS)].sort(),
     );
   });
 

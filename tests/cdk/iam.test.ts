@@ -129,14 +129,16 @@ describe('IAM', () => {
     expect(Object.entries(users).filter(([, actions]) => actions.length > 0)).toEqual([
       ['validate-slice', ['dynamodb:GetItem', 'dynamodb:PutItem']],
       ['enrich-slice', ['dynamodb:BatchGetItem']],
+      // Forgetting a user: a Scan of the keys, then BatchWriteItem deletes (src/adapters/aws/dynamodb-state-store.ts deleteUser).
+      ['finish-forget', ['dynamodb:BatchWriteItem', 'dynamodb:Scan']],
     ]);
   });
 
-  test('only dedup-batch, verify-batch and plan-compaction query Athena, only in the pipeline workgroup', () => {
+  test('only dedup-batch, verify-batch, plan-compaction and begin-forget query Athena, only in the pipeline workgroup', () => {
     const queriers = TASK_NAMES.filter((task) =>
       actionsOf(taskStatements(task)).includes('athena:StartQueryExecution'),
     );
-    expect(queriers).toEqual(['dedup-batch', 'verify-batch', 'plan-compaction']);
+    expect(queriers).toEqual(['dedup-batch', 'verify-batch', 'plan-compaction', 'begin-forget']);
     for (const task of queriers) {
       const athena = taskStatements(task).filter((s) =>
         asArray(s.Action).some((a) => a.startsWith('athena:')),
@@ -152,20 +154,23 @@ describe('IAM', () => {
       expect(grants(taskStatements(task), 'glue:UpdateTable', ':table/')).toEqual([]);
       expect(grants(taskStatements(task), 'glue:UpdateTable', ':table/eventlake_dev/events_all_batches')).toEqual([]);
       expect(grants(taskStatements(task), 's3:PutObject', '/curated/events/')).toEqual([]);
-      // The committed markers readers filter on are the one thing a task writes in the curated bucket.
+      // The committed markers readers filter on are the one thing a task writes under curated/ (the forget's
+      // erasure records live beside it, under erasures/).
       if (task !== 'commit-batch') expect(grants(taskStatements(task), 's3:PutObject', '/curated/')).toEqual([]);
     }
   });
 
   test('only tasks that replace their own outputs delete objects, and only under those outputs', () => {
     // ValidateSlice/EnrichSlice remove stale parts of their slice's outputs (src/pipeline/part-writer.ts);
-    // DedupBatch removes an outdated conflicts file; PruneStaging deletes committed batches' staging.
+    // DedupBatch removes an outdated conflicts file; PruneStaging deletes committed batches' staging;
+    // FinishForget deletes a quarantine object all of whose lines were the forgotten user's.
     // Nothing deletes raw or curated objects.
     const allowed: Record<string, string[]> = {
       'validate-slice': ['Staging/staging/batches/*', 'Staging/staging/staged/*', 'Quarantine/quarantine/*'],
       'enrich-slice': ['Staging/staging/staged/*'],
       'dedup-batch': ['Quarantine/quarantine/*'],
       'prune-staging': ['Staging/staging/batches/*', 'Staging/staging/staged/*'],
+      'finish-forget': ['Quarantine/quarantine/*'],
     };
     const deleters = TASK_NAMES.filter((task) => actionsOf(taskStatements(task)).includes('s3:DeleteObject'));
     expect(deleters).toEqual(Object.keys(allowed));

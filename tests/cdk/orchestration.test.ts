@@ -8,6 +8,7 @@ import { aslPlaceholders } from '../../src/workflow/asl';
 import { AWS_ENV_VARIABLE_NAMES } from '../../src/workflow/environment';
 import { ASL_FILE, STATE_BINDINGS, TASK_NAMES, type AthenaBinding, type TaskName } from '../../src/workflow/registry';
 import { COMPACTION_ASL_FILE, COMPACTION_STATE_BINDINGS } from '../../src/workflow/compaction-registry';
+import { FORGET_ASL_FILE, FORGET_STATE_BINDINGS } from '../../src/workflow/forget-registry';
 import { ATHENA_QUERY_TIMEOUT_MS } from '../../src/runtime/aws/deps';
 import { athenaStateQuery } from '../../src/workflow/athena-state-query';
 import {
@@ -73,6 +74,9 @@ const ORIGINAL_ASL = JSON.parse(readFileSync(join(REPO_ROOT, ASL_FILE), 'utf8'))
 const COMPACTION_ASL = JSON.parse(readFileSync(join(REPO_ROOT, COMPACTION_ASL_FILE), 'utf8')) as {
   States: Record<string, Json>;
 };
+const FORGET_ASL = JSON.parse(readFileSync(join(REPO_ROOT, FORGET_ASL_FILE), 'utf8')) as {
+  States: Record<string, Json>;
+};
 
 describe('Orchestration: task functions', () => {
   test('there is one function per registry task, each with its own entry file', () => {
@@ -134,6 +138,7 @@ describe('Orchestration: task functions', () => {
     const states = [
       ...Object.entries(taskStates(ORIGINAL_ASL.States)).map(([name, state]) => [STATE_BINDINGS[name], state] as const),
       ...Object.entries(taskStates(COMPACTION_ASL.States)).map(([name, state]) => [COMPACTION_STATE_BINDINGS[name], state] as const),
+      ...Object.entries(taskStates(FORGET_ASL.States)).map(([name, state]) => [FORGET_STATE_BINDINGS[name], state] as const),
     ].filter(([binding]) => binding?.kind === 'lambda' && binding.task === task);
     expect(states.length).toBeGreaterThan(0);
     for (const [, state] of states) {
@@ -206,6 +211,7 @@ describe('Orchestration: state machine', () => {
   test.each([
     ['micro-batch', () => dev.stack.orchestration.stateMachineRole, STATE_BINDINGS],
     ['compaction', () => dev.stack.compaction.stateMachineRole, COMPACTION_STATE_BINDINGS],
+    ['forget', () => dev.stack.forget.stateMachineRole, FORGET_STATE_BINDINGS],
   ] as const)('the %s state machine role may invoke exactly the task functions its ASL names', (_name, role, bindings) => {
     const statements = roleStatements(dev.template, logicalId(dev, role()));
     const invoke = statements.filter((s) => asArray(s.Action).some((a) => a.startsWith('lambda:')));
@@ -231,6 +237,16 @@ describe('Orchestration: state machine', () => {
     expect(deletes).toContain('/iceberg/classified/*');
     expect(deletes).not.toContain('/staging/');
     expect(deletes).not.toContain('raw/');
+  });
+
+  test('the forget role runs its DELETEs in the workgroup, commits only events and classified, and may delete no file', () => {
+    const statements = roleStatements(dev.template, logicalId(dev, dev.stack.forget.stateMachineRole));
+    const update = statements.filter((s) => asArray(s.Action).includes('glue:UpdateTable'));
+    expect(JSON.stringify(update.map((s) => s.Resource))).toMatch(/events_all_batches.*classified|classified.*events_all_batches/);
+    expect(JSON.stringify(update.map((s) => s.Resource))).not.toContain(':table/eventlake_dev/staged');
+    // Iceberg's DELETE adds delete files (merge-on-read); only the compaction's VACUUM removes files.
+    expect(statements.filter((s) => asArray(s.Action).includes('s3:DeleteObject'))).toEqual([]);
+    expect(dev.template.findResources('AWS::Scheduler::Schedule', { Properties: { Name: 'eventlake-dev-forget' } })).toEqual({});
   });
 
   test('the compaction runs daily by default, with the stage settings as its input', () => {

@@ -117,6 +117,46 @@ describe('CLI against AWS (mocked clients, never the network)', () => {
     expect(report).toMatchObject({ status: 'failed', mode: 'scheduled', error: 'EventLake.ConservationViolated', cause: 'does not balance', inserted: null, batch_id: null });
   });
 
+  describe('forget --state-machine-arn (the forget state machine)', () => {
+    const FORGET_ARN = 'arn:aws:states:eu-west-1:123456789012:stateMachine:eventlake-dev-forget';
+    const USER = '0C3B3F6E-1D2A-4B5C-8D9E-0F1A2B3C4D5E';
+    beforeEach(() => {
+      sfn.on(StartExecutionCommand).resolves({ executionArn: `${FORGET_ARN.replace('stateMachine', 'execution')}:x`, startDate: new Date() });
+    });
+
+    it('starts an execution with the user as input, named without the id, and prints the summary', async () => {
+      const summary = { status: 'forgotten', user_hash: 'ab'.repeat(32), removed: { curated_rows: 3 }, requested_at: 't', completed_at: 't', error: null };
+      sfn.on(DescribeExecutionCommand).resolves({ status: 'SUCCEEDED', output: JSON.stringify(summary) } as never);
+
+      const result = await cli('forget', '--state-machine-arn', FORGET_ARN, '--user', USER, '--json', '--region', 'eu-west-1');
+
+      expect(result.code).toBe(0);
+      const start = sfn.commandCalls(StartExecutionCommand)[0]?.args[0].input;
+      expect(JSON.parse(start?.input ?? '')).toEqual({ user: USER.toLowerCase() });
+      expect(start?.name).toMatch(/^forget-\d{8}T\d{4}-[0-9a-f]{8}$/);
+      expect(start?.name?.toLowerCase()).not.toContain(USER.toLowerCase().slice(0, 8));
+      expect(JSON.parse(result.out)).toMatchObject({ status: 'forgotten', removed: { curated_rows: 3 } });
+    });
+
+    it('exit 3 when a run held the lease (the execution output is the lease outcome only)', async () => {
+      sfn.on(DescribeExecutionCommand).resolves({ status: 'SUCCEEDED', output: JSON.stringify({ acquired: false, owner: 'x', holder: 'manual-1' }) } as never);
+
+      const result = await cli('forget', '--state-machine-arn', FORGET_ARN, '--user', USER, '--region', 'eu-west-1');
+
+      expect(result.code).toBe(3);
+      expect(result.err).toMatch(/forget skipped: another run holds the lease \(manual-1\); nothing was removed/);
+    });
+
+    it('exit 1 with the error when the execution failed', async () => {
+      sfn.on(DescribeExecutionCommand).resolves({ status: 'FAILED', error: 'EventLake.InvalidInput', cause: 'batch b (scheduled) is pending' } as never);
+
+      const result = await cli('forget', '--state-machine-arn', FORGET_ARN, '--user', USER, '--region', 'eu-west-1');
+
+      expect(result.code).toBe(1);
+      expect(result.err).toMatch(/forget failed \(EventLake\.InvalidInput: batch b \(scheduled\) is pending\)/);
+    });
+  });
+
   it('an AWS error (here AccessDenied on StartExecution) still prints the report with --json, exit 1', async () => {
     sfn.on(StartExecutionCommand).rejects(Object.assign(new Error('User is not authorized to perform: states:StartExecution'), { name: 'AccessDeniedException' }));
 

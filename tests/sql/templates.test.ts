@@ -44,6 +44,6 @@ describe('sql/ templates', () => {
   });
 
   it('names Athena tables the catalog creates', () => {
-    expect(Object.values(ATHENA_TABLES).sort()).toEqual(['classified', 'events_all_batches', 'quarantine_all_batches', 'staged']);
+    expect(Object.values(ATHENA_TABLES).sort()).toEqual(['classified', 'erased_users', 'erasure_salt', 'events_all_batches', 'quarantine_all_batches', 'staged']);
   });
 });

@@ -45,6 +45,9 @@ describe('npm run verify:aws, small (the offline AWS proof)', () => {
     expect(report.details.summary).toMatchObject({ status: 'committed', resumed: true });
     expect(report.details.second_run_status).toBe('nothing_to_do');
     expect(report.details.backfill).toMatchObject({ status: 'committed', inserted: 0 });
+    // A user forgotten before the backfill: every line of theirs it read again is classed erased (none stored).
+    expect(report.details.erased_user.curated_rows).toBeGreaterThan(0);
+    expect(report.details.backfill.erased).toBeGreaterThanOrEqual(report.details.erased_user.curated_rows);
     expect(report.states_executed).toBeGreaterThan(40);
   });
 

@@ -37,9 +37,11 @@ import {
   type RenderedStateMachine,
   type TaskLambda,
 } from '../template';
+import { eraseBusiestUser, type ErasedUser } from './erased-user';
 import { FakeAccount } from './fake-account';
 import { SyntheticBacklog } from './synthetic-backlog';
 import { compactionRoles } from './verify-compaction';
+import { forgetRoles } from './verify-forget';
 import { createLakeViews } from '../../src/cli/lake-views';
 import {
   quarantineReplayQuery,
@@ -120,6 +122,8 @@ export interface VerifyAwsReport {
     readonly failed_run: string;
     readonly second_run_status: string;
     readonly backfill: RunSummary;
+    /** The user recorded as forgotten before the backfill (whose rows it must class `erased`). */
+    readonly erased_user: ErasedUser;
     /** The two replays, and what an analyst's `quarantine` view shows of the batch's records after them. */
     readonly replays: readonly RunSummary[];
     readonly replayed_records: number;
@@ -237,10 +241,14 @@ export async function verifyAws(options: VerifyAwsOptions): Promise<VerifyAwsRep
     progress('a run with nothing new, then a backfill of the same days');
     const again = await execute(rendered, handlers, meter, 'verify-aws-3', SCHEDULED);
     const day = (offset: number) => new Date(generation.start.getTime() + offset * 3_600_000).toISOString().slice(0, 10);
+    // Before it, one user is forgotten (the erasure record): the backfill reads their lines again and must class
+    // every one `erased` (sql/athena/classify_batch.sql), never a duplicate of the stored rows.
+    const erased = await eraseBusiestUser(account.twin.deps, new Date().toISOString());
     const backfill = await execute(rendered, handlers, meter, 'verify-aws-4', { mode: 'backfill', from: day(0), to: day(hours + 1) });
     const backfilled = backfill.output as unknown as RunSummary;
     // Its batch id differs (mode is part of it), so every row it reads is already curated: nothing is inserted.
     if (backfilled.status !== 'committed' || backfilled.inserted !== 0) throw new Error(`the backfill changed the table: ${JSON.stringify(backfilled)}`);
+    if (backfilled.erased < erased.curated_rows || erased.curated_rows === 0) throw new Error(`the backfill classed ${backfilled.erased} rows erased, the forgotten user has ${erased.curated_rows}`);
     // 4. A replay of the quarantine, a manual execution as `eventlake replay --state-machine-arn` starts it: with
     // no transform and the same contract every replayable line is checked again, none passes, none is recorded twice.
     progress('a replay of the quarantined lines');
@@ -271,9 +279,9 @@ export async function verifyAws(options: VerifyAwsOptions): Promise<VerifyAwsRep
     progress('judging every recorded call against the template IAM');
     const calls = recordedCalls(account.recorder.calls);
     const evaluation = await evaluateCalls(template, calls, env);
-    // The compaction's own roles are exercised by its own proof (verify/aws/verify-compaction.ts).
-    const compaction = compactionRoles(template, synth.assetDir, env);
-    const unused = unusedGrants(template, calls, loadUnexercisedGrants(), env).filter((g) => !compaction.has(g.role));
+    // The compaction's and the forget's own roles are exercised by their own proofs (verify/aws/verify-compaction.ts, verify-forget.ts).
+    const elsewhere = new Set([...compactionRoles(template, synth.assetDir, env), ...forgetRoles(template, synth.assetDir, env)]);
+    const unused = unusedGrants(template, calls, loadUnexercisedGrants(), env).filter((g) => !elsewhere.has(g.role));
     const unknown = await unknownActions(template, env);
 
     progress('running the same traffic on the local runtime (parity)');
@@ -299,6 +307,7 @@ export async function verifyAws(options: VerifyAwsOptions): Promise<VerifyAwsRep
         failed_run: failed.error ?? '(did not fail)',
         second_run_status: String((again.output as Partial<RunSummary>).status),
         backfill: backfilled,
+        erased_user: erased,
         replays: awsReplays.map((r) => r.summary),
         replayed_records: awsQuarantine.filter((r) => r.replay_outcome !== null).length,
         expected: generated.expected,

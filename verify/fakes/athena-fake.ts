@@ -59,6 +59,9 @@ import type { SdkCall, ServiceHandler } from './sdk-intercept';
  *   message HIVE_TOO_MANY_OPEN_PARTITIONS: Exceeded limit of 100 open writers for partitions/buckets"
  *   (https://docs.aws.amazon.com/athena/latest/ug/ctas-insert-into.html; Iceberg tables fail the same way:
  *   https://dev.classmethod.jp/articles/checked-whether-the-error-that-occurs-when-creating-more-than-100-partitions-with-ctas-insert-in-athena-also-occurs-in-iceberg).
+ * - A table's LOCATION is a folder with a trailing slash, never a file or a glob
+ *   (https://docs.aws.amazon.com/athena/latest/ug/tables-location-format.html): the fake refuses to be built
+ *   over such a table (the proof builds it from the template's Glue tables).
  * - OPTIMIZE and VACUUM (https://docs.aws.amazon.com/athena/latest/ug/optimize-statement.html,
  *   https://docs.aws.amazon.com/athena/latest/ug/vacuum-statement.html): "supported only for Apache Iceberg
  *   tables", so on any other table (or one the catalog does not hold) the query FAILS; the syntax is
@@ -292,7 +295,15 @@ export class AthenaFake implements ServiceHandler {
     this.tables = new Map(
       Object.entries(options.tables ?? {}).map(([name, table]) => [name.toLowerCase(), table]),
     );
-    for (const table of this.tables.values()) s3Location(table.location);
+    for (const [name, table] of this.tables) {
+      s3Location(table.location);
+      // "Use a trailing slash"; "Do not use file names, underscores, wildcards, or glob patterns for specifying
+      // file locations" (https://docs.aws.amazon.com/athena/latest/ug/tables-location-format.html): a table is
+      // every file under a folder (e.g. erasure_salt over erasures/, never erasures/salt.json).
+      if (!table.location.endsWith('/') || /[*?]/.test(table.location)) {
+        throw new RangeError(`Athena fake: table ${name}: LOCATION must be a folder with a trailing slash, not a file or a pattern: ${table.location}`);
+      }
+    }
     if (options.resultLocation !== undefined) s3Location(options.resultLocation);
     this.resultLocation = options.resultLocation;
     this.workGroups = options.workGroups === undefined ? undefined : new Set(options.workGroups);

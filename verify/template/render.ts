@@ -35,11 +35,11 @@ export interface RenderedStateMachine {
 export function renderStateMachine(
   template: CfnTemplate,
   assetDir: string,
-  options: { logicalId?: string; machine?: 'microbatch' | 'compaction'; env?: Partial<FakeEnvironment> } = {},
+  options: { logicalId?: string; machine?: 'microbatch' | 'compaction' | 'forget'; env?: Partial<FakeEnvironment> } = {},
 ): RenderedStateMachine {
   const r = resolverFor(template, options.env);
   const ids = r.logicalIdsOfType('AWS::StepFunctions::StateMachine');
-  // The stack's state machines are named `<prefix>-microbatch` and `<prefix>-compaction`; default the micro-batch.
+  // The stack's state machines are named `<prefix>-microbatch`, `<prefix>-compaction` and `<prefix>-forget`; default the micro-batch.
   const machine = options.machine ?? 'microbatch';
   const named = ids.filter((id) => {
     const name = r.properties(id).StateMachineName;

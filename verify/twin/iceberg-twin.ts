@@ -9,6 +9,8 @@ import { systemClock } from '../../src/ports/clock';
 import { DEFAULT_CONFIG } from '../../src/pipeline/config';
 import { Layout } from '../../src/ports/layout';
 import type { PipelineDeps } from '../../src/pipeline/deps';
+import type { ObjectStore } from '../../src/ports/object-store';
+import { ATHENA_TABLES } from '../../src/workflow/athena-tables';
 import { bucketRoutes } from '../../src/runtime/aws/deps';
 import type { AwsEnv } from '../../src/workflow/environment';
 import { recognizeAthenaStatement, type RecognizedStatement } from '../../src/workflow/athena-state-query';
@@ -54,6 +56,33 @@ export interface TwinCatalog {
  * curated table alone, as VerifyBatch does on Athena.
  */
 class IcebergTwinSources extends DuckDbSources {
+  constructor(
+    objects: ObjectStore,
+    private readonly s3Root: string,
+    private readonly catalog: TwinCatalog,
+  ) {
+    super(objects);
+  }
+
+  /**
+   * The erasure tables as Athena reads them: the template's Glue table over its location in the fake S3,
+   * with its declared columns and the JSON SerDe's one-object-per-line reading (tableRelation), so a wrong
+   * location, column or file layout shows here as it would on Athena.
+   */
+  override erasedUsersSource(): Promise<string> {
+    return Promise.resolve(this.glueTable(ATHENA_TABLES.erasedUsers));
+  }
+
+  override erasureSaltSource(): Promise<string> {
+    return Promise.resolve(this.glueTable(ATHENA_TABLES.erasureSalt));
+  }
+
+  private glueTable(name: string): string {
+    const table = this.catalog.tables.find((t) => t.name === name);
+    if (table === undefined) throw new Error(`TABLE_NOT_FOUND: the template has no Glue table ${name}`);
+    return `(${tableRelation(this.s3Root, table)})`;
+  }
+
   protected override mergeFolder(): string {
     return Layout.curatedEvents;
   }
@@ -72,7 +101,7 @@ export interface IcebergTwin {
 }
 
 /** Statements that write: run on commit, once the fake has judged their stats (two-phase). */
-const WRITES = new Set(['clear_classified', 'classify_batch', 'merge_group', 'optimize_partition', 'vacuum_events', 'vacuum_classified']);
+const WRITES = new Set(['clear_classified', 'classify_batch', 'merge_group', 'optimize_partition', 'vacuum_events', 'vacuum_classified', 'forget_curated_rows', 'forget_classified_rows']);
 
 /**
  * The Athena twin of the offline AWS proof: `s3Root/<bucket>/<key>` are the fake S3's objects, routed by
@@ -89,7 +118,7 @@ export async function openIcebergTwin(s3Root: string, env: AwsEnv, catalog: Twin
     state: undefined as never,
     sql,
     dialect: 'duckdb',
-    sources: new IcebergTwinSources(objects),
+    sources: new IcebergTwinSources(objects, s3Root, catalog),
     clock: systemClock,
     config: DEFAULT_CONFIG,
     progress: () => undefined,

@@ -17,6 +17,14 @@ export class AthenaSources implements SqlSources {
     return Promise.resolve(this.ids.curated_source as string);
   }
 
+  erasedUsersSource(): Promise<string> {
+    return Promise.resolve(this.ids.erased_users_source as string);
+  }
+
+  erasureSaltSource(): Promise<string> {
+    return Promise.resolve(this.ids.erasure_salt_source as string);
+  }
+
   classifiedTarget(): string {
     return this.ids.classified_target as string;
   }

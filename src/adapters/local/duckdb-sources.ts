@@ -12,6 +12,9 @@ const EMPTY_CURATED =
   '(SELECT CAST(NULL AS VARCHAR) AS event_uuid, CAST(NULL AS VARCHAR) AS payload, ' +
   'CAST(NULL AS VARCHAR) AS batch_id, CAST(NULL AS DATE) AS event_date WHERE false)';
 
+const EMPTY_ERASED_USERS = '(SELECT CAST(NULL AS VARCHAR) AS user_hash WHERE false)';
+const EMPTY_ERASURE_SALT = '(SELECT CAST(NULL AS VARCHAR) AS salt WHERE false)';
+
 const EMPTY_BATCH_ROWS = '(SELECT CAST(NULL AS VARCHAR) AS batch_id, CAST(NULL AS DATE) AS event_date WHERE false)';
 
 /** DuckDB relations over the lake folder (docs/contract.md#layout). */
@@ -41,6 +44,17 @@ export class DuckDbSources implements SqlSources {
   async curatedSource(): Promise<string> {
     if (!(await hasObject(this.objects, Layout.curatedEvents, '.parquet'))) return EMPTY_CURATED;
     return this.parquetGlob(Layout.curatedEvents);
+  }
+
+  async erasedUsersSource(): Promise<string> {
+    if (!(await hasObject(this.objects, Layout.erasureRecords, '.json'))) return EMPTY_ERASED_USERS;
+    const glob = `${this.objects.uri(Layout.erasureRecords).replace(/\/$/, '')}/*.json`;
+    return `(SELECT user_hash FROM read_json(${sqlPathLiteral(glob)}, columns = {user_hash: 'VARCHAR'}))`;
+  }
+
+  async erasureSaltSource(): Promise<string> {
+    if (!(await this.objects.exists(Layout.erasureSalt))) return EMPTY_ERASURE_SALT;
+    return `(SELECT salt FROM read_json(${sqlPathLiteral(this.objects.uri(Layout.erasureSalt))}, columns = {salt: 'VARCHAR'}))`;
   }
 
   classifiedTarget(batchId: string): string {

@@ -8,6 +8,7 @@ import { RoutedObjectStore } from '../../adapters/aws/routed-object-store';
 import { S3ObjectStore } from '../../adapters/aws/s3-object-store';
 import { systemClock } from '../../ports/clock';
 import { DEFAULT_CONFIG, type PipelineConfig } from '../../pipeline/config';
+import { ErasedUsersStateStore } from '../../pipeline/erased-users';
 import { Layout } from '../../ports/layout';
 import type { PipelineDeps, Progress } from '../../pipeline/deps';
 import type { AwsEnv } from '../../workflow/environment';
@@ -25,6 +26,7 @@ export function bucketRoutes(env: AwsEnv): { prefix: string; bucket: string }[] 
   return [
     { prefix: Layout.raw, bucket: env.rawBucket },
     { prefix: 'curated/', bucket: env.curatedBucket },
+    { prefix: Layout.erasures, bucket: env.curatedBucket },
     { prefix: 'quarantine/', bucket: env.quarantineBucket },
     { prefix: Layout.replays, bucket: env.quarantineBucket },
     { prefix: 'staging/', bucket: env.stagingBucket },
@@ -74,17 +76,23 @@ export function createAwsDeps(
     if (store === undefined) stores.set(bucket, (store = new S3ObjectStore({ client: s3, bucket })));
     return store;
   };
+  const objects = new RoutedObjectStore(
+    bucketRoutes(settings).map(({ prefix, bucket }) => ({ prefix, store: storeOf(bucket) })),
+  );
   return {
-    objects: new RoutedObjectStore(
-      bucketRoutes(settings).map(({ prefix, bucket }) => ({ prefix, store: storeOf(bucket) })),
+    objects,
+    // Forgotten users' versions are dropped, so no later run rebuilds their state (src/pipeline/erased-users.ts),
+    // as the local runtime does (src/runtime/local-stores.ts).
+    state: new ErasedUsersStateStore(
+      new DynamoDbStateStore({
+        client: dynamodb,
+        stateTable: settings.stateTable,
+        controlTable: settings.controlTable,
+        // User state folds versions older than the dedup horizon (src/adapters/version-fold.ts).
+        horizonDays: settings.dedupHorizonDays,
+      }),
+      objects,
     ),
-    state: new DynamoDbStateStore({
-      client: dynamodb,
-      stateTable: settings.stateTable,
-      controlTable: settings.controlTable,
-      // User state folds versions older than the dedup horizon (src/adapters/version-fold.ts).
-      horizonDays: settings.dedupHorizonDays,
-    }),
     sql: new AthenaEngine({
       client: athena,
       workGroup: settings.athenaWorkGroup,

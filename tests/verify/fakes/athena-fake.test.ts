@@ -693,3 +693,14 @@ describe('AthenaFake', () => {
     });
   });
 });
+
+describe('AthenaFake: table locations', () => {
+  it.each(['s3://lake-bucket/erasures/salt.json', 's3://lake-bucket/erasures', 's3://lake-bucket/erasures/*'])(
+    'refuses a table whose LOCATION is a file or a pattern, not a folder with a trailing slash: %s',
+    (location) => {
+      expect(() => new AthenaFake({ executor: () => Promise.resolve({ columns: [], rows: [] }), tables: { 'eventlake.erasure_salt': { location, iceberg: false } } })).toThrow(
+        /LOCATION must be a folder with a trailing slash/,
+      );
+    },
+  );
+});

@@ -1,0 +1,160 @@
+import { installPromiseWithResolvers } from '../../src/runtime/polyfill';
+installPromiseWithResolvers();
+
+import { join } from 'node:path';
+import { ScanCommand } from '@aws-sdk/client-dynamodb';
+import { FolderObjectStore } from '../../src/adapters/local/folder-object-store';
+import { generate } from '../../src/generator/generate';
+import { readErasure, type ErasureRecord } from '../../src/pipeline/erasure-log';
+import type { ForgetSummary } from '../../src/pipeline/forget-execution';
+import type { RunSummary } from '../../src/pipeline/run-summary';
+import { PayloadMeter } from '../fakes/payload-meter';
+import {
+  evaluateCalls,
+  lambdaFunctions,
+  loadUnexercisedGrants,
+  renderStateMachine,
+  resolverFor,
+  synthesizeForVerify,
+  unusedGrants,
+  type CfnTemplate,
+  type FakeEnvironment,
+  type Grant,
+  type RecordedCall,
+} from '../template';
+import { FakeAccount } from './fake-account';
+import { execute, recordedCalls, taskHandlers } from './verify-aws';
+
+/** Tasks only the forget runs (AcquireLease is the micro-batch's own, proven by verify-aws). */
+const FORGET_ONLY_TASKS: readonly string[] = ['begin-forget', 'finish-forget'];
+
+/** The roles only the forget uses: its state machine's and its own Lambdas'. verify-aws leaves them to this proof. */
+export function forgetRoles(template: CfnTemplate, assetDir: string, env: Partial<FakeEnvironment>): Set<string> {
+  const roles = new Set(lambdaFunctions(template, env).filter((l) => FORGET_ONLY_TASKS.includes(l.task)).map((l) => l.roleLogicalId));
+  roles.add(renderStateMachine(template, assetDir, { env, machine: 'forget' }).roleLogicalId);
+  return roles;
+}
+
+export interface VerifyForgetReport {
+  readonly summary: ForgetSummary;
+  /** The erasure record after the forget (named by the salted hash; the id is in no field). */
+  readonly record: ErasureRecord | undefined;
+  /** The forgotten user's rows in events_all_batches: before the forget, after it, after a later backfill. */
+  readonly user_rows: readonly [number, number, number];
+  /** The user's items in the user-state table: before the forget, after it, after the backfill (which must rebuild none). */
+  readonly user_state_items: readonly [number, number, number];
+  /** Everyone else's rows: before the forget and after the backfill (the forget and the backfill change none). */
+  readonly other_rows: readonly [number, number];
+  /** The backfill of the same days after the forget. */
+  readonly backfill: RunSummary;
+  /** Every statement the forget ran in Athena, in order (`STATE query`). */
+  readonly statements: readonly string[];
+  readonly aws_calls: number;
+  readonly iam_denied: number;
+  readonly denied: readonly RecordedCall[];
+  /** Grants of the forget's own roles its execution never used, unexplained by unexercised-grants.json. */
+  readonly unused_grants: readonly Grant[];
+}
+
+/**
+ * The offline AWS proof of the forget state machine: the synthesized app's micro-batch commits a batch, the
+ * rendered forget definition erases its busiest user against the same fakes (each Lambda its real entry
+ * point, each Athena statement judged by the Athena fake: DELETE on Iceberg tables only, no execution
+ * parameters), then a backfill of the same days runs and must bring none of the user's rows back. Every call
+ * the forget made is judged against the template's IAM.
+ */
+export async function verifyForget(options: { readonly events: number; readonly progress?: (m: string) => void }): Promise<VerifyForgetReport> {
+  const progress = options.progress ?? (() => undefined);
+  const synth = synthesizeForVerify('dev');
+  const env = { stackName: synth.stackName };
+  const template = synth.template;
+  const microbatch = renderStateMachine(template, synth.assetDir, { env, machine: 'microbatch' });
+  const forget = renderStateMachine(template, synth.assetDir, { env, machine: 'forget' });
+  const lambdas = lambdaFunctions(template, env);
+  const first = lambdas[0];
+  if (first === undefined) throw new Error('the template has no task functions');
+  const account = await FakeAccount.open(resolverFor(template, env), first.environment);
+  const savedEnv = { ...process.env };
+  try {
+    const raw = new FolderObjectStore(join(account.s3Root, account.env.rawBucket));
+    const hour = Math.floor(Date.now() / 3_600_000);
+    const start = new Date((hour - 3) * 3_600_000);
+    await generate(raw, { events: options.events, hours: 2, seed: 11, start });
+    Object.assign(process.env, { AWS_REGION: account.recorder.scope.region, AWS_ACCESS_KEY_ID: 'verify-aws', AWS_SECRET_ACCESS_KEY: 'verify-aws', ...first.environment });
+    account.install();
+    const meter = new PayloadMeter();
+    const batchHandlers = meter.wrapTasks(await taskHandlers(microbatch, lambdas, account));
+    progress('micro-batch: one committed batch');
+    const committed = (await execute(microbatch, batchHandlers, meter, 'verify-forget-1', { mode: 'scheduled' })).output as unknown as RunSummary;
+    if (committed.status !== 'committed') throw new Error(`the run did not commit: ${JSON.stringify(committed)}`);
+    const user = await busiestUser(account);
+    const before = { user: await rowsOf(account, user, '='), other: await rowsOf(account, user, '<>'), state: await stateItemsOf(account, user) };
+
+    progress('forget: the busiest user');
+    const callsBefore = account.recorder.calls.length;
+    const queriesBefore = account.athena.queries.length;
+    const handlers = meter.wrapTasks(await taskHandlers(forget, lambdas, account));
+    const run = await execute(forget, handlers, meter, 'verify-forget-2', { user: user.toUpperCase() });
+    const summary = run.output as unknown as ForgetSummary;
+    const calls = recordedCalls(account.recorder.calls.slice(callsBefore));
+    const statements = account.athena.queries.slice(queriesBefore).map((q) => `${q.state} ${q.query}`);
+    const afterForget = await rowsOf(account, user, '=');
+    const stateAfterForget = await stateItemsOf(account, user);
+
+    progress('a backfill of the same days: the user must not come back');
+    const day = (offset: number) => new Date(start.getTime() + offset * 3_600_000).toISOString().slice(0, 10);
+    const backfill = (await execute(microbatch, batchHandlers, meter, 'verify-forget-3', { mode: 'backfill', from: day(0), to: day(3) })).output as unknown as RunSummary;
+    account.uninstall();
+    const evaluation = await evaluateCalls(template, calls, env);
+    const own = forgetRoles(template, synth.assetDir, env);
+    const unused = unusedGrants(template, calls, loadUnexercisedGrants(), env).filter((g) => own.has(g.role));
+    if (meter.violations.length > 0) throw new Error(`state payloads over 256 KiB: ${JSON.stringify(meter.violations)}`);
+    return {
+      summary,
+      record: summary.user_hash === '' ? undefined : await readErasure(account.twin.deps.objects, summary.user_hash),
+      user_rows: [before.user, afterForget, await rowsOf(account, user, '=')],
+      other_rows: [before.other, await rowsOf(account, user, '<>')],
+      user_state_items: [before.state, stateAfterForget, await stateItemsOf(account, user)],
+      backfill,
+      statements,
+      aws_calls: calls.length,
+      iam_denied: evaluation.denied.length,
+      denied: evaluation.denied,
+      unused_grants: unused,
+    };
+  } finally {
+    process.env = savedEnv;
+    await account.close();
+  }
+}
+
+/** The user with the most curated rows. */
+async function busiestUser(account: FakeAccount): Promise<string> {
+  const deps = account.twin.deps;
+  const [row] = await deps.sql.query<{ user_uuid: string }>({
+    name: 'verify/busiest_user',
+    text: `SELECT user_uuid FROM ${await deps.sources.curatedSource()} WHERE user_uuid IS NOT NULL GROUP BY user_uuid ORDER BY count(*) DESC, user_uuid LIMIT 1`,
+  });
+  if (row === undefined) throw new Error('no curated row has a user_uuid: nobody to forget');
+  return row.user_uuid;
+}
+
+/** Curated rows whose user_uuid is (`=`) or is not (`<>`, rows without a user included) the user's. */
+async function rowsOf(account: FakeAccount, user: string, op: '=' | '<>'): Promise<number> {
+  const deps = account.twin.deps;
+  const where = op === '=' ? 'user_uuid = ?' : 'user_uuid IS DISTINCT FROM ?';
+  const [row] = await deps.sql.query<{ n: number }>({ name: 'verify/user_rows', text: `SELECT CAST(count(*) AS INTEGER) AS n FROM ${await deps.sources.curatedSource()} WHERE ${where}` }, [user]);
+  return Number(row?.n ?? 0);
+}
+
+/** The user's entities in the user-state table (read straight from dynalite, outside the recorded calls). */
+async function stateItemsOf(account: FakeAccount, user: string): Promise<number> {
+  let n = 0;
+  let start: Record<string, never> | undefined;
+  do {
+    const page = await account.dynalite.client.send(new ScanCommand({ TableName: account.env.stateTable, ConsistentRead: true, ...(start ? { ExclusiveStartKey: start } : {}) }));
+    n += (page.Items ?? []).filter((item) => (item.entity?.S ?? '').startsWith(`account#${user}`) || (item.entity?.S ?? '').startsWith(`subscription#${user}#`)).length;
+    start = page.LastEvaluatedKey as Record<string, never> | undefined;
+  } while (start !== undefined);
+  return n;
+}
