@@ -5,7 +5,7 @@
  * Memory is the whole process tree's (this process, its DuckDB and the slice worker processes: tree-rss.ts),
  * sampled every 100 ms; peak_rss_mib is the highest sample, or this process's own peak if that is higher.
  * EVENTLAKE_DUCKDB_MEMORY_LIMIT (e.g. `600MB`) and EVENTLAKE_DUCKDB_THREADS override the local lake's DuckDB
- * memory limit (default 1GB) and threads (default: one per core), for memory experiments.
+ * memory limit (default 512MB, src/runtime/local-lake.ts) and threads (default: one per core), for memory experiments.
  */
 import { readdirSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';

@@ -12,9 +12,15 @@ export interface LocalLakeOptions {
   readonly progress?: Progress;
   /** DuckDB threads (default: all cores). */
   readonly threads?: number;
-  /** DuckDB memory limit (default 1GB; DuckDB spills to a temp folder beyond it). */
+  /**
+   * DuckDB memory limit (default 512MB; DuckDB spills to a temp folder beyond it). 512MB keeps a 1M-event
+   * batch's whole process tree under 1 GiB (docs/performance.md) and costs no time since the classification
+   * streams its rows (sql/duckdb/classify_batch.sql).
+   */
   readonly duckdbMemoryLimit?: string;
 }
+
+export const LOCAL_DUCKDB_MEMORY_LIMIT = '512MB';
 
 export interface LocalLake extends PipelineDeps {
   readonly root: string;
@@ -32,7 +38,7 @@ export async function openLocalLake(dir: string, options: LocalLakeOptions = {})
   const { objects, state, sources } = await openLocalStores(root, config.dedupHorizonDays);
   // DuckDB defaults to 80% of RAM; a bound keeps the whole run inside its memory budget (it spills to disk).
   const sql = await DuckDbEngine.create({
-    memoryLimit: options.duckdbMemoryLimit ?? '1GB',
+    memoryLimit: options.duckdbMemoryLimit ?? LOCAL_DUCKDB_MEMORY_LIMIT,
     ...(options.threads !== undefined ? { threads: options.threads } : {}),
   });
   return {
