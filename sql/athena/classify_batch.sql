@@ -1,4 +1,7 @@
 -- Athena (Trino) counterpart of sql/duckdb/classify_batch.sql: same classes, same first-wins order.
+-- Same classes, different shape: the DuckDB file streams the batch (only repeated uuids are windowed, its
+-- `staged` is read once per reference), which suits one machine's memory; here Trino distributes the window,
+-- and each extra reference of `staged` would be another scan of the payload column that Athena bills.
 -- classified_target is an Iceberg staging table partitioned by batch_id; the task first runs
 -- DELETE FROM it WHERE batch_id = ? so a retried classification replaces, never appends.
 -- erased (a user forgotten by the forget state machine, whatever class the row would have had): the row's
