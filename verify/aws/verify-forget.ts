@@ -1,38 +1,21 @@
 import { installPromiseWithResolvers } from '../../src/runtime/polyfill';
 installPromiseWithResolvers();
 
-import { join } from 'node:path';
 import { ScanCommand } from '@aws-sdk/client-dynamodb';
-import { FolderObjectStore } from '../../src/adapters/local/folder-object-store';
 import { generate } from '../../src/generator/generate';
 import { readErasure, type ErasureRecord } from '../../src/pipeline/erasure-log';
 import type { ForgetSummary } from '../../src/pipeline/forget-execution';
 import type { RunSummary } from '../../src/pipeline/run-summary';
-import { PayloadMeter } from '../fakes/payload-meter';
-import {
-  evaluateCalls,
-  lambdaFunctions,
-  loadUnexercisedGrants,
-  renderStateMachine,
-  resolverFor,
-  synthesizeForVerify,
-  unusedGrants,
-  type CfnTemplate,
-  type FakeEnvironment,
-  type Grant,
-  type RecordedCall,
-} from '../template';
-import { FakeAccount } from './fake-account';
-import { execute, recordedCalls, taskHandlers } from './verify-aws';
+import type { CfnTemplate, FakeEnvironment, Grant, RecordedCall } from '../template';
+import type { FakeAccount } from './fake-account';
+import { machineRoles, withMachineProof } from './machine-proof';
 
 /** Tasks only the forget runs (AcquireLease is the micro-batch's own, proven by verify-aws). */
 const FORGET_ONLY_TASKS: readonly string[] = ['begin-forget', 'finish-forget'];
 
 /** The roles only the forget uses: its state machine's and its own Lambdas'. verify-aws leaves them to this proof. */
 export function forgetRoles(template: CfnTemplate, assetDir: string, env: Partial<FakeEnvironment>): Set<string> {
-  const roles = new Set(lambdaFunctions(template, env).filter((l) => FORGET_ONLY_TASKS.includes(l.task)).map((l) => l.roleLogicalId));
-  roles.add(renderStateMachine(template, assetDir, { env, machine: 'forget' }).roleLogicalId);
-  return roles;
+  return machineRoles(template, assetDir, env, 'forget', FORGET_ONLY_TASKS);
 }
 
 export interface VerifyForgetReport {
@@ -65,50 +48,28 @@ export interface VerifyForgetReport {
  */
 export async function verifyForget(options: { readonly events: number; readonly progress?: (m: string) => void }): Promise<VerifyForgetReport> {
   const progress = options.progress ?? (() => undefined);
-  const synth = synthesizeForVerify('dev');
-  const env = { stackName: synth.stackName };
-  const template = synth.template;
-  const microbatch = renderStateMachine(template, synth.assetDir, { env, machine: 'microbatch' });
-  const forget = renderStateMachine(template, synth.assetDir, { env, machine: 'forget' });
-  const lambdas = lambdaFunctions(template, env);
-  const first = lambdas[0];
-  if (first === undefined) throw new Error('the template has no task functions');
-  const account = await FakeAccount.open(resolverFor(template, env), first.environment);
-  const savedEnv = { ...process.env };
-  try {
-    const raw = new FolderObjectStore(join(account.s3Root, account.env.rawBucket));
+  return withMachineProof('forget', FORGET_ONLY_TASKS, async ({ account, raw, runMicrobatch, runMachine, judge }) => {
     const hour = Math.floor(Date.now() / 3_600_000);
     const start = new Date((hour - 3) * 3_600_000);
     await generate(raw, { events: options.events, hours: 2, seed: 11, start });
-    Object.assign(process.env, { AWS_REGION: account.recorder.scope.region, AWS_ACCESS_KEY_ID: 'verify-aws', AWS_SECRET_ACCESS_KEY: 'verify-aws', ...first.environment });
-    account.install();
-    const meter = new PayloadMeter();
-    const batchHandlers = meter.wrapTasks(await taskHandlers(microbatch, lambdas, account));
     progress('micro-batch: one committed batch');
-    const committed = (await execute(microbatch, batchHandlers, meter, 'verify-forget-1', { mode: 'scheduled' })).output as unknown as RunSummary;
+    const committed = (await runMicrobatch('verify-forget-1', { mode: 'scheduled' })).output as unknown as RunSummary;
     if (committed.status !== 'committed') throw new Error(`the run did not commit: ${JSON.stringify(committed)}`);
     const user = await busiestUser(account);
     const before = { user: await rowsOf(account, user, '='), other: await rowsOf(account, user, '<>'), state: await stateItemsOf(account, user) };
 
     progress('forget: the busiest user');
-    const callsBefore = account.recorder.calls.length;
     const queriesBefore = account.athena.queries.length;
-    const handlers = meter.wrapTasks(await taskHandlers(forget, lambdas, account));
-    const run = await execute(forget, handlers, meter, 'verify-forget-2', { user: user.toUpperCase() });
+    const run = await runMachine('verify-forget-2', { user: user.toUpperCase() });
     const summary = run.output as unknown as ForgetSummary;
-    const calls = recordedCalls(account.recorder.calls.slice(callsBefore));
+    const judgement = await judge();
     const statements = account.athena.queries.slice(queriesBefore).map((q) => `${q.state} ${q.query}`);
     const afterForget = await rowsOf(account, user, '=');
     const stateAfterForget = await stateItemsOf(account, user);
 
     progress('a backfill of the same days: the user must not come back');
     const day = (offset: number) => new Date(start.getTime() + offset * 3_600_000).toISOString().slice(0, 10);
-    const backfill = (await execute(microbatch, batchHandlers, meter, 'verify-forget-3', { mode: 'backfill', from: day(0), to: day(3) })).output as unknown as RunSummary;
-    account.uninstall();
-    const evaluation = await evaluateCalls(template, calls, env);
-    const own = forgetRoles(template, synth.assetDir, env);
-    const unused = unusedGrants(template, calls, loadUnexercisedGrants(), env).filter((g) => own.has(g.role));
-    if (meter.violations.length > 0) throw new Error(`state payloads over 256 KiB: ${JSON.stringify(meter.violations)}`);
+    const backfill = (await runMicrobatch('verify-forget-3', { mode: 'backfill', from: day(0), to: day(3) })).output as unknown as RunSummary;
     return {
       summary,
       record: summary.user_hash === '' ? undefined : await readErasure(account.twin.deps.objects, summary.user_hash),
@@ -117,15 +78,12 @@ export async function verifyForget(options: { readonly events: number; readonly 
       user_state_items: [before.state, stateAfterForget, await stateItemsOf(account, user)],
       backfill,
       statements,
-      aws_calls: calls.length,
-      iam_denied: evaluation.denied.length,
-      denied: evaluation.denied,
-      unused_grants: unused,
+      aws_calls: judgement.calls.length,
+      iam_denied: judgement.iam_denied,
+      denied: judgement.denied,
+      unused_grants: judgement.unused_grants,
     };
-  } finally {
-    process.env = savedEnv;
-    await account.close();
-  }
+  });
 }
 
 /** The user with the most curated rows. */
