@@ -4,7 +4,7 @@
  * definition; date-fns' own formatters use the local zone, which is what peers got wrong), the time of day from
  * the seconds modulo 86400. The last day's text is cached: events of a batch fall on few days.
  */
-import { fromUnixTime } from 'date-fns';
+import { fromUnixTime } from 'date-fns/fromUnixTime';
 
 export interface UtcTimestamp {
   /** ISO 8601 UTC with exactly 6 fractional digits and `Z`, e.g. `2024-04-07T17:42:01.022075Z`. */

@@ -1,4 +1,4 @@
-import { addHours } from 'date-fns';
+import { addHours } from 'date-fns/addHours';
 import { parseUtcDate, shiftUtcDate, utcDaysBetween } from '../time/utc';
 import type { ObjectInfo } from '../ports/object-store';
 import type { Checkpoint } from '../ports/state-store';
