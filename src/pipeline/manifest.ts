@@ -58,13 +58,33 @@ export function batchIdFor(mode: BatchMode, keys: readonly string[]): string {
   return hash.digest('hex').slice(0, 32);
 }
 
-/** Cuts the object list into slices of at most `maxBytes` (an object larger than that gets a slice alone). */
+/**
+ * Cuts the object list, in order, into slices of at most `maxBytes` (an object larger than that gets a slice
+ * alone): as few slices as greedy packing makes, and of them the most even cut, so no worker (Lambda or local
+ * process) is left with a small last slice while another still has a full one (the 1M bench: 9 slices of
+ * 8 MiB and one of 2 MiB left a worker idle 0.7 s at the end of ValidateSlices).
+ */
 export function sliceObjects(objects: readonly ObjectInfo[], maxBytes: number): SliceRange[] {
+  const count = packGreedily(objects, maxBytes).length;
+  // The smallest cap that still needs no more slices than `count` (the greedy count only falls as the cap
+  // grows), found by bisection: ~23 greedy passes for an 8 MiB cap.
+  let low = 1;
+  let high = maxBytes;
+  while (low < high) {
+    const middle = Math.floor((low + high) / 2);
+    if (packGreedily(objects, middle).length <= count) high = middle;
+    else low = middle + 1;
+  }
+  return packGreedily(objects, high);
+}
+
+/** Slices in order, each closed before the object that would take it past `capBytes`. */
+function packGreedily(objects: readonly ObjectInfo[], capBytes: number): SliceRange[] {
   const slices: SliceRange[] = [];
   let first = 0;
   let bytes = 0;
   objects.forEach((object, index) => {
-    if (index > first && bytes + object.sizeBytes > maxBytes) {
+    if (index > first && bytes + object.sizeBytes > capBytes) {
       slices.push({ first, end: index });
       first = index;
       bytes = 0;

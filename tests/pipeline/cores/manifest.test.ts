@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { ObjectNotFoundError } from '../../../src/errors';
 import { arrivalHourMs, batchIdFor, readManifest, sliceObjects, type BatchManifest } from '../../../src/pipeline/manifest';
 import { MemoryObjectStore } from '../../generator/memory-object-store';
@@ -38,6 +39,40 @@ describe('sliceObjects', () => {
 
     // Assess
     expect(slices).toEqual([{ first: 0, end: 1 }, { first: 1, end: 2 }, { first: 2, end: 3 }]);
+  });
+
+  it('cuts as evenly as it can within as few slices as packing needs, so no worker is left a small last slice', () => {
+    // Act: packing nine objects of 10 bytes into 40 would give 40, 40 and 10.
+    const slices = sliceObjects(Array.from({ length: 9 }, (_, n) => info(10, n)), 40);
+
+    // Assess
+    expect(slices).toEqual([{ first: 0, end: 3 }, { first: 3, end: 6 }, { first: 6, end: 9 }]);
+  });
+
+  it('keeps every object once, in order, in no more slices than packing makes, none over maxBytes but a lone large object', () => {
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 0, max: 150 }), { maxLength: 40 }), fc.integer({ min: 1, max: 120 }), (sizes, maxBytes) => {
+        const objects = sizes.map((size, n) => info(size, n));
+        const slices = sliceObjects(objects, maxBytes);
+        // Greedy packing's count, as the planner had it before the even cut.
+        let greedy = 0;
+        let bytes = 0;
+        sizes.forEach((size, n) => {
+          if (n === 0 || bytes + size > maxBytes) {
+            greedy++;
+            bytes = 0;
+          }
+          bytes += size;
+        });
+        expect(slices.length).toBe(greedy);
+        expect(slices.flatMap((s) => Array.from({ length: s.end - s.first }, (_, i) => s.first + i))).toEqual(sizes.map((_, n) => n));
+        for (const s of slices) {
+          const total = sizes.slice(s.first, s.end).reduce((a, b) => a + b, 0);
+          if (s.end - s.first > 1) expect(total).toBeLessThanOrEqual(maxBytes);
+        }
+      }),
+      { numRuns: 500 },
+    );
   });
 
   it('has no slices for no objects', () => {
