@@ -48,7 +48,12 @@ async function main(): Promise<void> {
   let runs = 0;
   for (;;) {
     const result = await orchestrator.execute({ name: `bench-${++runs}`, input: { mode: 'scheduled' } });
-    if (result.status !== 'SUCCEEDED') throw new Error(`pipeline failed: ${result.error}: ${result.cause}`);
+    if (result.status !== 'SUCCEEDED') {
+      // Nothing may keep the process alive after a failure (the sampler, DuckDB): the bench waits for it.
+      clearInterval(sampler);
+      await lake.close();
+      throw new Error(`pipeline failed: ${result.error}: ${result.cause}`);
+    }
     const summary = result.output as Record<string, unknown>;
     for (const [key, value] of Object.entries(summary)) if (typeof value === 'number' && key !== 'backlog_objects') totals[key] = (totals[key] ?? 0) + value;
     if (summary.status !== 'committed' || summary.backlog_objects === 0) break;
