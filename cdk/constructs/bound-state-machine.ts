@@ -1,14 +1,13 @@
-import { RemovalPolicy, Stack } from 'aws-cdk-lib';
-import { PolicyDocument, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { RemovalPolicy } from 'aws-cdk-lib';
+import type { Role } from 'aws-cdk-lib/aws-iam';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { StateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
 import { athenaStateQuery } from '../../src/workflow/athena-state-query';
 import { SETTING_PLACEHOLDERS, type TaskBinding, type TaskName } from '../../src/workflow/registry';
-import { acknowledgeWildcardResources, cfnResourceOf } from '../nag';
 import { AccessPolicyBuilder, type AccessResources } from './access-policy';
 import { jsonStringContent, nativeAthena } from './orchestration';
-import { aslStateMachine } from './state-machine-parts';
+import { aslStateMachine, stateMachineRole } from './state-machine-parts';
 import type { TaskFunction } from './task-function';
 import type { GlueTable } from './task-specs';
 
@@ -71,29 +70,11 @@ export function boundStateMachine(scope: Construct, props: BoundStateMachineProp
     readsResults: false,
     caller: `The ${props.name} state machine (${athenaStates.map((a) => a.state).join(', ')})`,
   });
-  const role = new Role(scope, 'StateMachineRole', {
-    assumedBy: new ServicePrincipal('states.amazonaws.com', {
-      conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(scope).account } },
-    }),
+  const role = stateMachineRole(scope, {
     description: props.roleDescription,
-    inlinePolicies: {
-      run: new PolicyDocument({
-        statements: [
-          new PolicyStatement({
-            sid: 'InvokeTasks',
-            actions: ['lambda:InvokeFunction'],
-            resources: [...invoked].sort().map((task) => props.functions[task].function.functionArn),
-          }),
-          ...athenaGrants.map((grant) => grant.statement),
-        ],
-      }),
-    },
+    invokes: [...invoked].sort().map((task) => props.functions[task].function.functionArn),
+    athenaGrants,
   });
-  for (const grant of athenaGrants) {
-    if (grant.wildcardReason !== undefined) {
-      acknowledgeWildcardResources(cfnResourceOf(role), grant.statement.resources, grant.wildcardReason);
-    }
-  }
   const logGroup = new LogGroup(scope, 'StateMachineLogGroup', {
     logGroupName: `/aws/vendedlogs/states/${props.namePrefix}-${props.name}`,
     retention: props.logRetention ?? RetentionDays.ONE_MONTH,

@@ -28,6 +28,7 @@ import {
 } from './catalog-schemas';
 import { LakePrefixes } from './lake';
 import { erasureTables } from './erasure-tables';
+import { listedJsonTable } from './json-table';
 
 /**
  * What analysts query, beside the pipeline's ATHENA_TABLES: the committed batches (one row per marker
@@ -398,41 +399,11 @@ export class Catalog extends Construct {
     });
   }
 
-  /**
-   * An unpartitioned external NDJSON table: Athena reads every object under its location, so a query needs to
-   * name no partition. "When you create a table used by Amazon Athena, and you do not specify any
-   * partitionKeys, you must at least set the value of partitionKeys to an empty list" (Glue Table structure,
-   * https://docs.aws.amazon.com/glue/latest/dg/aws-glue-api-catalog-tables.html). "Athena reads all data
-   * stored in the Amazon S3 folder that you specify" and, for a non-partitioned table, "uses the LOCATION
-   * property from the table definition as the base path to list and then scan all available files"
-   * (https://docs.aws.amazon.com/athena/latest/ug/tables-location-format.html): only the table's objects
-   * live there, in subfolders or not (`replays/batch_id=<id>/outcomes.ndjson`).
-   */
   private listedJsonTable(
     id: string,
     spec: { name: string; description: string; location: string; columns: readonly ColumnSpec[]; removalPolicy: RemovalPolicy },
   ): CfnTable {
-    const table = new CfnTable(this, id, {
-      catalogId: Aws.ACCOUNT_ID,
-      databaseName: this.databaseName,
-      tableInput: {
-        name: spec.name,
-        description: spec.description,
-        tableType: 'EXTERNAL_TABLE',
-        parameters: { classification: 'json' },
-        partitionKeys: [],
-        storageDescriptor: {
-          location: spec.location,
-          columns: spec.columns.map((c) => ({ name: c.name, type: c.type, comment: c.comment })),
-          inputFormat: 'org.apache.hadoop.mapred.TextInputFormat',
-          outputFormat: 'org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat',
-          serdeInfo: { serializationLibrary: 'org.apache.hive.hcatalog.data.JsonSerDe' },
-        },
-      },
-    });
-    table.addResourceDependency(this.database);
-    table.applyRemovalPolicy(spec.removalPolicy);
-    return table;
+    return listedJsonTable(this, id, { ...spec, databaseName: this.databaseName, database: this.database });
   }
 
   /**

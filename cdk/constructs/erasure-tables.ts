@@ -1,8 +1,9 @@
-import { Aws, type RemovalPolicy } from 'aws-cdk-lib';
-import { CfnTable, type CfnDatabase } from 'aws-cdk-lib/aws-glue';
+import type { RemovalPolicy } from 'aws-cdk-lib';
+import type { CfnDatabase, CfnTable } from 'aws-cdk-lib/aws-glue';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
 import { ATHENA_TABLES } from '../../src/workflow/athena-tables';
+import { listedJsonTable } from './json-table';
 import { LakePrefixes } from './lake';
 
 /**
@@ -23,31 +24,16 @@ export function erasureTables(
   scope: Construct,
   props: { databaseName: string; database: CfnDatabase; curatedBucket: IBucket; removalPolicy: RemovalPolicy },
 ): { erasedUsers: CfnTable; erasureSalt: CfnTable } {
-  const table = (id: string, name: string, description: string, prefix: string, column: { name: string; comment: string }) => {
-    const t = new CfnTable(scope, id, {
-      catalogId: Aws.ACCOUNT_ID,
+  const table = (id: string, name: string, description: string, prefix: string, column: { name: string; comment: string }) =>
+    listedJsonTable(scope, id, {
       databaseName: props.databaseName,
-      tableInput: {
-        name,
-        description,
-        tableType: 'EXTERNAL_TABLE',
-        parameters: { classification: 'json' },
-        // "you must at least set the value of partitionKeys to an empty list"
-        // (https://docs.aws.amazon.com/glue/latest/dg/aws-glue-api-catalog-tables.html).
-        partitionKeys: [],
-        storageDescriptor: {
-          location: `s3://${props.curatedBucket.bucketName}/${prefix}`,
-          columns: [{ name: column.name, type: 'string', comment: column.comment }],
-          inputFormat: 'org.apache.hadoop.mapred.TextInputFormat',
-          outputFormat: 'org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat',
-          serdeInfo: { serializationLibrary: 'org.apache.hive.hcatalog.data.JsonSerDe' },
-        },
-      },
+      database: props.database,
+      name,
+      description,
+      location: `s3://${props.curatedBucket.bucketName}/${prefix}`,
+      columns: [{ name: column.name, type: 'string', comment: column.comment }],
+      removalPolicy: props.removalPolicy,
     });
-    t.addResourceDependency(props.database);
-    t.applyRemovalPolicy(props.removalPolicy);
-    return t;
-  };
   return {
     erasedUsers: table(
       'ErasedUsersTable',

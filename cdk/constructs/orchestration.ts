@@ -1,5 +1,5 @@
-import { RemovalPolicy, Stack } from 'aws-cdk-lib';
-import { PolicyDocument, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { RemovalPolicy } from 'aws-cdk-lib';
+import type { Role } from 'aws-cdk-lib/aws-iam';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { CfnSchedule } from 'aws-cdk-lib/aws-scheduler';
 import type { StateMachine } from 'aws-cdk-lib/aws-stepfunctions';
@@ -13,9 +13,8 @@ import {
   type TaskName,
 } from '../../src/workflow/registry';
 import { athenaStateQuery } from '../../src/workflow/athena-state-query';
-import { acknowledgeWildcardResources, cfnResourceOf } from '../nag';
 import { AccessPolicyBuilder, type AccessResources } from './access-policy';
-import { aslStateMachine, scheduleRole } from './state-machine-parts';
+import { aslStateMachine, scheduleRole, stateMachineRole } from './state-machine-parts';
 import { TaskFunction } from './task-function';
 import { TASK_SPECS, type GlueTable } from './task-specs';
 
@@ -144,33 +143,11 @@ export class Orchestration extends Construct {
       readsResults: false,
       caller: `The state machine (${athenaStates.map((a) => a.state).join(', ')})`,
     });
-    this.stateMachineRole = new Role(this, 'StateMachineRole', {
-      assumedBy: new ServicePrincipal('states.amazonaws.com', {
-        conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } },
-      }),
+    this.stateMachineRole = stateMachineRole(this, {
       description: `${props.namePrefix}-microbatch: invoke the task functions, MERGE into the curated table`,
-      inlinePolicies: {
-        run: new PolicyDocument({
-          statements: [
-            new PolicyStatement({
-              sid: 'InvokeTasks',
-              actions: ['lambda:InvokeFunction'],
-              resources: invoked.sort().map((task) => functions[task].function.functionArn),
-            }),
-            ...mergeGrants.map((grant) => grant.statement),
-          ],
-        }),
-      },
+      invokes: invoked.sort().map((task) => functions[task].function.functionArn),
+      athenaGrants: mergeGrants,
     });
-    for (const grant of mergeGrants) {
-      if (grant.wildcardReason !== undefined) {
-        acknowledgeWildcardResources(
-          cfnResourceOf(this.stateMachineRole),
-          grant.statement.resources,
-          grant.wildcardReason,
-        );
-      }
-    }
 
     this.stateMachineLogGroup = new LogGroup(this, 'StateMachineLogGroup', {
       logGroupName: `/aws/vendedlogs/states/${props.namePrefix}-microbatch`,
