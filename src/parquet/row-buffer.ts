@@ -226,7 +226,6 @@ function parseDays(date: string): number {
   return ms / DAY_MS;
 }
 
-
 /**
  * A growable byte array with PLAIN encoders, held as a list of chunks so growing never copies what was
  * written (a doubling buffer copied each part's bytes once more: ~0.3 s per 1M staged rows). A value never
@@ -265,11 +264,10 @@ class ByteSink {
   /** Drops every byte at or after `length`. */
   truncate(length: number): void {
     if (length > this.length) throw new RangeError(`cannot truncate ${this.length} bytes to ${length}`);
-    const all = this.sealed();
-    let c = all.length - 1;
+    let c = this.chunks.length - 1;
     while (c > 0 && (this.starts[c] as number) > length) c--;
     if (c < 0) return;
-    // Chunk c becomes the current one again; its space past `length` is reused.
+    // Chunk c becomes the current one again: what follows `length` in it is written over.
     const chunkStart = this.starts[c] as number;
     this.current = this.chunks[c] as Buffer;
     this.chunks.length = c + 1;

@@ -69,7 +69,7 @@ export function liveSliceWorkers(): number {
  * that exits gives all of it back.
  *
  * Stopping: `abort(reason)` (the run failed elsewhere) and `close()` reject every request in flight or
- * queued, terminate the threads (a slice is stopped mid-way, as a killed process would be) and refuse
+ * queued, kill the processes (a slice is stopped mid-way, as a killed process would be) and refuse
  * further work; nothing is left pending, so no Task timer outlives the run.
  */
 export class SlicePool {
@@ -103,14 +103,12 @@ export class SlicePool {
       this.live++;
       liveWorkers++;
       let markReady!: () => void;
-      let exited = false;
       const slot: Slot = {
         worker,
         busy: false,
         ready: new Promise<void>((resolve) => (markReady = resolve)),
         exited: new Promise<void>((resolve) =>
           worker.once('exit', (code, signal) => {
-            exited = true;
             this.live--;
             liveWorkers--;
             // A worker that ends on its own (killed by the OOM killer, a crash) fails the run at once.
@@ -136,10 +134,7 @@ export class SlicePool {
       });
       // A worker that cannot start or be reached fails everything in flight and queued at once (rather than
       // leaving the run waiting for the Task timeout); the pool refuses further work.
-      worker.on('error', (error) => {
-        this.fail(error);
-        if (!exited) slot.stopping = true;
-      });
+      worker.on('error', (error) => this.fail(error));
       worker.send({ init: { root: this.root, config: this.config, testHooks: this.testHooks } } satisfies WorkerInit);
       // An idle worker alone does not keep this process alive; a busy or stopping one does (setBusy, stop).
       worker.unref();
