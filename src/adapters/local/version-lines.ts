@@ -36,6 +36,29 @@ export function parseLogLine(line: string): VersionWrite | string {
   } catch (error) {
     return `not JSON (${(error as Error).message})`;
   }
+  return asLogLine(json);
+}
+
+/**
+ * The versions in one entity's lines (whole lines, each ended by a newline), as the sorted file holds them;
+ * returns what is wrong, and on which line, as a string (a line that does not parse, or names another entity).
+ */
+export function entityVersions(entity: string, text: string): StateVersion[] | string {
+  const versions: StateVersion[] = [];
+  let line = 1;
+  for (let start = 0; start < text.length; line++) {
+    const end = text.indexOf('\n', start);
+    if (end < 0) return `line ${line}: no newline`;
+    const write = parseLogLine(text.slice(start, end));
+    if (typeof write === 'string') return `line ${line}: ${write}`;
+    if (write.entity !== entity) return `line ${line}: ${write.entity} among ${entity}'s lines`;
+    versions.push(write.version);
+    start = end + 1;
+  }
+  return versions;
+}
+
+function asLogLine(json: unknown): VersionWrite | string {
   if (!isRecord(json)) return 'not a JSON object';
   const { entity, eventUuid, createdAt, fields, foldedSince } = json;
   if (typeof entity !== 'string' || typeof eventUuid !== 'string' || !isFiniteNumber(createdAt)) {

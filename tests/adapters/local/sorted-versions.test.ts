@@ -1,7 +1,9 @@
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { installSorted, lookupSorted, writeMergedSorted } from '../../../src/adapters/local/sorted-versions';
+import { IndexBuilder } from '../../../src/adapters/local/sorted-index';
+import { installSorted, SortedVersionsReader, sortedLines, writeMergedSorted } from '../../../src/adapters/local/sorted-versions';
+import { toLogLine } from '../../../src/adapters/local/version-lines';
 import type { StateVersion } from '../../../src/ports/state-store';
 
 function version(eventUuid: string, note: string): StateVersion {
@@ -20,6 +22,14 @@ describe('sorted versions', () => {
   afterEach(async () => {
     await fs.rm(dir, { recursive: true, force: true });
   });
+
+  const lookupSorted = (filePath: string, entities: string[]) => new SortedVersionsReader(filePath).lookup(entities);
+
+  async function dataLines(): Promise<string[]> {
+    const lines: string[] = [];
+    for await (const line of sortedLines(file)) lines.push(line);
+    return lines;
+  }
 
   async function merge(log: Map<string, StateVersion[]>, drop?: (entity: string) => boolean): Promise<void> {
     const { tempPath } = await writeMergedSorted(file, log, { fsync: false, ...(drop ? { drop } : {}) });
@@ -48,7 +58,7 @@ describe('sorted versions', () => {
     const expected = await build();
     const asked = [...expected.keys()].filter((_, i) => i % 3 === 0);
 
-    const found = lookupSorted(file, [...asked, 'account#absent', 'a', 'zzz', asked[0] as string]);
+    const found = await lookupSorted(file, [...asked, 'account#absent', 'a', 'zzz', asked[0] as string]);
 
     expect(found.size).toBe(asked.length);
     for (const entity of asked) expect(found.get(entity)).toEqual(expected.get(entity));
@@ -59,7 +69,7 @@ describe('sorted versions', () => {
     const sorted = [...expected.keys()].sort();
 
     for (const entity of [sorted[0], sorted[1], sorted.at(-2), sorted.at(-1)] as string[]) {
-      expect(lookupSorted(file, [entity]).get(entity)).toEqual(expected.get(entity));
+      expect((await lookupSorted(file, [entity])).get(entity)).toEqual(expected.get(entity));
     }
   });
 
@@ -75,17 +85,64 @@ describe('sorted versions', () => {
       (entity) => entity === 'account#d',
     );
 
-    const lines = (await fs.readFile(file, 'utf8')).split('\n').filter(Boolean).map((line) => JSON.parse(line) as { entity: string; eventUuid: string });
+    const lines = (await dataLines()).map((line) => JSON.parse(line) as { entity: string; eventUuid: string });
     expect(lines.map((line) => `${line.entity} ${line.eventUuid}`)).toEqual([
       'account#a a1',
       'account#b b1',
       'account#b b2',
       'account#c c1',
     ]);
-    expect(lookupSorted(file, ['account#b']).get('account#b')).toEqual([version('b1', 'old'), version('b2', 'new')]);
+    expect((await lookupSorted(file, ['account#b'])).get('account#b')).toEqual([version('b1', 'old'), version('b2', 'new')]);
   });
 
-  it('finds nothing when there is no sorted file yet', () => {
-    expect(lookupSorted(file, ['account#a']).size).toBe(0);
+  it('finds nothing when there is no sorted file yet', async () => {
+    expect((await lookupSorted(file, ['account#a'])).size).toBe(0);
+  });
+
+  it('reads a file written before files had an index, and gives the same answers', async () => {
+    const expected = await build();
+    const lines = await dataLines();
+    await fs.writeFile(file, lines.map((line) => `${line}\n`).join(''));
+    const asked = [...expected.keys()].filter((_, i) => i % 5 === 0);
+
+    const found = await lookupSorted(file, [...asked, 'account#absent']);
+
+    expect(found.size).toBe(asked.length);
+    for (const entity of asked) expect(found.get(entity)).toEqual(expected.get(entity));
+    // The next merge writes it with its index again.
+    await merge(new Map([['account#new', [version('n1', 'n')]]]));
+    expect((await fs.readFile(file)).subarray(-32, -24).toString('latin1')).toBe('\0ELSIDX1');
+    expect((await lookupSorted(file, [asked[0] as string, 'account#new'])).size).toBe(2);
+  });
+
+  it('sees a new version of the file through the same reader', async () => {
+    const reader = new SortedVersionsReader(file);
+    await merge(new Map([['account#a', [version('a1', 'a')]]]));
+    expect((await reader.lookup(['account#a', 'account#b'])).size).toBe(1);
+
+    await merge(new Map([['account#b', [version('b1', 'b')]]]));
+
+    expect([...(await reader.lookup(['account#a', 'account#b'])).keys()].sort()).toEqual(['account#a', 'account#b']);
+  });
+
+  it("never answers with another entity's lines when two entities share a hash", async () => {
+    // An index row for account#x pointing at account#y's lines: what a hash collision looks like.
+    const y = toLogLine({ entity: 'account#y', version: version('y1', 'y') });
+    const index = new IndexBuilder();
+    index.add('account#y', 0, Buffer.byteLength(y));
+    index.add('account#x', 0, Buffer.byteLength(y));
+    await fs.writeFile(file, Buffer.concat([Buffer.from(y), index.toBytes(Buffer.byteLength(y), Buffer.alloc(8, 1))]));
+
+    const found = await lookupSorted(file, ['account#x', 'account#y']);
+
+    expect([...found.keys()]).toEqual(['account#y']);
+  });
+
+  it('names the file and the fix when its index does not add up', async () => {
+    await build();
+    const bytes = await fs.readFile(file);
+    await fs.writeFile(file, Buffer.concat([bytes.subarray(0, 100), bytes.subarray(-32)]));
+
+    await expect(lookupSorted(file, ['account#1'])).rejects.toThrow(/versions\.sorted\.ndjson is corrupt: its index trailer says .* Restore the state folder/);
   });
 });
