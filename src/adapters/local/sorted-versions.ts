@@ -4,11 +4,11 @@ import path from 'node:path';
 import type { EntityKey, StateVersion } from '../../ports/state-store';
 import { fsyncDirectory, isErrnoCode, tempFileName } from './atomic-write';
 import { IndexBuilder, readFully, readIndex, readLayout, type SortedIndex, type SortedLayout } from './sorted-index';
-import { entityOfLine, entityVersions, replayVersion, stateLines } from './version-lines';
+import { entityOfLine, entityVersions, replayVersion, stateLine } from './version-lines';
 
 /**
- * The compacted part of the file state store: `versions.sorted.ndjson`, the lines of every entity's state
- * (its base first), sorted by entity (JavaScript string order, what merges rely on), followed by an index
+ * The compacted part of the file state store: `versions.sorted.ndjson`, every entity's state as one line
+ * (`stateLine`, its base first; a file written before state lines has a line per version), sorted by entity (JavaScript string order, what merges rely on), followed by an index
  * of where each entity's lines are (sorted-index.ts), so a lookup reads only the lines it needs. The file is
  * only ever replaced whole (a temporary file renamed over it), never appended to, so a reader holding it open
  * reads one version of it.
@@ -264,7 +264,7 @@ export async function writeMergedSorted(
       for (; next < logEntities.length && (entity === undefined || (logEntities[next] as string) < entity); next++) {
         const logEntity = logEntities[next] as EntityKey;
         if (options.drop?.(logEntity)) dropped.add(logEntity);
-        else await emit(logEntity, stateLines(logEntity, replayed([], log.get(logEntity) ?? [])));
+        else await emit(logEntity, stateLine(logEntity, replayed([], log.get(logEntity) ?? [])));
       }
     };
     for await (const { entity, bytes } of sortedGroups(filePath)) {
@@ -278,7 +278,7 @@ export async function writeMergedSorted(
       } else {
         const sorted = entityVersions(entity, bytes.toString('utf8'));
         if (typeof sorted === 'string') throw corruptSorted(filePath, `${entity}'s lines, ${sorted}`);
-        await emit(entity, stateLines(entity, replayed(sorted, fromLog)));
+        await emit(entity, stateLine(entity, replayed(sorted, fromLog)));
       }
     }
     await emitLogBefore(undefined);

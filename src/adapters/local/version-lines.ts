@@ -2,8 +2,8 @@ import { FOLDED_BASE_UUID, type StateVersion, type VersionWrite } from '../../po
 import { isFiniteNumber } from '../state-store-checks';
 
 /**
- * The line format of the file state store's version files (the log `versions.ndjson` and the sorted
- * `versions.sorted.ndjson`), and how lines are replayed into an entity's versions.
+ * The line formats of the file state store's version files (the log `versions.ndjson`: a line per version;
+ * the sorted `versions.sorted.ndjson`: a line per entity), and how versions are replayed into an entity's state.
  */
 
 /** The line format: short, stable field names, `entity` first (see `entityOfLine`). `foldedSince` only on base lines. */
@@ -40,10 +40,20 @@ export function parseLogLine(line: string): VersionWrite | string {
 }
 
 /**
- * The versions in one entity's lines (whole lines, each ended by a newline), as the sorted file holds them;
- * returns what is wrong, and on which line, as a string (a line that does not parse, or names another entity).
+ * The versions in one entity's lines in the sorted file (whole lines, each ended by a newline): its state
+ * line (`stateLine`), or, in a file written before state lines, one version line per version (`toLogLine`).
+ * Returns what is wrong, and on which line, as a string (a line that does not parse, or names another entity).
  */
 export function entityVersions(entity: string, text: string): StateVersion[] | string {
+  if (text.indexOf('\n') === text.length - 1) {
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch (error) {
+      return `not JSON (${(error as Error).message})`;
+    }
+    if (isRecord(json) && json.versions !== undefined) return stateVersions(entity, json);
+  }
   const versions: StateVersion[] = [];
   let line = 1;
   for (let start = 0; start < text.length; line++) {
@@ -54,6 +64,24 @@ export function entityVersions(entity: string, text: string): StateVersion[] | s
     if (write.entity !== entity) return `line ${line}: ${write.entity} among ${entity}'s lines`;
     versions.push(write.version);
     start = end + 1;
+  }
+  return versions;
+}
+
+/** The versions of a parsed state line, checked. */
+function stateVersions(entity: string, json: Record<string, unknown>): StateVersion[] | string {
+  if (json.entity !== entity) return `the state line of ${String(json.entity)} where ${entity}'s was expected`;
+  if (!Array.isArray(json.versions)) return '"versions" must be an array';
+  const versions: StateVersion[] = [];
+  for (const [i, item] of (json.versions as unknown[]).entries()) {
+    const [eventUuid, createdAt, fields, foldedSince] = Array.isArray(item) ? (item as unknown[]) : [];
+    const size = Array.isArray(item) ? item.length : 0;
+    if ((size !== 3 && size !== 4) || typeof eventUuid !== 'string' || !isFiniteNumber(createdAt) || !isStringRecord(fields)) {
+      return `version ${i + 1}: expected [eventUuid (string), createdAt (number), fields (object of strings), foldedSince (number, on a base only)]`;
+    }
+    if (size === 3) versions.push({ eventUuid, createdAt, fields });
+    else if (isFiniteNumber(foldedSince)) versions.push({ eventUuid, createdAt, fields, foldedSince });
+    else return `version ${i + 1}: foldedSince must be a number`;
   }
   return versions;
 }
@@ -108,13 +136,19 @@ export function replayVersion(byUuid: Map<string, StateVersion>, version: StateV
   }
 }
 
-/** An entity's versions as lines that replay to the same versions: its base first. */
-export function stateLines(entity: string, byUuid: ReadonlyMap<string, StateVersion>): string {
-  let text = '';
+/**
+ * An entity's state as the sorted file holds it: ONE line, `{"entity": ..., "versions": [[eventUuid, createdAt,
+ * fields(, foldedSince)], ...]}`, its base first, so that replaying the versions in order gives the same state.
+ * One line of arrays instead of a line per version: a lookup parses an entity's state in one JSON.parse of
+ * about half the bytes, without the entity and the field names again for every version (docs/performance.md).
+ */
+export function stateLine(entity: string, byUuid: ReadonlyMap<string, StateVersion>): string {
   const base = byUuid.get(FOLDED_BASE_UUID);
-  if (base !== undefined) text += toLogLine({ entity, version: base });
-  for (const version of byUuid.values()) if (version !== base) text += toLogLine({ entity, version });
-  return text;
+  const ordered = base === undefined ? [...byUuid.values()] : [base, ...[...byUuid.values()].filter((version) => version !== base)];
+  const versions = ordered.map(({ eventUuid, createdAt, fields, foldedSince }) =>
+    foldedSince === undefined ? [eventUuid, createdAt, fields] : [eventUuid, createdAt, fields, foldedSince],
+  );
+  return `${JSON.stringify({ entity, versions })}\n`;
 }
 
 export function isRecord(value: unknown): value is Record<string, unknown> {

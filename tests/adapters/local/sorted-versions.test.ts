@@ -85,11 +85,11 @@ describe('sorted versions', () => {
       (entity) => entity === 'account#d',
     );
 
-    const lines = (await dataLines()).map((line) => JSON.parse(line) as { entity: string; eventUuid: string });
-    expect(lines.map((line) => `${line.entity} ${line.eventUuid}`)).toEqual([
+    // One line per entity, in entity order, its versions in replay order.
+    const lines = (await dataLines()).map((line) => JSON.parse(line) as { entity: string; versions: [string][] });
+    expect(lines.map((line) => `${line.entity} ${line.versions.map(([uuid]) => uuid).join(' ')}`)).toEqual([
       'account#a a1',
-      'account#b b1',
-      'account#b b2',
+      'account#b b1 b2',
       'account#c c1',
     ]);
     expect((await lookupSorted(file, ['account#b'])).get('account#b')).toEqual([version('b1', 'old'), version('b2', 'new')]);

@@ -1,5 +1,5 @@
 import { applyVersions, foldLimits, storedVersion } from '../../../src/adapters/version-fold';
-import { replayVersion, stateLines, parseLogLine, entityOfLine, toLogLine } from '../../../src/adapters/local/version-lines';
+import { replayVersion, stateLine, parseLogLine, entityOfLine, entityVersions, toLogLine } from '../../../src/adapters/local/version-lines';
 import { FOLDED_BASE_UUID, type StateVersion } from '../../../src/ports/state-store';
 
 const day = 86_400;
@@ -50,14 +50,32 @@ describe('replayVersion', () => {
     expect([...state.entries()].sort()).toEqual(expected.sort());
   });
 
-  it('writes a state as lines that replay to the same state', () => {
+  it('writes a state as one line that replays to the same state, its base first', () => {
     const state = replayed(foldedLog());
 
-    const lines = stateLines('account#u1', state).split('\n').filter(Boolean);
+    const line = stateLine('account#u1', state);
 
-    expect(lines.map((line) => entityOfLine(line))).toEqual(lines.map(() => 'account#u1'));
-    const again = replayed(lines.map((line) => (parseLogLine(line) as { version: StateVersion }).version));
+    expect(line.indexOf('\n')).toBe(line.length - 1);
+    expect(entityOfLine(line.slice(0, -1))).toBe('account#u1');
+    const versions = entityVersions('account#u1', line) as StateVersion[];
+    expect(versions[0]?.eventUuid).toBe(FOLDED_BASE_UUID);
+    const again = replayed(versions);
     expect([...again.entries()].sort()).toEqual([...state.entries()].sort());
+  });
+
+  it('reads the lines of a file written before state lines: one line per version', () => {
+    const versions = entityVersions('account#u1', stateLine('account#u1', replayed(foldedLog()))) as StateVersion[];
+    const lines = versions.map((version) => toLogLine({ entity: 'account#u1', version })).join('');
+
+    expect(entityVersions('account#u1', lines)).toEqual(versions);
+  });
+
+  it('says what is wrong with a state line, and refuses another entity\'s', () => {
+    expect(entityVersions('account#u1', '{"entity":"account#u2","versions":[]}\n')).toMatch(/state line of account#u2/);
+    expect(entityVersions('account#u1', '{"entity":"account#u1","versions":[["e1","x",{}]]}\n')).toMatch(/version 1: expected/);
+    expect(entityVersions('account#u1', '{"entity":"account#u1","versions":[["e1",1,{},"y"]]}\n')).toMatch(/foldedSince must be a number/);
+    expect(entityVersions('account#u1', '{"entity":"account#u1","versions":[["e1",1,{"a":2}]]}\n')).toMatch(/version 1: expected/);
+    expect(entityVersions('account#u1', `${toLogLine({ entity: 'account#u2', version: { eventUuid: 'e', createdAt: 1, fields: {} } })}`)).toMatch(/account#u2 among account#u1/);
   });
 });
 
