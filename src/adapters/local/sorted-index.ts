@@ -1,5 +1,6 @@
 import { fstatSync, readSync } from 'node:fs';
 import type { EntityKey } from '../../ports/state-store';
+import { parseFieldsDictionary, type Fields } from './version-lines';
 
 /**
  * The index at the end of the sorted state file (`versions.sorted.ndjson`, sorted-versions.ts): for every
@@ -9,19 +10,23 @@ import type { EntityKey } from '../../ports/state-store';
  * probed lines, sorting the keys asked for) and kept growing with the file, and the slice workers ask for
  * every lesson's user: at 3M events 13 s of each worker's CPU went to it (docs/performance.md).
  *
- * Layout of the file: the NDJSON lines (the data), then the index, then a 32-byte trailer:
+ * Layout of the file: the NDJSON lines (the data), then the fields dictionary, then the index, then a 40-byte
+ * trailer:
+ * - fields dictionary: one JSON line, an array of the `fields` objects the state lines refer to by position
+ *   (version-lines.ts, `FieldsDictionary`);
  * - index: five columns of `count` values, native little-endian: in file order, the byte offset of each
  *   entity's first line (float64, exact up to 2^53) and the byte length of its lines (uint32); in hash
  *   order, hash A and hash B of the entity (uint32 each) and its row in file order (uint32).
- * - trailer: `TRAILER_MAGIC` (8 bytes, starts with a NUL byte no NDJSON text has), the data's length and
- *   the row count (float64 each), 8 random bytes naming this file's version (what a reader's cache is
+ * - trailer: `TRAILER_MAGIC` (8 bytes, starts with a NUL byte no NDJSON text has), where the data ends
+ *   (the dictionary starts), where the index starts and the row count (float64 each), 8 random bytes naming
+ *   this file's version (what a reader's cache is
  *   keyed by: the file is only ever replaced whole).
  * A file without the trailer (written before the index existed) is read by indexing its lines once per
  * instance and version of the file (`indexLines`); the next compaction writes it with its index.
  */
 
-const TRAILER_MAGIC = Buffer.from('\0ELSIDX1', 'latin1');
-export const TRAILER_BYTES = 32;
+const TRAILER_MAGIC = Buffer.from('\0ELSIDX2', 'latin1');
+const TRAILER_BYTES = 40;
 /** Bytes per index row: offset (8), length, hash A, hash B, row of the hash (4 each). */
 const ROW_BYTES = 24;
 
@@ -56,7 +61,7 @@ export class IndexBuilder {
   }
 
   /** The index of a file whose data is `dataEnd` bytes, for lookups in memory. */
-  build(dataEnd: number, id: string): SortedIndex {
+  build(dataEnd: number, fields: readonly Fields[], id: string): SortedIndex {
     const n = this.count;
     const rowOf = new Uint32Array(n);
     for (let row = 0; row < n; row++) rowOf[row] = row;
@@ -68,20 +73,22 @@ export class IndexBuilder {
       sortedA[i] = hashA[rowOf[i] as number] as number;
       sortedB[i] = hashB[rowOf[i] as number] as number;
     }
-    return new SortedIndex(this.offsets.slice(0, n), this.lengths.slice(0, n), sortedA, sortedB, rowOf, dataEnd, id);
+    return new SortedIndex(this.offsets.slice(0, n), this.lengths.slice(0, n), sortedA, sortedB, rowOf, dataEnd, fields, id);
   }
 
-  /** The index and the trailer, as written after the data. */
-  toBytes(dataEnd: number, id: Buffer): Buffer {
-    const index = this.build(dataEnd, id.toString('hex'));
+  /** The dictionary, the index and the trailer, as written after `dataEnd` bytes of data. */
+  toBytes(dataEnd: number, fields: readonly Fields[], id: Buffer): Buffer {
+    const dictionary = Buffer.from(`${JSON.stringify(fields)}\n`);
+    const index = this.build(dataEnd, fields, id.toString('hex'));
     const n = this.count;
-    const out = Buffer.alloc(n * ROW_BYTES + TRAILER_BYTES);
-    let at = 0;
+    const out = Buffer.alloc(dictionary.length + n * ROW_BYTES + TRAILER_BYTES);
+    let at = dictionary.copy(out, 0);
     for (const column of index.columns()) at += Buffer.from(column.buffer, column.byteOffset, column.byteLength).copy(out, at);
     TRAILER_MAGIC.copy(out, at);
     out.writeDoubleLE(dataEnd, at + 8);
-    out.writeDoubleLE(n, at + 16);
-    id.copy(out, at + 24, 0, 8);
+    out.writeDoubleLE(dataEnd + dictionary.length, at + 16);
+    out.writeDoubleLE(n, at + 24);
+    id.copy(out, at + 32, 0, 8);
     return out;
   }
 
@@ -113,8 +120,10 @@ export class SortedIndex {
     private readonly hashA: Uint32Array,
     private readonly hashB: Uint32Array,
     private readonly rowOf: Uint32Array,
-    /** Bytes of NDJSON lines at the start of the file; the index and trailer follow. */
+    /** Bytes of NDJSON lines at the start of the file; the dictionary, index and trailer follow. */
     readonly dataEnd: number,
+    /** The fields dictionary: what a state line's fields number stands for. */
+    readonly fields: readonly Fields[],
     /** Names this version of the file (its trailer's id, or what identifies a file without one). */
     readonly id: string,
   ) {}
@@ -141,7 +150,7 @@ export class SortedIndex {
 
 /** What the end of an open sorted file says: its index, or that it has none (`dataEnd` is then its size). */
 export type SortedLayout =
-  | { readonly indexed: true; readonly id: string; readonly dataEnd: number; readonly count: number; readonly size: number }
+  | { readonly indexed: true; readonly id: string; readonly dataEnd: number; readonly indexStart: number; readonly count: number; readonly size: number }
   | { readonly indexed: false; readonly id: string; readonly dataEnd: number; readonly size: number };
 
 /** Reads the trailer of the open file `fd`; `corrupt` names what is wrong with a trailer that does not add up. */
@@ -152,11 +161,13 @@ export function readLayout(fd: number, corrupt: (problem: string) => Error): Sor
     readFully(fd, trailer, size - TRAILER_BYTES, corrupt);
     if (trailer.subarray(0, 8).equals(TRAILER_MAGIC)) {
       const dataEnd = trailer.readDoubleLE(8);
-      const count = trailer.readDoubleLE(16);
-      if (!Number.isInteger(count) || !Number.isInteger(dataEnd) || dataEnd + count * ROW_BYTES + TRAILER_BYTES !== size) {
-        throw corrupt(`its index trailer says ${count} entities after ${dataEnd} bytes, but the file has ${size}`);
+      const indexStart = trailer.readDoubleLE(16);
+      const count = trailer.readDoubleLE(24);
+      const whole = [dataEnd, indexStart, count].every(Number.isInteger);
+      if (!whole || dataEnd >= indexStart || indexStart + count * ROW_BYTES + TRAILER_BYTES !== size) {
+        throw corrupt(`its index trailer says ${count} entities indexed from byte ${indexStart}, after ${dataEnd} bytes of lines, but the file has ${size}`);
       }
-      return { indexed: true, id: trailer.toString('hex', 24, 32), dataEnd, count, size };
+      return { indexed: true, id: trailer.toString('hex', 32, 40), dataEnd, indexStart, count, size };
     }
   }
   return { indexed: false, id: `unindexed:${ino}:${size}:${mtimeMs}`, dataEnd: size, size };
@@ -167,9 +178,13 @@ export function readIndex(fd: number, layout: SortedLayout & { indexed: true }, 
   const n = layout.count;
   // One ArrayBuffer; each column starts at a multiple of its element size (offsets first, at 0).
   const buffer = new ArrayBuffer(n * ROW_BYTES);
-  readFully(fd, new Uint8Array(buffer), layout.dataEnd, corrupt);
+  readFully(fd, new Uint8Array(buffer), layout.indexStart, corrupt);
   const u32 = (at: number) => new Uint32Array(buffer, at * n, n);
-  return new SortedIndex(new Float64Array(buffer, 0, n), u32(8), u32(12), u32(16), u32(20), layout.dataEnd, layout.id);
+  const dictionary = Buffer.alloc(layout.indexStart - layout.dataEnd);
+  readFully(fd, dictionary, layout.dataEnd, corrupt);
+  const fields = parseFieldsDictionary(dictionary.toString('utf8'));
+  if (typeof fields === 'string') throw corrupt(`its fields dictionary: ${fields}`);
+  return new SortedIndex(new Float64Array(buffer, 0, n), u32(8), u32(12), u32(16), u32(20), layout.dataEnd, fields, layout.id);
 }
 
 export function readFully(fd: number, into: Uint8Array, position: number, corrupt: (problem: string) => Error): void {

@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { EntityKey, StateVersion } from '../../ports/state-store';
 import { fsyncDirectory, isErrnoCode, tempFileName } from './atomic-write';
 import { IndexBuilder, readFully, readIndex, readLayout, type SortedIndex, type SortedLayout } from './sorted-index';
-import { entityOfLine, entityVersions, replayVersion, stateLine } from './version-lines';
+import { entityOfLine, entityVersions, FieldsDictionary, replayVersion, stateLine, type Fields } from './version-lines';
 
 /**
  * The compacted part of the file state store: `versions.sorted.ndjson`, every entity's state as one line
@@ -89,7 +89,7 @@ export class SortedVersionsReader {
           if (!text.endsWith('\n')) throw corrupt(`at byte ${offset}: the index points inside a line`);
           // Another entity with the same hash: its lines, not this one's.
           if (entityOfLine(text) !== entity) continue;
-          const versions = entityVersions(entity, text);
+          const versions = entityVersions(entity, text, index.fields);
           if (typeof versions === 'string') throw corrupt(`at byte ${offset} (${entity}'s lines), ${versions}`);
           found.set(entity, versions);
         }
@@ -118,7 +118,7 @@ async function indexLines(filePath: string, layout: SortedLayout): Promise<Sorte
     builder.add(entity, position, bytes.length);
     position += bytes.length;
   }
-  return builder.build(layout.dataEnd, layout.id);
+  return builder.build(layout.dataEnd, [], layout.id);
 }
 
 /** One entity's lines in the sorted file, newlines included. */
@@ -132,7 +132,7 @@ interface EntityGroup {
  * whole groups read a chunk at a time by the index, so a merge copies an entity it does not change without
  * decoding it. A file without index is read line by line instead.
  */
-async function* sortedGroups(filePath: string): AsyncGenerator<EntityGroup> {
+async function* sortedGroups(filePath: string, onFields?: (fields: readonly Fields[]) => void): AsyncGenerator<EntityGroup> {
   let handle;
   try {
     handle = await fs.open(filePath, 'r');
@@ -144,10 +144,12 @@ async function* sortedGroups(filePath: string): AsyncGenerator<EntityGroup> {
     const corrupt = (problem: string) => corruptSorted(filePath, problem);
     const layout = readLayout(handle.fd, corrupt);
     if (!layout.indexed) {
+      onFields?.([]);
       yield* unindexedGroups(filePath);
       return;
     }
-    const { offsets, lengths } = readIndex(handle.fd, layout, corrupt);
+    const { offsets, lengths, fields } = readIndex(handle.fd, layout, corrupt);
+    onFields?.(fields);
     let previous = '';
     let position = 0;
     for (let first = 0; first < offsets.length; ) {
@@ -246,6 +248,7 @@ export async function writeMergedSorted(
     const index = new IndexBuilder();
     /** Writes one entity's lines (its whole state) and notes where they are. */
     const emit = async (entity: EntityKey, lines: string | Buffer): Promise<void> => {
+      if (lines.length === 0) return;
       const bytes = typeof lines === 'string' ? Buffer.from(lines) : lines;
       index.add(entity, written, bytes.length);
       written += bytes.length;
@@ -258,16 +261,23 @@ export async function writeMergedSorted(
       pending = [];
       pendingBytes = 0;
     };
+    // The old file's dictionary (read when its groups are opened), grown by the lines written anew.
+    let oldFields: readonly Fields[] = [];
+    let dictionary = new FieldsDictionary([]);
     let next = 0;
     /** Writes the log's entities that sort before `entity` (all of them when undefined). */
     const emitLogBefore = async (entity: string | undefined): Promise<void> => {
       for (; next < logEntities.length && (entity === undefined || (logEntities[next] as string) < entity); next++) {
         const logEntity = logEntities[next] as EntityKey;
         if (options.drop?.(logEntity)) dropped.add(logEntity);
-        else await emit(logEntity, stateLine(logEntity, replayed([], log.get(logEntity) ?? [])));
+        else await emit(logEntity, stateLine(logEntity, replayed([], log.get(logEntity) ?? []), dictionary));
       }
     };
-    for await (const { entity, bytes } of sortedGroups(filePath)) {
+    const opened = (fields: readonly Fields[]) => {
+      oldFields = fields;
+      dictionary = new FieldsDictionary(fields);
+    };
+    for await (const { entity, bytes } of sortedGroups(filePath, opened)) {
       await emitLogBefore(entity);
       const fromLog = logEntities[next] === entity ? log.get(entity) : undefined;
       if (fromLog !== undefined) next += 1;
@@ -276,14 +286,14 @@ export async function writeMergedSorted(
       } else if (fromLog === undefined) {
         await emit(entity, bytes);
       } else {
-        const sorted = entityVersions(entity, bytes.toString('utf8'));
+        const sorted = entityVersions(entity, bytes.toString('utf8'), oldFields);
         if (typeof sorted === 'string') throw corruptSorted(filePath, `${entity}'s lines, ${sorted}`);
-        await emit(entity, stateLine(entity, replayed(sorted, fromLog)));
+        await emit(entity, stateLine(entity, replayed(sorted, fromLog), dictionary));
       }
     }
     await emitLogBefore(undefined);
     if (pendingBytes > 0) await flush();
-    await out.write(index.toBytes(written, randomBytes(8)));
+    await out.write(index.toBytes(written, dictionary.entries, randomBytes(8)));
     if (options.fsync) await out.sync();
   } catch (error) {
     await out.close();

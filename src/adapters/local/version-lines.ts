@@ -44,7 +44,7 @@ export function parseLogLine(line: string): VersionWrite | string {
  * line (`stateLine`), or, in a file written before state lines, one version line per version (`toLogLine`).
  * Returns what is wrong, and on which line, as a string (a line that does not parse, or names another entity).
  */
-export function entityVersions(entity: string, text: string): StateVersion[] | string {
+export function entityVersions(entity: string, text: string, dictionary: readonly Fields[]): StateVersion[] | string {
   if (text.indexOf('\n') === text.length - 1) {
     let json: unknown;
     try {
@@ -52,7 +52,7 @@ export function entityVersions(entity: string, text: string): StateVersion[] | s
     } catch (error) {
       return `not JSON (${(error as Error).message})`;
     }
-    if (isRecord(json) && json.versions !== undefined) return stateVersions(entity, json);
+    if (isRecord(json) && json.versions !== undefined) return stateVersions(entity, json, dictionary);
   }
   const versions: StateVersion[] = [];
   let line = 1;
@@ -69,15 +69,16 @@ export function entityVersions(entity: string, text: string): StateVersion[] | s
 }
 
 /** The versions of a parsed state line, checked. */
-function stateVersions(entity: string, json: Record<string, unknown>): StateVersion[] | string {
+function stateVersions(entity: string, json: Record<string, unknown>, dictionary: readonly Fields[]): StateVersion[] | string {
   if (json.entity !== entity) return `the state line of ${String(json.entity)} where ${entity}'s was expected`;
   if (!Array.isArray(json.versions)) return '"versions" must be an array';
   const versions: StateVersion[] = [];
   for (const [i, item] of (json.versions as unknown[]).entries()) {
-    const [eventUuid, createdAt, fields, foldedSince] = Array.isArray(item) ? (item as unknown[]) : [];
+    const [eventUuid, createdAt, written, foldedSince] = Array.isArray(item) ? (item as unknown[]) : [];
     const size = Array.isArray(item) ? item.length : 0;
+    const fields = typeof written === 'number' ? dictionary[written] : written;
     if ((size !== 3 && size !== 4) || typeof eventUuid !== 'string' || !isFiniteNumber(createdAt) || !isStringRecord(fields)) {
-      return `version ${i + 1}: expected [eventUuid (string), createdAt (number), fields (object of strings), foldedSince (number, on a base only)]`;
+      return `version ${i + 1}: expected [eventUuid (string), createdAt (number), fields (a number of the file's fields dictionary, or an object of strings), foldedSince (number, on a base only)]`;
     }
     if (size === 3) versions.push({ eventUuid, createdAt, fields });
     else if (isFiniteNumber(foldedSince)) versions.push({ eventUuid, createdAt, fields, foldedSince });
@@ -136,18 +137,66 @@ export function replayVersion(byUuid: Map<string, StateVersion>, version: StateV
   }
 }
 
+/** A version's fields. */
+export type Fields = Readonly<Record<string, string>>;
+
+/** Entries a fields dictionary grows to; fields not in it by then are written in the line itself. */
+const MAX_DICTIONARY_FIELDS = 65_536;
+
+/**
+ * The distinct `fields` objects of a sorted file, numbered: a state line holds a version's fields as its
+ * number here (the 33 distinct ones of 10M events: a country, or a subscription's type and status), so a
+ * lookup neither parses nor allocates them, and all versions with equal fields share one frozen object.
+ * A merge starts from the old file's dictionary and only appends, so the lines it copies keep their numbers.
+ */
+export class FieldsDictionary {
+  readonly entries: Fields[] = [];
+  private readonly ids = new Map<string, number>();
+
+  constructor(existing: readonly Fields[]) {
+    for (const fields of existing) this.idOf(fields);
+  }
+
+  /** The fields' number, or undefined once the dictionary is full. */
+  idOf(fields: Fields): number | undefined {
+    const key = JSON.stringify(fields);
+    let id = this.ids.get(key);
+    if (id === undefined && this.entries.length < MAX_DICTIONARY_FIELDS) {
+      id = this.entries.push(Object.freeze({ ...fields })) - 1;
+      this.ids.set(key, id);
+    }
+    return id;
+  }
+}
+
+/** A fields dictionary as written (one JSON array), checked and frozen; what is wrong as a string. */
+export function parseFieldsDictionary(text: string): Fields[] | string {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    return `not JSON (${(error as Error).message})`;
+  }
+  if (!Array.isArray(json) || !json.every(isStringRecord)) return 'expected an array of objects of strings';
+  return json.map((fields: Fields) => Object.freeze(fields));
+}
+
 /**
  * An entity's state as the sorted file holds it: ONE line, `{"entity": ..., "versions": [[eventUuid, createdAt,
- * fields(, foldedSince)], ...]}`, its base first, so that replaying the versions in order gives the same state.
+ * fields(, foldedSince)], ...]}`, its base first, so that replaying the versions in order gives the same state;
+ * `fields` is its number in the file's `FieldsDictionary`, or the object itself once that is full. No versions,
+ * no line.
  * One line of arrays instead of a line per version: a lookup parses an entity's state in one JSON.parse of
- * about half the bytes, without the entity and the field names again for every version (docs/performance.md).
+ * about a third of the bytes, without the entity and the field names again for every version (docs/performance.md).
  */
-export function stateLine(entity: string, byUuid: ReadonlyMap<string, StateVersion>): string {
+export function stateLine(entity: string, byUuid: ReadonlyMap<string, StateVersion>, dictionary: FieldsDictionary): string {
+  if (byUuid.size === 0) return '';
   const base = byUuid.get(FOLDED_BASE_UUID);
   const ordered = base === undefined ? [...byUuid.values()] : [base, ...[...byUuid.values()].filter((version) => version !== base)];
-  const versions = ordered.map(({ eventUuid, createdAt, fields, foldedSince }) =>
-    foldedSince === undefined ? [eventUuid, createdAt, fields] : [eventUuid, createdAt, fields, foldedSince],
-  );
+  const versions = ordered.map(({ eventUuid, createdAt, fields, foldedSince }) => {
+    const written = dictionary.idOf(fields) ?? fields;
+    return foldedSince === undefined ? [eventUuid, createdAt, written] : [eventUuid, createdAt, written, foldedSince];
+  });
   return `${JSON.stringify({ entity, versions })}\n`;
 }
 

@@ -100,9 +100,10 @@ describe('sorted versions', () => {
   });
 
   it('reads a file written before files had an index, and gives the same answers', async () => {
+    // What a file from before the index holds: a line per version, sorted by entity.
     const expected = await build();
-    const lines = await dataLines();
-    await fs.writeFile(file, lines.map((line) => `${line}\n`).join(''));
+    const entities = [...expected.keys()].sort();
+    await fs.writeFile(file, entities.flatMap((entity) => (expected.get(entity) ?? []).map((v) => toLogLine({ entity, version: v }))).join(''));
     const asked = [...expected.keys()].filter((_, i) => i % 5 === 0);
 
     const found = await lookupSorted(file, [...asked, 'account#absent']);
@@ -111,7 +112,7 @@ describe('sorted versions', () => {
     for (const entity of asked) expect(found.get(entity)).toEqual(expected.get(entity));
     // The next merge writes it with its index again.
     await merge(new Map([['account#new', [version('n1', 'n')]]]));
-    expect((await fs.readFile(file)).subarray(-32, -24).toString('latin1')).toBe('\0ELSIDX1');
+    expect((await fs.readFile(file)).subarray(-40, -32).toString('latin1')).toBe('\0ELSIDX2');
     expect((await lookupSorted(file, [asked[0] as string, 'account#new'])).size).toBe(2);
   });
 
@@ -131,7 +132,7 @@ describe('sorted versions', () => {
     const index = new IndexBuilder();
     index.add('account#y', 0, Buffer.byteLength(y));
     index.add('account#x', 0, Buffer.byteLength(y));
-    await fs.writeFile(file, Buffer.concat([Buffer.from(y), index.toBytes(Buffer.byteLength(y), Buffer.alloc(8, 1))]));
+    await fs.writeFile(file, Buffer.concat([Buffer.from(y), index.toBytes(Buffer.byteLength(y), [], Buffer.alloc(8, 1))]));
 
     const found = await lookupSorted(file, ['account#x', 'account#y']);
 
@@ -141,7 +142,7 @@ describe('sorted versions', () => {
   it('names the file and the fix when its index does not add up', async () => {
     await build();
     const bytes = await fs.readFile(file);
-    await fs.writeFile(file, Buffer.concat([bytes.subarray(0, 100), bytes.subarray(-32)]));
+    await fs.writeFile(file, Buffer.concat([bytes.subarray(0, 100), bytes.subarray(-40)]));
 
     await expect(lookupSorted(file, ['account#1'])).rejects.toThrow(/versions\.sorted\.ndjson is corrupt: its index trailer says .* Restore the state folder/);
   });

@@ -1,5 +1,5 @@
 import { applyVersions, foldLimits, storedVersion } from '../../../src/adapters/version-fold';
-import { replayVersion, stateLine, parseLogLine, entityOfLine, entityVersions, toLogLine } from '../../../src/adapters/local/version-lines';
+import { replayVersion, stateLine, parseLogLine, entityOfLine, entityVersions, FieldsDictionary, parseFieldsDictionary, toLogLine } from '../../../src/adapters/local/version-lines';
 import { FOLDED_BASE_UUID, type StateVersion } from '../../../src/ports/state-store';
 
 const day = 86_400;
@@ -53,29 +53,54 @@ describe('replayVersion', () => {
   it('writes a state as one line that replays to the same state, its base first', () => {
     const state = replayed(foldedLog());
 
-    const line = stateLine('account#u1', state);
+    const dictionary = new FieldsDictionary([]);
+    const line = stateLine('account#u1', state, dictionary);
 
     expect(line.indexOf('\n')).toBe(line.length - 1);
     expect(entityOfLine(line.slice(0, -1))).toBe('account#u1');
-    const versions = entityVersions('account#u1', line) as StateVersion[];
+    const versions = entityVersions('account#u1', line, dictionary.entries) as StateVersion[];
     expect(versions[0]?.eventUuid).toBe(FOLDED_BASE_UUID);
     const again = replayed(versions);
     expect([...again.entries()].sort()).toEqual([...state.entries()].sort());
   });
 
   it('reads the lines of a file written before state lines: one line per version', () => {
-    const versions = entityVersions('account#u1', stateLine('account#u1', replayed(foldedLog()))) as StateVersion[];
+    const dictionary = new FieldsDictionary([]);
+    const versions = entityVersions('account#u1', stateLine('account#u1', replayed(foldedLog()), dictionary), dictionary.entries) as StateVersion[];
     const lines = versions.map((version) => toLogLine({ entity: 'account#u1', version })).join('');
 
-    expect(entityVersions('account#u1', lines)).toEqual(versions);
+    expect(entityVersions('account#u1', lines, [])).toEqual(versions);
+  });
+
+  it('writes equal fields as one number of the dictionary, keeps the numbers it started from, and writes fields inline once it is full', () => {
+    const dictionary = new FieldsDictionary([{ country: 'SE' }]);
+    const state = new Map<string, StateVersion>([
+      ['e1', { eventUuid: 'e1', createdAt: 1, fields: { country: 'FR' } }],
+      ['e2', { eventUuid: 'e2', createdAt: 2, fields: { country: 'SE' } }],
+      ['e3', { eventUuid: 'e3', createdAt: 3, fields: { country: 'FR' } }],
+    ]);
+
+    const line = stateLine('account#u1', state, dictionary);
+
+    expect(JSON.parse(line)).toEqual({ entity: 'account#u1', versions: [['e1', 1, 1], ['e2', 2, 0], ['e3', 3, 1]] });
+    const written = parseFieldsDictionary(JSON.stringify(dictionary.entries)) as StateVersion['fields'][];
+    expect(entityVersions('account#u1', line, written)).toEqual([...state.values()]);
+    expect(Object.isFrozen(written[0])).toBe(true);
+
+    const full = new FieldsDictionary(Array.from({ length: 65_536 }, (_, i) => ({ n: String(i) })));
+    expect(JSON.parse(stateLine('account#u1', state, full))).toEqual({
+      entity: 'account#u1',
+      versions: [['e1', 1, { country: 'FR' }], ['e2', 2, { country: 'SE' }], ['e3', 3, { country: 'FR' }]],
+    });
   });
 
   it('says what is wrong with a state line, and refuses another entity\'s', () => {
-    expect(entityVersions('account#u1', '{"entity":"account#u2","versions":[]}\n')).toMatch(/state line of account#u2/);
-    expect(entityVersions('account#u1', '{"entity":"account#u1","versions":[["e1","x",{}]]}\n')).toMatch(/version 1: expected/);
-    expect(entityVersions('account#u1', '{"entity":"account#u1","versions":[["e1",1,{},"y"]]}\n')).toMatch(/foldedSince must be a number/);
-    expect(entityVersions('account#u1', '{"entity":"account#u1","versions":[["e1",1,{"a":2}]]}\n')).toMatch(/version 1: expected/);
-    expect(entityVersions('account#u1', `${toLogLine({ entity: 'account#u2', version: { eventUuid: 'e', createdAt: 1, fields: {} } })}`)).toMatch(/account#u2 among account#u1/);
+    expect(entityVersions('account#u1', '{"entity":"account#u2","versions":[]}\n', [])).toMatch(/state line of account#u2/);
+    expect(entityVersions('account#u1', '{"entity":"account#u1","versions":[["e1","x",{}]]}\n', [])).toMatch(/version 1: expected/);
+    expect(entityVersions('account#u1', '{"entity":"account#u1","versions":[["e1",1,{},"y"]]}\n', [])).toMatch(/foldedSince must be a number/);
+    expect(entityVersions('account#u1', '{"entity":"account#u1","versions":[["e1",1,{"a":2}]]}\n', [])).toMatch(/version 1: expected/);
+    expect(entityVersions('account#u1', '{"entity":"account#u1","versions":[["e1",1,3]]}\n', [{}])).toMatch(/version 1: expected .*fields dictionary/);
+    expect(entityVersions('account#u1', `${toLogLine({ entity: 'account#u2', version: { eventUuid: 'e', createdAt: 1, fields: {} } })}`, [])).toMatch(/account#u2 among account#u1/);
   });
 });
 
