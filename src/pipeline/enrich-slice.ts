@@ -30,9 +30,10 @@ export async function enrichSlice(deps: PipelineDeps, ref: SliceRef): Promise<Sl
     const body = await deps.objects.get(key);
     const heads = readStagedHeads(body, key);
     const enrichments: Enrichment[] = [];
-    // A few thousand lessons' timelines at a time: they die young. A whole part's (~25k entities, ~90k
-    // versions at 10M events) outlived the young generation and piled up in the old one, ~150 MiB of
-    // garbage per worker between full collections (docs/performance.md).
+    // 8,192 lessons' timelines at a time: they die young. A whole part's (~25k entities, ~90k versions at
+    // 10M events) outlived the young generation and piled up in the old one, ~150 MiB of garbage per worker
+    // between full collections; much fewer lessons per call, and each call's reads of the state cost more
+    // than its lookups (docs/performance.md).
     for (let start = 0; start < heads.length; start += LOOKUP_LESSONS) {
       const chunk = heads.slice(start, start + LOOKUP_LESSONS);
       const timelines = await timelinesFor(deps, chunk);
@@ -48,7 +49,7 @@ export async function enrichSlice(deps: PipelineDeps, ref: SliceRef): Promise<Sl
 }
 
 /** Lessons whose timelines are read in one call. */
-const LOOKUP_LESSONS = 4096;
+const LOOKUP_LESSONS = 8192;
 
 /** The account and subscription timelines the lessons need, read in one call. */
 async function timelinesFor(deps: PipelineDeps, heads: readonly StagedHead[]): Promise<Map<EntityKey, EntityTimeline>> {

@@ -76,8 +76,9 @@ function stateVersions(entity: string, json: Record<string, unknown>, dictionary
   for (const [i, item] of (json.versions as unknown[]).entries()) {
     const [eventUuid, createdAt, written, foldedSince] = Array.isArray(item) ? (item as unknown[]) : [];
     const size = Array.isArray(item) ? item.length : 0;
-    const fields = typeof written === 'number' ? dictionary[written] : written;
-    if ((size !== 3 && size !== 4) || typeof eventUuid !== 'string' || !isFiniteNumber(createdAt) || !isStringRecord(fields)) {
+    // Dictionary entries were checked when the dictionary was read.
+    const fields = typeof written === 'number' ? dictionary[written] : isStringRecord(written) ? written : undefined;
+    if ((size !== 3 && size !== 4) || typeof eventUuid !== 'string' || !isFiniteNumber(createdAt) || fields === undefined) {
       return `version ${i + 1}: expected [eventUuid (string), createdAt (number), fields (a number of the file's fields dictionary, or an object of strings), foldedSince (number, on a base only)]`;
     }
     if (size === 3) versions.push({ eventUuid, createdAt, fields });
