@@ -1,5 +1,5 @@
 import { applyVersions, foldLimits, storedVersion } from '../../../src/adapters/version-fold';
-import { replayVersion, stateLine, parseLogLine, entityOfLine, entityVersions, FieldsDictionary, parseFieldsDictionary, toLogLine } from '../../../src/adapters/local/version-lines';
+import { replayVersion, stateLine, entityOfLine, entityVersions, FieldsDictionary, parseFieldsDictionary, toLogLine } from '../../../src/adapters/local/version-lines';
 import { FOLDED_BASE_UUID, type StateVersion } from '../../../src/ports/state-store';
 
 const day = 86_400;
