@@ -36,6 +36,26 @@ describe('point-in-time enrichment of lessons', () => {
     expect(await lessonRow(lake, after.event_uuid)).toEqual({ country: 'DE', subscription_type: 'yearly', subscription_status: 'active', enrichment_status: 'enriched' });
   });
 
+  it('gives every lesson of a part its own user\'s state when the part holds more lessons than one state read takes', async () => {
+    // 9,000 lessons in one lessons part: enrichment reads their timelines 8,192 lessons at a time.
+    const countries = ['DE', 'FR', 'ES', 'IT', 'SE'];
+    const lines: object[] = [];
+    const expected = new Map<string, string>();
+    for (let i = 0; i < 9000; i++) {
+      const country = countries[(i * 7) % countries.length] as string;
+      const lesson = lessonEvent(`u${i}`, 'es', T0 + 10 + (i % 50));
+      lines.push(accountEvent(`u${i}`, T0, { country }), lesson);
+      expected.set(lesson.event_uuid, country);
+    }
+    await putRaw(lake, rawKey(10, 'a'), lines);
+
+    const summary = await runOk(lake);
+
+    expect(summary.no_subscription).toBe(9000);
+    const rows = await queryLake(lake, "SELECT event_uuid, country FROM events WHERE event_type = 'lesson'");
+    expect(new Map(rows.map((row) => [row.event_uuid as string, row.country as string]))).toEqual(expected);
+  });
+
   it('marks a lesson before any subscription as no_subscription', async () => {
     const lesson = lessonEvent('u1', 'es', T0 + 10);
     await putRaw(lake, rawKey(10, 'a'), [
