@@ -74,6 +74,16 @@ export async function fsyncDirectory(dir: string): Promise<void> {
 }
 
 /** Whether `error` is a Node system error with one of `codes`. */
+/** What `operation` gives, or undefined when the file it reads is not there (ENOENT). */
+export async function ifExists<T>(operation: Promise<T>): Promise<T | undefined> {
+  try {
+    return await operation;
+  } catch (error) {
+    if (isErrnoCode(error, 'ENOENT')) return undefined;
+    throw error;
+  }
+}
+
 export function isErrnoCode(error: unknown, ...codes: string[]): boolean {
   return (
     typeof error === 'object' &&

@@ -3,7 +3,7 @@ import { promises as fs } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { TransientError } from '../../errors';
-import { isErrnoCode } from './atomic-write';
+import { ifExists, isErrnoCode } from './atomic-write';
 
 export interface FileLockOptions {
   /** How long to wait for a lock another holder has before giving up with `TransientError`. */
@@ -128,11 +128,6 @@ async function release(lockPath: string, token: string): Promise<void> {
   if ((await readToken(lockPath)) === token) await fs.rm(lockPath, { force: true });
 }
 
-async function readToken(lockPath: string): Promise<string | undefined> {
-  try {
-    return await fs.readFile(lockPath, 'utf8');
-  } catch (error) {
-    if (isErrnoCode(error, 'ENOENT')) return undefined;
-    throw error;
-  }
+function readToken(lockPath: string): Promise<string | undefined> {
+  return ifExists(fs.readFile(lockPath, 'utf8'));
 }

@@ -27,7 +27,7 @@ import {
   type VersionWrite,
 } from '../../ports/state-store';
 import { AsyncMutex } from '../async-mutex';
-import { fsyncDirectory, isErrnoCode, writeFileAtomic } from './atomic-write';
+import { fsyncDirectory, ifExists, isErrnoCode, writeFileAtomic } from './atomic-write';
 import { tryWithFileLock, withFileLock } from './file-lock';
 import { processExists } from './process-exists';
 import { installSorted, SortedVersionsReader, sortedEntitiesWhere, writeMergedSorted } from './sorted-versions';
@@ -662,13 +662,8 @@ export class FileStateStore implements StateStore {
   }
 
   private async readJson(file: string): Promise<unknown> {
-    let text: string;
-    try {
-      text = await fs.readFile(this.pathOf(file), 'utf8');
-    } catch (error) {
-      if (isErrnoCode(error, 'ENOENT')) return undefined;
-      throw error;
-    }
+    const text = await ifExists(fs.readFile(this.pathOf(file), 'utf8'));
+    if (text === undefined) return undefined;
     try {
       return JSON.parse(text) as unknown;
     } catch (error) {
@@ -755,12 +750,7 @@ function sameBytes(a: Buffer | undefined, b: Buffer | undefined): boolean {
 
 /** The inode number of `filePath`, undefined when it does not exist (to notice it was replaced). */
 async function inodeOf(filePath: string): Promise<number | undefined> {
-  try {
-    return (await fs.stat(filePath)).ino;
-  } catch (error) {
-    if (isErrnoCode(error, 'ENOENT')) return undefined;
-    throw error;
-  }
+  return (await ifExists(fs.stat(filePath)))?.ino;
 }
 
 /** Bytes [start, end) of a file, as text (whole lines: both ends are line boundaries). */

@@ -1,9 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { closeSync, openSync, promises as fs } from 'node:fs';
-import type { FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import type { EntityKey, StateVersion } from '../../ports/state-store';
-import { fsyncDirectory, isErrnoCode, tempFileName } from './atomic-write';
+import { fsyncDirectory, ifExists, isErrnoCode, tempFileName } from './atomic-write';
 import { IndexBuilder, readFully, readIndex, readLayout, type SortedIndex, type SortedLayout } from './sorted-index';
 import { entityOfLine, entityVersions, FieldsDictionary, replayVersion, stateLine, type Fields } from './version-lines';
 
@@ -134,7 +133,7 @@ interface EntityGroup {
  * decoding it. A file without index is read line by line instead.
  */
 async function* sortedGroups(filePath: string, onFields?: (fields: readonly Fields[]) => void): AsyncGenerator<EntityGroup> {
-  const handle = await openIfExists(filePath);
+  const handle = await ifExists(fs.open(filePath, 'r'));
   if (handle === undefined) return;
   try {
     const corrupt = (problem: string) => corruptSorted(filePath, problem);
@@ -322,7 +321,7 @@ function replayed(first: readonly StateVersion[], then: readonly StateVersion[])
 
 /** The lines of the sorted file (its index left out), a chunk at a time (none when it does not exist). */
 export async function* sortedLines(filePath: string): AsyncGenerator<string> {
-  const handle = await openIfExists(filePath);
+  const handle = await ifExists(fs.open(filePath, 'r'));
   if (handle === undefined) return;
   try {
     const { dataEnd } = readLayout(handle.fd, (problem) => corruptSorted(filePath, problem));
@@ -344,16 +343,6 @@ export async function* sortedLines(filePath: string): AsyncGenerator<string> {
     if (carry.length > 0) throw corruptSorted(filePath, 'the last line has no newline');
   } finally {
     await handle.close();
-  }
-}
-
-/** The sorted file opened for reading, or undefined when there is none yet. */
-async function openIfExists(filePath: string): Promise<FileHandle | undefined> {
-  try {
-    return await fs.open(filePath, 'r');
-  } catch (error) {
-    if (isErrnoCode(error, 'ENOENT')) return undefined;
-    throw error;
   }
 }
 
