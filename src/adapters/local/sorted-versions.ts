@@ -4,12 +4,13 @@ import path from 'node:path';
 import type { EntityKey, StateVersion } from '../../ports/state-store';
 import { fsyncDirectory, ifExists, isErrnoCode, tempFileName } from './atomic-write';
 import { IndexBuilder, readFully, readIndex, readLayout, type SortedIndex, type SortedLayout } from './sorted-index';
-import { entityOfLine, entityVersions, FieldsDictionary, replayVersion, stateLine, type Fields } from './version-lines';
+import { ENTITY_PREFIX, entityOfLine, entityVersions, FieldsDictionary, replayVersion, stateLine, type Fields } from './version-lines';
 
 /**
  * The compacted part of the file state store: `versions.sorted.ndjson`, every entity's state as one line
- * (`stateLine`, its base first; a file written before state lines has a line per version), sorted by entity (JavaScript string order, what merges rely on), followed by an index
- * of where each entity's lines are (sorted-index.ts), so a lookup reads only the lines it needs. The file is
+ * (`stateLine`, its base first; a file written before state lines has a line per version), sorted by entity
+ * (JavaScript string order, what merges rely on), followed by an index of where each entity's lines are
+ * (sorted-index.ts), so a lookup reads only the lines it needs. The file is
  * only ever replaced whole (a temporary file renamed over it), never appended to, so a reader holding it open
  * reads one version of it.
  */
@@ -199,19 +200,19 @@ async function* unindexedGroups(filePath: string): AsyncGenerator<EntityGroup> {
   if (group !== undefined) yield whole(group);
 }
 
-/** The entity of a group's first line: read from its first bytes when written as `toLogLine` writes it. */
+/** The entity of a group's first line: `entityOfLine`'s shortcut, on the bytes, so a copied group is never decoded. */
 function entityOfGroup(bytes: Buffer): string | undefined {
-  if (bytes.subarray(0, ENTITY_PREFIX.length).equals(ENTITY_PREFIX)) {
-    const end = bytes.indexOf(0x22, ENTITY_PREFIX.length);
+  if (bytes.subarray(0, ENTITY_PREFIX_BYTES.length).equals(ENTITY_PREFIX_BYTES)) {
+    const end = bytes.indexOf(0x22, ENTITY_PREFIX_BYTES.length);
     if (end > 0) {
-      const name = bytes.toString('utf8', ENTITY_PREFIX.length, end);
+      const name = bytes.toString('utf8', ENTITY_PREFIX_BYTES.length, end);
       if (!name.includes('\\')) return name;
     }
   }
   return entityOfLine(bytes.toString('utf8', 0, bytes.indexOf(NEWLINE)));
 }
 
-const ENTITY_PREFIX = Buffer.from('{"entity":"');
+const ENTITY_PREFIX_BYTES = Buffer.from(ENTITY_PREFIX);
 
 export interface MergeOptions {
   readonly fsync: boolean;
@@ -224,7 +225,8 @@ export interface MergeOptions {
  * log order), to a temporary file beside it (fsynced when `fsync`), and returns its path: `installSorted`
  * renames it over the sorted file. An entity found in both is replayed (sorted lines, then log lines) and
  * written as its state, an entity found in one only is copied (an old one as its bytes, not decoded). Streams
- * the old file, so memory is `log` plus a few chunks, and takes no lock: the caller decides when the result may replace the old file.
+ * the old file, so memory is `log` plus a few chunks, and takes no lock: the caller decides when the result
+ * may replace the old file.
  */
 export async function writeMergedSorted(
   filePath: string,
@@ -256,8 +258,8 @@ export async function writeMergedSorted(
       pending = [];
       pendingBytes = 0;
     };
-    // The old file's dictionary (read when its groups are opened), grown by the lines written anew.
-    let oldFields: readonly Fields[] = [];
+    // The old file's dictionary (read when its groups are opened), grown by the lines written anew: it only
+    // appends, so it also reads the old file's lines.
     let dictionary = new FieldsDictionary([]);
     let next = 0;
     /** Writes the log's entities that sort before `entity` (all of them when undefined). */
@@ -269,7 +271,6 @@ export async function writeMergedSorted(
       }
     };
     const opened = (fields: readonly Fields[]) => {
-      oldFields = fields;
       dictionary = new FieldsDictionary(fields);
     };
     for await (const { entity, bytes } of sortedGroups(filePath, opened)) {
@@ -281,7 +282,7 @@ export async function writeMergedSorted(
       } else if (fromLog === undefined) {
         await emit(entity, bytes);
       } else {
-        const sorted = entityVersions(entity, bytes.toString('utf8'), oldFields);
+        const sorted = entityVersions(entity, bytes.toString('utf8'), dictionary.entries);
         if (typeof sorted === 'string') throw corruptSorted(filePath, `${entity}'s lines, ${sorted}`);
         await emit(entity, stateLine(entity, replayed(sorted, fromLog), dictionary));
       }

@@ -100,12 +100,13 @@ function asLogLine(json: unknown): VersionWrite | string {
   return { entity, version: { eventUuid, createdAt, fields, foldedSince } };
 }
 
-const ENTITY_PREFIX = '{"entity":"';
+/** How every version line and state line starts. */
+export const ENTITY_PREFIX = '{"entity":"';
 
 /**
- * A line's entity. A line that starts as `toLogLine` writes it (a name with no escape) is not parsed past
- * the name: binary searches and merges read many lines for their entity only (the lines of the entities
- * asked for are parsed, and checked, in full). Any other line is parsed; undefined when it is not valid.
+ * A line's entity. A line that starts as `toLogLine` or `stateLine` writes it (a name with no escape) is not
+ * parsed past the name: lookups check it before parsing, and merges of a file without index group its lines
+ * by it. Any other line is parsed; undefined when it is not valid.
  */
 export function entityOfLine(line: string): string | undefined {
   if (line.startsWith(ENTITY_PREFIX)) {
@@ -154,8 +155,13 @@ export class FieldsDictionary {
   readonly entries: Fields[] = [];
   private readonly ids = new Map<string, number>();
 
+  /** Starts from `existing` exactly as numbered (entries and all), so the lines that hold its numbers still read. */
   constructor(existing: readonly Fields[]) {
-    for (const fields of existing) this.idOf(fields);
+    for (const fields of existing) {
+      const key = JSON.stringify(fields);
+      if (!this.ids.has(key)) this.ids.set(key, this.entries.length);
+      this.entries.push(Object.freeze({ ...fields }));
+    }
   }
 
   /** The fields' number, or undefined once the dictionary is full. */

@@ -94,6 +94,17 @@ describe('replayVersion', () => {
     });
   });
 
+  it('keeps the numbers of the dictionary it starts from, even an entry written twice', () => {
+    // Lines copied from the old file hold these numbers: each must still name the same fields.
+    const old = [{ country: 'SE' }, { country: 'SE' }, { country: 'FR' }];
+
+    const dictionary = new FieldsDictionary(old);
+
+    expect(dictionary.entries).toEqual(old);
+    expect(dictionary.idOf({ country: 'FR' })).toBe(2);
+    expect(dictionary.idOf({ country: 'DE' })).toBe(3);
+  });
+
   it('says what is wrong with a state line, and refuses another entity\'s', () => {
     expect(entityVersions('account#u1', '{"entity":"account#u2","versions":[]}\n', [])).toMatch(/state line of account#u2/);
     expect(entityVersions('account#u1', '{"entity":"account#u1","versions":[["e1","x",{}]]}\n', [])).toMatch(/version 1: expected/);
