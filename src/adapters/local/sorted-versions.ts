@@ -88,8 +88,8 @@ export class SortedVersionsReader {
           const offset = offsets[row] as number;
           const text = bytes.toString('utf8', offset - start, offset - start + (lengths[row] as number));
           if (!text.endsWith('\n')) throw corrupt(`at byte ${offset}: the index points inside a line`);
-          // Another entity with the same hash: its lines, not this one's.
-          if (entityOfLine(text) !== entity) continue;
+          // Another entity with the same hash: its lines, not this one's (read from its first line).
+          if (entityOfLine(text.slice(0, text.indexOf('\n'))) !== entity) continue;
           const versions = entityVersions(entity, text, index.fields);
           if (typeof versions === 'string') throw corrupt(`at byte ${offset} (${entity}'s lines), ${versions}`);
           found.set(entity, versions);

@@ -106,7 +106,7 @@ export const ENTITY_PREFIX = '{"entity":"';
 /**
  * A line's entity. A line that starts as `toLogLine` or `stateLine` writes it (a name with no escape) is not
  * parsed past the name: lookups check it before parsing, and merges of a file without index group its lines
- * by it. Any other line is parsed; undefined when it is not valid.
+ * by it. Any other line is parsed; undefined when it is neither a version line nor a state line.
  */
 export function entityOfLine(line: string): string | undefined {
   if (line.startsWith(ENTITY_PREFIX)) {
@@ -114,7 +114,15 @@ export function entityOfLine(line: string): string | undefined {
     const name = line.slice(ENTITY_PREFIX.length, end);
     if (end > 0 && !name.includes('\\')) return name;
   }
-  const write = parseLogLine(line);
+  let json: unknown;
+  try {
+    json = JSON.parse(line);
+  } catch {
+    return undefined;
+  }
+  // A state line (its versions are checked when it is read), else a version line.
+  if (isRecord(json) && json.versions !== undefined) return typeof json.entity === 'string' ? json.entity : undefined;
+  const write = asLogLine(json);
   return typeof write === 'string' ? undefined : write.entity;
 }
 

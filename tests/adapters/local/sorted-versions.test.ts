@@ -95,6 +95,24 @@ describe('sorted versions', () => {
     expect((await lookupSorted(file, ['account#b'])).get('account#b')).toEqual([version('b1', 'old'), version('b2', 'new')]);
   });
 
+  it('finds, merges and copies an entity whose name needs escapes', async () => {
+    const odd = 'subscription#u1#e"s\\';
+    await merge(new Map([[odd, [version('o1', 'first')]], ['account#z', [version('z1', 'z')]]]));
+    await merge(new Map([['account#a', [version('a1', 'a')]]]));
+
+    expect((await lookupSorted(file, [odd])).get(odd)).toEqual([version('o1', 'first')]);
+    await merge(new Map([[odd, [version('o2', 'second')]]]));
+    expect((await lookupSorted(file, [odd])).get(odd)).toEqual([version('o1', 'first'), version('o2', 'second')]);
+  });
+
+  it('finds an entity whose name needs escapes in a file written before the index, a line per version', async () => {
+    const odd = 'subscription#u1#e"s\\';
+    const versions = [version('o1', 'first'), version('o2', 'second')];
+    await fs.writeFile(file, versions.map((v) => toLogLine({ entity: odd, version: v })).join(''));
+
+    expect((await lookupSorted(file, [odd])).get(odd)).toEqual(versions);
+  });
+
   it('finds nothing when there is no sorted file yet', async () => {
     expect((await lookupSorted(file, ['account#a'])).size).toBe(0);
   });

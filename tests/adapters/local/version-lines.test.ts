@@ -121,6 +121,9 @@ describe('entityOfLine', () => {
     expect(entityOfLine(toLogLine({ entity: 'account#u1', version }))).toBe('account#u1');
     expect(entityOfLine(toLogLine({ entity: 'odd "name"\\', version }))).toBe('odd "name"\\');
     expect(entityOfLine(JSON.stringify({ eventUuid: 'e1', createdAt: 1, fields: {}, entity: 'late' }))).toBe('late');
+    // A state line whose entity needs escapes (a language is any text) is parsed, not misread.
+    const state = new Map([['e1', version]]);
+    expect(entityOfLine(stateLine('subscription#u1#e"s\\', state, new FieldsDictionary([])).slice(0, -1))).toBe('subscription#u1#e"s\\');
     expect(entityOfLine('{"entity":1}')).toBeUndefined();
     expect(entityOfLine('not json')).toBeUndefined();
   });
