@@ -98,9 +98,10 @@ const CHECKPOINT_FILE = /^checkpoint-(.+)\.json$/;
  *   before its createdAt, which are exactly the ones the fold folded (`replayVersion`), so a replay
  *   rebuilds the same versions without running the fold again.
  * - `versions.sorted.ndjson`: the log compacted: every entity's state (base first) sorted by entity, then
- *   an index of where each entity's lines are (sorted-versions.ts, sorted-index.ts). Once the log holds `compactBytes` (16 MiB), the writer that crossed it merges the
- *   log into a new sorted file and starts a new log (`compact`), holding `versions.sorted.ndjson.compact.lock`
- *   (one compaction at a time; the others do not wait) but not the log's lock while it merges. A read or a
+ *   an index of where each entity's lines are (sorted-versions.ts, sorted-index.ts). Once the log holds
+ *   `compactBytes` (16 MiB), the writer that crossed it merges the log into a new sorted file and starts a
+ *   new log (`compact`), holding `versions.sorted.ndjson.compact.lock` (one compaction at a time; the
+ *   others do not wait) but not the log's lock while it merges. A read or a
  *   fold reads an entity's lines where the index says (the index is loaded once per version of the file)
  *   and replays its log lines, if any, over them.
  *
