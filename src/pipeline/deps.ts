@@ -5,6 +5,7 @@ import type { StateStore } from '../ports/state-store';
 import type { SqlDialect } from '../sql/render';
 import type { PipelineConfig } from './config';
 import type { SqlSources } from '../ports/sql-sources';
+import type { TimelineCache } from './timeline-cache';
 
 /** Progress lines for people (stderr locally, CloudWatch on AWS). Never machine output. */
 export type Progress = (message: string) => void;
@@ -19,4 +20,9 @@ export interface PipelineDeps {
   readonly clock: Clock;
   readonly config: PipelineConfig;
   readonly progress: Progress;
+  /**
+   * Timelines kept between EnrichSlice calls of one batch (src/pipeline/timeline-cache.ts): only where a
+   * process serves one batch's slice Maps and ends (the local slice worker); absent, every call reads the store.
+   */
+  readonly timelines?: TimelineCache;
 }

@@ -4,6 +4,7 @@ import type { PipelineDeps } from './deps';
 import { accountKey, subscriptionKey } from './entity-key';
 import { readStagedHeads, withEnrichment, type Enrichment, type StagedHead } from './staged-row';
 import { EntityTimeline } from './user-state';
+import type { CachedTimeline, TimelineCache } from './timeline-cache';
 import { partsOf, removeStaleParts } from './part-writer';
 import type { SliceRef } from './validate-slice';
 
@@ -36,7 +37,7 @@ export async function enrichSlice(deps: PipelineDeps, ref: SliceRef): Promise<Sl
     // than its lookups (docs/performance.md).
     for (let start = 0; start < heads.length; start += LOOKUP_LESSONS) {
       const chunk = heads.slice(start, start + LOOKUP_LESSONS);
-      const timelines = await timelinesFor(deps, chunk);
+      const timelines = await timelinesFor(deps, chunk, deps.timelines?.forBatch(ref.batch_id));
       for (const head of chunk) enrichments.push(enrichmentOf(head, timelines));
     }
     for (const { enrichment_status: status } of enrichments) if (status !== 'not_applicable') counts[status]++;
@@ -51,21 +52,40 @@ export async function enrichSlice(deps: PipelineDeps, ref: SliceRef): Promise<Sl
 /** Lessons whose timelines are read in one call. */
 const LOOKUP_LESSONS = 8192;
 
-/** The account and subscription timelines the lessons need, read in one call. */
-async function timelinesFor(deps: PipelineDeps, heads: readonly StagedHead[]): Promise<Map<EntityKey, EntityTimeline>> {
-  const keys = new Set<EntityKey>();
+/**
+ * The account and subscription timelines the lessons need (null: the entity has none), those not in `cache`
+ * read from the state store in one call. The answer is a map of its own: the cache may drop entries meanwhile.
+ */
+async function timelinesFor(
+  deps: PipelineDeps,
+  heads: readonly StagedHead[],
+  cache: TimelineCache | undefined,
+): Promise<Map<EntityKey, CachedTimeline>> {
+  const timelines = new Map<EntityKey, CachedTimeline>();
+  const missing: EntityKey[] = [];
+  const want = (key: EntityKey) => {
+    if (timelines.has(key)) return;
+    const cached = cache?.get(key);
+    timelines.set(key, cached ?? null);
+    if (cached === undefined) missing.push(key);
+  };
   for (const head of heads) {
     if (head.user_uuid === null) continue;
-    keys.add(accountKey(head.user_uuid));
-    if (head.language !== null) keys.add(subscriptionKey(head.user_uuid, head.language));
+    want(accountKey(head.user_uuid));
+    if (head.language !== null) want(subscriptionKey(head.user_uuid, head.language));
   }
-  const timelines = new Map<EntityKey, EntityTimeline>();
-  if (keys.size === 0) return timelines;
-  for (const [key, list] of await deps.state.getVersions([...keys])) timelines.set(key, new EntityTimeline(list));
+  if (missing.length === 0) return timelines;
+  const read = await deps.state.getVersions(missing);
+  for (const key of missing) {
+    const list = read.get(key);
+    const timeline = list === undefined ? null : new EntityTimeline(list);
+    timelines.set(key, timeline);
+    cache?.set(key, timeline);
+  }
   return timelines;
 }
 
-function enrichmentOf(head: StagedHead, timelines: ReadonlyMap<EntityKey, EntityTimeline>): Enrichment {
+function enrichmentOf(head: StagedHead, timelines: ReadonlyMap<EntityKey, CachedTimeline>): Enrichment {
   const user = head.user_uuid;
   const account = user === null ? undefined : timelines.get(accountKey(user))?.asOf(head.created_at);
   const subscription =

@@ -3,6 +3,7 @@ import { systemClock } from '../ports/clock';
 import type { SqlEngine } from '../ports/sql-engine';
 import type { PipelineDeps } from '../pipeline/deps';
 import { openLocalStores } from './local-stores';
+import { TimelineCache } from '../pipeline/timeline-cache';
 import { TASK_FACTORIES, type TaskHandler } from '../../tasks/index';
 import type { SliceTaskName, WorkerInit, WorkerReply, WorkerRequest } from './worker-pool';
 
@@ -29,6 +30,8 @@ async function start({ root, config, testHooks }: WorkerInit['init']): Promise<v
     clock: systemClock,
     config,
     progress: (message) => reply({ progress: message }),
+    // Safe here: this process serves the slice Maps of one batch and ends (SlicePool.release).
+    timelines: new TimelineCache(),
   };
   const handlers: Record<SliceTaskName, TaskHandler> = {
     'validate-slice': TASK_FACTORIES['validate-slice'](deps),
