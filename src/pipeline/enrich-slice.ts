@@ -4,7 +4,7 @@ import type { PipelineDeps } from './deps';
 import { accountKey, subscriptionKey } from './entity-key';
 import { readStagedHeads, withEnrichment, type Enrichment, type StagedHead } from './staged-row';
 import { EntityTimeline } from './user-state';
-import type { CachedTimeline, TimelineCache } from './timeline-cache';
+import type { CachedTimeline, TimelineCache, UserTimelines } from './timeline-cache';
 import { partsOf, removeStaleParts } from './part-writer';
 import type { SliceRef } from './validate-slice';
 
@@ -37,8 +37,8 @@ export async function enrichSlice(deps: PipelineDeps, ref: SliceRef): Promise<Sl
     // than its lookups (docs/performance.md).
     for (let start = 0; start < heads.length; start += LOOKUP_LESSONS) {
       const chunk = heads.slice(start, start + LOOKUP_LESSONS);
-      const timelines = await timelinesFor(deps, chunk, deps.timelines?.forBatch(ref.batch_id));
-      for (const head of chunk) enrichments.push(enrichmentOf(head, timelines));
+      const users = await timelinesFor(deps, chunk, deps.timelines?.forBatch(ref.batch_id));
+      chunk.forEach((head, i) => enrichments.push(enrichmentOf(head, users[i])));
     }
     for (const { enrichment_status: status } of enrichments) if (status !== 'not_applicable') counts[status]++;
     counts.lessons += heads.length;
@@ -53,45 +53,51 @@ export async function enrichSlice(deps: PipelineDeps, ref: SliceRef): Promise<Sl
 const LOOKUP_LESSONS = 8192;
 
 /**
- * The account and subscription timelines the lessons need (null: the entity has none), those not in `cache`
- * read from the state store in one call. The answer is a map of its own: the cache may drop entries meanwhile.
+ * Each lesson's user's timelines, with the account and the lesson's subscription read (null: the entity has
+ * none): those not in `cache` (or, without one, not met earlier in `heads`) are read from the state store in
+ * one call. The answer holds the users themselves, so the cache may drop them meanwhile.
  */
 async function timelinesFor(
   deps: PipelineDeps,
   heads: readonly StagedHead[],
   cache: TimelineCache | undefined,
-): Promise<Map<EntityKey, CachedTimeline>> {
-  const timelines = new Map<EntityKey, CachedTimeline>();
-  const missing: EntityKey[] = [];
-  const want = (key: EntityKey) => {
-    if (timelines.has(key)) return;
-    const cached = cache?.get(key);
-    timelines.set(key, cached ?? null);
-    if (cached === undefined) missing.push(key);
+): Promise<(UserTimelines | undefined)[]> {
+  const local = new Map<string, UserTimelines>();
+  const userOf = (uuid: string): UserTimelines => {
+    if (cache) return cache.user(uuid);
+    let entry = local.get(uuid);
+    if (entry === undefined) local.set(uuid, (entry = { account: undefined, subscriptions: new Map() }));
+    return entry;
   };
+  const users: (UserTimelines | undefined)[] = [];
+  /** Entities to read, each with where its timeline goes. */
+  const missing = new Map<EntityKey, (timeline: CachedTimeline) => void>();
   for (const head of heads) {
-    if (head.user_uuid === null) continue;
-    want(accountKey(head.user_uuid));
-    if (head.language !== null) want(subscriptionKey(head.user_uuid, head.language));
+    const uuid = head.user_uuid;
+    if (uuid === null) {
+      users.push(undefined);
+      continue;
+    }
+    const user = userOf(uuid);
+    users.push(user);
+    if (user.account === undefined) missing.set(accountKey(uuid), (timeline) => (user.account = timeline));
+    const language = head.language;
+    if (language !== null && !user.subscriptions.has(language)) {
+      missing.set(subscriptionKey(uuid, language), (timeline) => user.subscriptions.set(language, timeline));
+    }
   }
-  if (missing.length === 0) return timelines;
-  const read = await deps.state.getVersions(missing);
-  for (const key of missing) {
+  if (missing.size === 0) return users;
+  const read = await deps.state.getVersions([...missing.keys()]);
+  for (const [key, place] of missing) {
     const list = read.get(key);
-    const timeline = list === undefined ? null : new EntityTimeline(list);
-    timelines.set(key, timeline);
-    cache?.set(key, timeline);
+    place(list === undefined ? null : new EntityTimeline(list));
   }
-  return timelines;
+  return users;
 }
 
-function enrichmentOf(head: StagedHead, timelines: ReadonlyMap<EntityKey, CachedTimeline>): Enrichment {
-  const user = head.user_uuid;
-  const account = user === null ? undefined : timelines.get(accountKey(user))?.asOf(head.created_at);
-  const subscription =
-    user === null || head.language === null
-      ? undefined
-      : timelines.get(subscriptionKey(user, head.language))?.asOf(head.created_at);
+function enrichmentOf(head: StagedHead, user: UserTimelines | undefined): Enrichment {
+  const account = user?.account?.asOf(head.created_at);
+  const subscription = head.language === null ? undefined : user?.subscriptions.get(head.language)?.asOf(head.created_at);
   return {
     country: account?.country ?? null,
     subscription_type: subscription?.subscription_type ?? null,

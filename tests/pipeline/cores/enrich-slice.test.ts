@@ -66,8 +66,8 @@ describe('enrichSlice', () => {
   describe('with a timeline cache', () => {
     const pick = (r: Record<string, unknown>) => [r.event_uuid, r.country, r.subscription_type, r.subscription_status, r.enrichment_status];
 
-    it('enriches every lesson as without one when the lessons need more entities than it holds', async () => {
-      // Prepare: 300 users, each with an account, a subscription and two lessons; a cache of 16 entities per
+    it('enriches every lesson as without one when the lessons have more users than it holds', async () => {
+      // Prepare: 300 users, each with an account, a subscription and two lessons; a cache of 16 users per
       // generation drops generations in the middle of each read.
       const lines: object[] = [];
       for (let i = 0; i < 300; i++) {

@@ -1,47 +1,60 @@
-import type { EntityKey } from '../../../src/ports/state-store';
 import { TimelineCache } from '../../../src/pipeline/timeline-cache';
 import { EntityTimeline } from '../../../src/pipeline/user-state';
 
-const key = (i: number): EntityKey => `account#u${i}`;
 const timeline = new EntityTimeline([{ eventUuid: 'e1', createdAt: 1, fields: { country: 'DE' } }]);
 
+/** Reads user `u<i>` and marks its account read, as enrichment does after a state read. */
+function read(cache: TimelineCache, i: number): void {
+  cache.user(`u${i}`).account = timeline;
+}
+
+/** Whether the cache still holds what was read of user `u<i>` (asking holds it from then on). */
+function holds(cache: TimelineCache, i: number): boolean {
+  return cache.user(`u${i}`).account !== undefined;
+}
+
 describe('TimelineCache', () => {
-  it('holds at most two generations: an entity set 2 x maxEntities sets ago is read from the store again', () => {
+  it('holds at most two generations: a user read 2 x maxUsers users ago starts with nothing read', () => {
     const cache = new TimelineCache(3).forBatch('b1');
-    for (let i = 0; i < 7; i++) cache.set(key(i), timeline);
+    for (let i = 0; i < 7; i++) read(cache, i);
 
-    // 0..2 were the older generation when 6 started a new one: dropped.
-    expect([0, 1, 2, 3, 4, 5, 6].map((i) => cache.get(key(i)) !== undefined)).toEqual([false, false, false, true, true, true, true]);
+    // 0..2 were the older generation when 6 started a new one: dropped. (Asked newest first, so the
+    // asking moves nothing out before it is asked.)
+    expect([6, 5, 4, 3].map((i) => holds(cache, i))).toEqual([true, true, true, true]);
+    expect(holds(cache, 0)).toBe(false);
   });
 
-  it('moves an entity read from the older generation into the newer one, so it outlives the older', () => {
+  it('moves a user found in the older generation into the newer one, so it outlives the older', () => {
     const cache = new TimelineCache(2).forBatch('b1');
-    cache.set(key(0), timeline);
-    cache.set(key(1), timeline);
-    cache.set(key(2), timeline); // 0 and 1 are the older generation now
-    expect(cache.get(key(0))).toBe(timeline); // 0 joins 2 in the newer one
+    read(cache, 0);
+    read(cache, 1);
+    read(cache, 2); // 0 and 1 are the older generation now
+    expect(holds(cache, 0)).toBe(true); // 0 joins 2 in the newer one
 
-    cache.set(key(3), timeline); // the newer (2, 0) becomes the older, 1 is dropped
+    read(cache, 3); // the newer (2, 0) becomes the older, 1 is dropped
 
-    expect(cache.get(key(0))).toBe(timeline);
-    expect(cache.get(key(1))).toBeUndefined();
+    expect(holds(cache, 0)).toBe(true);
+    expect(holds(cache, 1)).toBe(false);
   });
 
-  it('remembers an entity the store does not have (null) apart from one it never read (undefined)', () => {
+  it('keeps what was read of a user, none (null) apart from not read (undefined), and counts users found', () => {
     const cache = new TimelineCache().forBatch('b1');
-    cache.set(key(1), null);
+    const user = cache.user('u1');
+    user.account = null;
+    user.subscriptions.set('de', timeline);
 
-    expect(cache.get(key(1))).toBeNull();
-    expect(cache.get(key(2))).toBeUndefined();
-    expect({ hits: cache.hits, misses: cache.misses }).toEqual({ hits: 1, misses: 1 });
+    expect(cache.user('u1')).toBe(user);
+    expect(cache.user('u1').account).toBeNull();
+    expect(cache.user('u2').account).toBeUndefined();
+    expect({ hits: cache.hits, misses: cache.misses }).toEqual({ hits: 2, misses: 2 });
   });
 
   it('starts over for another batch and keeps everything for the same one', () => {
     const cache = new TimelineCache().forBatch('b1');
-    cache.set(key(1), timeline);
+    read(cache, 1);
 
-    expect(cache.forBatch('b1').get(key(1))).toBe(timeline);
-    expect(cache.forBatch('b2').get(key(1))).toBeUndefined();
+    expect(holds(cache.forBatch('b1'), 1)).toBe(true);
+    expect(holds(cache.forBatch('b2'), 1)).toBe(false);
   });
 
   it('refuses a size that is not a positive integer', () => {
