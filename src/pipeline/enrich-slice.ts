@@ -31,10 +31,11 @@ export async function enrichSlice(deps: PipelineDeps, ref: SliceRef): Promise<Sl
     const body = await deps.objects.get(key);
     const heads = readStagedHeads(body, key);
     const enrichments: Enrichment[] = [];
-    // 8,192 lessons' timelines at a time: they die young. A whole part's (~25k entities, ~90k versions at
-    // 10M events) outlived the young generation and piled up in the old one, ~150 MiB of garbage per worker
-    // between full collections; much fewer lessons per call, and each call's reads of the state cost more
-    // than its lookups (docs/performance.md).
+    // 8,192 lessons' timelines at a time: without a cache (Lambda) they die young. A whole part's (~25k
+    // entities, ~90k versions at 10M events) outlived the young generation and piled up in the old one,
+    // ~150 MiB of garbage per worker between full collections; much fewer lessons per call, and each call's
+    // reads of the state cost more than its lookups (docs/performance.md). The local worker's cache keeps
+    // what it reads (timeline-cache.ts).
     for (let start = 0; start < heads.length; start += LOOKUP_LESSONS) {
       const chunk = heads.slice(start, start + LOOKUP_LESSONS);
       const users = await timelinesFor(deps, chunk, deps.timelines?.forBatch(ref.batch_id));
