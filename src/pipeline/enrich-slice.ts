@@ -4,7 +4,7 @@ import type { PipelineDeps } from './deps';
 import { accountKey, subscriptionKey } from './entity-key';
 import { readStagedHeads, withEnrichment, type Enrichment, type StagedHead } from './staged-row';
 import { EntityTimeline } from './user-state';
-import type { CachedTimeline, TimelineCache, UserTimelines } from './timeline-cache';
+import { TimelineCache, type CachedTimeline, type UserTimelines } from './timeline-cache';
 import { partsOf, removeStaleParts } from './part-writer';
 import type { SliceRef } from './validate-slice';
 
@@ -55,21 +55,15 @@ const LOOKUP_LESSONS = 8192;
 
 /**
  * Each lesson's user's timelines, with the account and the lesson's subscription read (null: the entity has
- * none): those not in `cache` (or, without one, not met earlier in `heads`) are read from the state store in
- * one call. The answer holds the users themselves, so the cache may drop them meanwhile.
+ * none): those not in `cache` (without one, not met earlier in `heads`: a cache of this call alone, which
+ * never drops a user) are read from the state store in one call. The answer holds the users themselves, so
+ * the cache may drop them meanwhile.
  */
 async function timelinesFor(
   deps: PipelineDeps,
   heads: readonly StagedHead[],
-  cache: TimelineCache | undefined,
+  cache: TimelineCache = new TimelineCache(Math.max(1, heads.length)),
 ): Promise<(UserTimelines | undefined)[]> {
-  const local = new Map<string, UserTimelines>();
-  const userOf = (uuid: string): UserTimelines => {
-    if (cache) return cache.user(uuid);
-    let entry = local.get(uuid);
-    if (entry === undefined) local.set(uuid, (entry = { account: undefined, subscriptions: new Map() }));
-    return entry;
-  };
   const users: (UserTimelines | undefined)[] = [];
   /** Entities to read, each with where its timeline goes. */
   const missing = new Map<EntityKey, (timeline: CachedTimeline) => void>();
@@ -79,7 +73,7 @@ async function timelinesFor(
       users.push(undefined);
       continue;
     }
-    const user = userOf(uuid);
+    const user = cache.user(uuid);
     users.push(user);
     if (user.account === undefined) missing.set(accountKey(uuid), (timeline) => (user.account = timeline));
     const language = head.language;
