@@ -3,8 +3,7 @@ import { Layout } from '../ports/layout';
 import type { PipelineDeps } from './deps';
 import { accountKey, subscriptionKey } from './entity-key';
 import { readStagedHeads, withEnrichment, type Enrichment, type StagedHead } from './staged-row';
-import { EntityTimeline } from './user-state';
-import { TimelineCache, type CachedTimeline, type UserTimelines } from './timeline-cache';
+import { TimelineCache } from './timeline-cache';
 import { partsOf, removeStaleParts } from './part-writer';
 import type { SliceRef } from './validate-slice';
 
@@ -33,13 +32,11 @@ export async function enrichSlice(deps: PipelineDeps, ref: SliceRef): Promise<Sl
     const enrichments: Enrichment[] = [];
     // 8,192 lessons' timelines at a time: without a cache (Lambda) they die young. A whole part's (~25k
     // entities, ~90k versions at 10M events) outlived the young generation and piled up in the old one,
-    // ~150 MiB of garbage per worker between full collections; much fewer lessons per call, and each call's
-    // reads of the state cost more than its lookups (docs/performance.md). The local worker's cache keeps
-    // what it reads (timeline-cache.ts).
+    // ~150 MiB of garbage per worker between full collections (docs/performance.md). The local worker's
+    // cache keeps what it reads in typed arrays (timeline-cache.ts), a stretch at a time (`reserve`).
     for (let start = 0; start < heads.length; start += LOOKUP_LESSONS) {
       const chunk = heads.slice(start, start + LOOKUP_LESSONS);
-      const users = await timelinesFor(deps, chunk, deps.timelines?.forBatch(ref.batch_id));
-      chunk.forEach((head, i) => enrichments.push(enrichmentOf(head, users[i])));
+      enrichments.push(...(await enrichmentsOf(deps, chunk, deps.timelines?.forBatch(ref.batch_id))));
     }
     for (const { enrichment_status: status } of enrichments) if (status !== 'not_applicable') counts[status]++;
     counts.lessons += heads.length;
@@ -54,49 +51,48 @@ export async function enrichSlice(deps: PipelineDeps, ref: SliceRef): Promise<Sl
 const LOOKUP_LESSONS = 8192;
 
 /**
- * Each lesson's user's timelines, with the account and the lesson's subscription read (null: the entity has
- * none): those not in `cache` (without one, not met earlier in `heads`: a cache of this call alone, which
- * never drops a user) are read from the state store in one call. The answer holds the users themselves, so
- * the cache may drop them meanwhile.
+ * Each lesson's enrichment, from the timelines of its user's account and of its subscription in `cache`, the
+ * ones not held read from the state store in one call (without a cache: a cache of this call alone).
  */
-async function timelinesFor(
+async function enrichmentsOf(
   deps: PipelineDeps,
   heads: readonly StagedHead[],
-  cache: TimelineCache = new TimelineCache(Math.max(1, heads.length)),
-): Promise<(UserTimelines | undefined)[]> {
-  const users: (UserTimelines | undefined)[] = [];
-  /** Entities to read, each with where its timeline goes. */
-  const missing = new Map<EntityKey, (timeline: CachedTimeline) => void>();
-  for (const head of heads) {
+  cache: TimelineCache = new TimelineCache(),
+): Promise<Enrichment[]> {
+  cache.reserve(heads.length);
+  /** Per lesson: its account's and its subscription's entity slots in `cache` (NO_ENTITY: none to look up). */
+  const slots = new Int32Array(heads.length * 2).fill(NO_ENTITY);
+  /** Entities to read: slot -> key. */
+  const missing = new Map<number, EntityKey>();
+  for (const [i, head] of heads.entries()) {
     const uuid = head.user_uuid;
-    if (uuid === null) {
-      users.push(undefined);
-      continue;
-    }
+    if (uuid === null) continue;
     const user = cache.user(uuid);
-    users.push(user);
-    if (user.account === undefined) missing.set(accountKey(uuid), (timeline) => (user.account = timeline));
+    const account = cache.account(user);
+    slots[2 * i] = account;
+    if (!cache.isRead(account) && !missing.has(account)) missing.set(account, accountKey(uuid));
     const language = head.language;
-    if (language !== null && !user.subscriptions.has(language)) {
-      missing.set(subscriptionKey(uuid, language), (timeline) => user.subscriptions.set(language, timeline));
-    }
+    if (language === null) continue;
+    const subscription = cache.subscription(user, language);
+    slots[2 * i + 1] = subscription;
+    if (!cache.isRead(subscription) && !missing.has(subscription)) missing.set(subscription, subscriptionKey(uuid, language));
   }
-  if (missing.size === 0) return users;
-  const read = await deps.state.getVersions([...missing.keys()]);
-  for (const [key, place] of missing) {
-    const list = read.get(key);
-    place(list === undefined ? null : new EntityTimeline(list));
+  if (missing.size > 0) {
+    const read = await deps.state.getVersions([...missing.values()]);
+    for (const [slot, key] of missing) cache.fill(slot, read.get(key));
   }
-  return users;
+  return heads.map((head, i) => {
+    const accountSlot = slots[2 * i] as number;
+    const subscriptionSlot = slots[2 * i + 1] as number;
+    const account = accountSlot === NO_ENTITY ? undefined : cache.asOf(accountSlot, head.created_at);
+    const subscription = subscriptionSlot === NO_ENTITY ? undefined : cache.asOf(subscriptionSlot, head.created_at);
+    return {
+      country: account?.country ?? null,
+      subscription_type: subscription?.subscription_type ?? null,
+      subscription_status: subscription?.subscription_status ?? null,
+      enrichment_status: account === undefined ? 'no_account' : subscription === undefined ? 'no_subscription' : 'enriched',
+    };
+  });
 }
 
-function enrichmentOf(head: StagedHead, user: UserTimelines | undefined): Enrichment {
-  const account = user?.account?.asOf(head.created_at);
-  const subscription = head.language === null ? undefined : user?.subscriptions.get(head.language)?.asOf(head.created_at);
-  return {
-    country: account?.country ?? null,
-    subscription_type: subscription?.subscription_type ?? null,
-    subscription_status: subscription?.subscription_status ?? null,
-    enrichment_status: account === undefined ? 'no_account' : subscription === undefined ? 'no_subscription' : 'enriched',
-  };
-}
+const NO_ENTITY = -1;

@@ -39,30 +39,48 @@ function versionOf(event: ValidEvent, names: readonly string[]): StateVersion {
  * `foldedSince`.
  */
 export class EntityTimeline {
-  private readonly times: number[];
-  private readonly states: Readonly<Record<string, string>>[];
+  private readonly times: readonly number[];
+  private readonly states: readonly Readonly<Record<string, string>>[];
 
   constructor(versions: readonly StateVersion[]) {
-    const sorted = [...versions].sort((a, b) =>
-      a.createdAt !== b.createdAt ? a.createdAt - b.createdAt : a.eventUuid < b.eventUuid ? -1 : 1,
-    );
-    // Only the first version may start earlier than its createdAt: the times stay sorted.
-    this.times = sorted.map((v, i) =>
-      i === 0 && v.foldedSince !== undefined && v.foldedSince < v.createdAt ? v.foldedSince : v.createdAt,
-    );
-    let state: Record<string, string> = {};
-    this.states = sorted.map((v) => (state = { ...state, ...v.fields }));
+    ({ times: this.times, states: this.states } = foldVersions(versions));
   }
 
   /** The folded state as of `t` (inclusive), or undefined when no version is that old. */
   asOf(t: number): Readonly<Record<string, string>> | undefined {
-    let lo = 0;
-    let hi = this.times.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if ((this.times[mid] as number) <= t) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo === 0 ? undefined : this.states[lo - 1];
+    const at = lastAtOrBefore(this.times, 0, this.times.length, t);
+    return at < 0 ? undefined : this.states[at];
   }
+}
+
+/** An entity's versions folded: from `times[i]` on, its state is `states[i]`; the times sorted. */
+export interface FoldedTimeline {
+  readonly times: number[];
+  readonly states: Readonly<Record<string, string>>[];
+}
+
+/** The fold EntityTimeline answers from (and TimelineCache keeps in arrays of its own). */
+export function foldVersions(versions: readonly StateVersion[]): FoldedTimeline {
+  const sorted = [...versions].sort((a, b) =>
+    a.createdAt !== b.createdAt ? a.createdAt - b.createdAt : a.eventUuid < b.eventUuid ? -1 : 1,
+  );
+  // Only the first version may start earlier than its createdAt: the times stay sorted.
+  const times = sorted.map((v, i) =>
+    i === 0 && v.foldedSince !== undefined && v.foldedSince < v.createdAt ? v.foldedSince : v.createdAt,
+  );
+  let state: Record<string, string> = {};
+  const states = sorted.map((v) => (state = { ...state, ...v.fields }));
+  return { times, states };
+}
+
+/** The last index in [from, to) of sorted `times` whose time is <= t (inclusive), or -1 when none is. */
+export function lastAtOrBefore(times: ArrayLike<number>, from: number, to: number, t: number): number {
+  let lo = from;
+  let hi = to;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if ((times[mid] as number) <= t) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo === from ? -1 : lo - 1;
 }

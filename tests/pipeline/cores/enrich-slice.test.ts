@@ -66,9 +66,12 @@ describe('enrichSlice', () => {
   describe('with a timeline cache', () => {
     const pick = (r: Record<string, unknown>) => [r.event_uuid, r.country, r.subscription_type, r.subscription_status, r.enrichment_status];
 
-    it('enriches every lesson as without one when the lessons have more users than it holds', async () => {
-      // Prepare: 300 users, each with an account, a subscription and two lessons; a cache of 16 users per
-      // generation drops generations in the middle of each read.
+    it.each([
+      ['fewer users than the lessons have (it starts over within the slice)', { maxUsers: 16, maxVersions: 10_000 }, true],
+      ['every user (the second enrichment reads no state)', { maxUsers: 10_000, maxVersions: 10_000 }, false],
+    ])('enriches every lesson as without one when it holds %s', async (_, bounds, readsAgain) => {
+      // Prepare: 300 users, each with an account, most with a subscription, and three lessons (one of a user
+      // without state); 900 lessons in one stretch of lookups.
       const lines: object[] = [];
       for (let i = 0; i < 300; i++) {
         lines.push(accountEvent(`u${i}`, T0, { country: ['DE', 'FR', 'ES'][i % 3] as string }));
@@ -81,11 +84,13 @@ describe('enrichSlice', () => {
       const out = Layout.stagedEnriched(plan.batch_id, 0).key(0);
       const uncached = await enrichSlice(lake, sliceRef(plan.batch_id, 0));
       const expected = (await stagedRows(lake, out)).map(pick);
-      const timelines = new TimelineCache(16);
+      const timelines = new TimelineCache(bounds);
+      const getVersions = jest.spyOn(lake.state, 'getVersions');
 
       // Act: twice, the second time with the cache holding what the first left.
       const first = await enrichSlice({ ...lake, timelines }, sliceRef(plan.batch_id, 0));
       const firstRows = (await stagedRows(lake, out)).map(pick);
+      const readsOfFirst = getVersions.mock.calls.length;
       const second = await enrichSlice({ ...lake, timelines }, sliceRef(plan.batch_id, 0));
 
       // Assess
@@ -94,6 +99,8 @@ describe('enrichSlice', () => {
       expect(firstRows).toEqual(expected);
       expect(second).toEqual(uncached);
       expect((await stagedRows(lake, out)).map(pick)).toEqual(expected);
+      expect(readsOfFirst).toBe(1);
+      expect(getVersions.mock.calls.length).toBe(readsAgain ? 2 : 1);
       expect(timelines.hits).toBeGreaterThan(0);
     });
 
