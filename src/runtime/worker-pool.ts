@@ -49,17 +49,14 @@ interface Slot {
 let liveWorkers = 0;
 
 /**
- * V8 flags of a slice worker process:
- * - a young generation of 32 MiB semi-spaces instead of 16, as validation allocates ~1.5 KB of short-lived
- *   objects per line (measured on one thread: ~20% less time; the cost is up to 32 MiB more per worker while
- *   it runs);
- * - the old generation may grow to twice what survived its last full collection before the next one, where
- *   V8 chooses up to 4 times when collections are fast. Enrichment's timeline cache (src/pipeline/timeline-cache.ts)
- *   promotes every timeline it keeps and drops them a generation at a time: with V8's choice the worker's heap
- *   reached 4 times its live data, 170-260 MiB at 3M events, and the run's peak rose 800 -> 1,005-1,018 MiB; with
- *   2 it is 789 MiB, for ~20 more full collections per worker at 1M events, ~0.15 s (docs/performance.md).
+ * V8 flags of a slice worker process: a young generation of 32 MiB semi-spaces instead of 16, as validation
+ * allocates ~1.5 KB of short-lived objects per line (measured on one thread: ~20% less time; the cost is up to
+ * 32 MiB more per worker while it runs). The old generation grows as V8 chooses: with timelines kept in typed
+ * arrays (src/pipeline/timeline-cache.ts) little is promoted, and holding it to twice its live data
+ * (`--heap-growing-percent=100`, needed while the cache kept one object per version) now only cost time
+ * (docs/performance.md).
  */
-const WORKER_EXEC_ARGV = ['--max-semi-space-size=32', '--heap-growing-percent=100'];
+const WORKER_EXEC_ARGV = ['--max-semi-space-size=32'];
 
 /** How many slice worker processes this process still has running (diagnostics and tests). */
 export function liveSliceWorkers(): number {
