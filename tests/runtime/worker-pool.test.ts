@@ -53,6 +53,28 @@ describe('slice worker processes', () => {
   });
 });
 
+describe('SlicePool.warm', () => {
+  it('starts the processes before any request; release leaves them until they served one', async () => {
+    const lake = await makeTestLake();
+    const pool = new SlicePool(2, lake.root, lake.config, () => undefined);
+    try {
+      pool.warm();
+      pool.warm(); // no second set
+      expect(pool.liveWorkers).toBe(2);
+
+      await pool.release();
+      expect(pool.liveWorkers).toBe(2);
+
+      await expect(pool.run('validate-slice', { input: { batch_id: 'b', slice: 0 } })).rejects.toMatchObject({ name: ErrorNames.ObjectNotFound });
+      await pool.release();
+      expect(pool.liveWorkers).toBe(0);
+    } finally {
+      await pool.close();
+      await lake.cleanup();
+    }
+  });
+});
+
 describe('a crashed slice worker', () => {
   it('fails the requests in flight and queued at once, and refuses more', async () => {
     const lake = await makeTestLake();

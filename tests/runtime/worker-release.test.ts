@@ -49,4 +49,32 @@ describe('LocalOrchestrator with worker processes', () => {
     // Both slice Maps ran in worker threads: their progress lines came back from the workers.
     expect(lake.progressLines.filter((line) => /^slice \d+: .*lessons enriched/.test(line)).length).toBeGreaterThan(0);
   });
+
+  it('starts the workers with the run, before the lease and the plan, so the first slice Map finds them up', async () => {
+    await putRaw(lake, rawKey(10, 'a'), [lessonEvent('u1', 'de', T0 + 5), otherEvent(T0 + 6)]);
+    const plan = TASK_FACTORIES['plan-batch'](lake);
+    let atPlan = -1;
+
+    const result = await new LocalOrchestrator(lake, {
+      workers: 2,
+      handlerOverrides: {
+        PlanBatch: async (event) => {
+          atPlan = liveSliceWorkers();
+          return plan(event);
+        },
+      },
+    }).execute({ name: 'warm', input: { mode: 'scheduled' } });
+
+    expect(result).toMatchObject({ status: 'SUCCEEDED', output: { status: 'committed', inserted: 2 } });
+    // Entering AcquireLease and PlanBatch (states that are not slice Maps) did not end them.
+    expect(atPlan).toBe(2);
+    expect(liveSliceWorkers()).toBe(0);
+  });
+
+  it('ends the workers it started when the run has nothing to read', async () => {
+    const result = await new LocalOrchestrator(lake, { workers: 2 }).execute({ name: 'empty', input: { mode: 'scheduled' } });
+
+    expect(result).toMatchObject({ status: 'SUCCEEDED', output: { status: 'nothing_to_do' } });
+    expect(liveSliceWorkers()).toBe(0);
+  });
 });
