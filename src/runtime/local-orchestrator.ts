@@ -67,6 +67,8 @@ export class LocalOrchestrator implements Orchestrator {
   private readonly iterationStates: readonly string[];
   /** Top-level Map states whose iterations run slice tasks on the worker threads (ValidateSlices, EnrichSlices). */
   private readonly sliceMaps: ReadonlySet<string>;
+  /** The interpreter's state machine, its definition checked on the first execution. */
+  private machine: StateMachine | undefined;
 
   constructor(
     private readonly deps: PipelineDeps,
@@ -141,10 +143,12 @@ export class LocalOrchestrator implements Orchestrator {
     iterations: IterationWork,
     pool: SlicePool | undefined,
   ): Promise<ExecutionResult> {
-    const machine = new StateMachine(this.definition as unknown as StateMachineDefinition, {
+    // The definition is checked once per orchestrator, as AWS checks it when the state machine is created, not
+    // per execution (asl-validator takes 0.1-0.3 s here, each time); every run() is an execution of its own.
+    this.machine ??= new StateMachine(this.definition as unknown as StateMachineDefinition, {
       validationOptions: { checkArn: true, checkPaths: true },
     });
-    const execution = machine.run(request.input as never, {
+    const execution = this.machine.run(request.input as never, {
       overrides: {
         taskResourceLocalHandlers: handlers as never,
         ...(this.options.retryIntervalOverrides ? { retryIntervalOverrides: { ...this.options.retryIntervalOverrides } } : {}),
