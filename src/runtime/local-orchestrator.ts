@@ -11,6 +11,7 @@ import { allStates, loadAsl, type AslDefinition, type AslState } from '../workfl
 import { SETTING_PLACEHOLDERS, STATE_BINDINGS } from '../workflow/registry';
 import { TASK_FACTORIES, type TaskHandler } from '../../tasks/index';
 import { SlicePool, type SliceTaskName, type SliceWorkerTestHooks } from './worker-pool';
+import { CheckedDefinitions } from './checked-definitions';
 
 const SLICE_STATES: Readonly<Record<string, SliceTaskName>> = { ValidateSlice: 'validate-slice', EnrichSlice: 'enrich-slice' };
 
@@ -38,6 +39,8 @@ export interface LocalOrchestratorOptions {
   readonly workers?: number;
   /** Test only: fault injection inside the slice worker processes (see SliceWorkerTestHooks). */
   readonly sliceWorkerTestHooks?: SliceWorkerTestHooks;
+  /** Where definitions that passed the interpreter's check are remembered (default: DEFAULT_CHECKED_DEFINITIONS_DIR). */
+  readonly checkedDefinitionsDir?: string;
 }
 
 /** The Glue database name the local runtime gives its Athena states (their text is recognised back). */
@@ -67,7 +70,7 @@ export class LocalOrchestrator implements Orchestrator {
   private readonly iterationStates: readonly string[];
   /** Top-level Map states whose iterations run slice tasks on the worker threads (ValidateSlices, EnrichSlices). */
   private readonly sliceMaps: ReadonlySet<string>;
-  /** The interpreter's state machine, its definition checked on the first execution. */
+  /** The interpreter's state machine (stateMachine()). */
   private machine: StateMachine | undefined;
 
   constructor(
@@ -143,12 +146,7 @@ export class LocalOrchestrator implements Orchestrator {
     iterations: IterationWork,
     pool: SlicePool | undefined,
   ): Promise<ExecutionResult> {
-    // The definition is checked once per orchestrator, as AWS checks it when the state machine is created, not
-    // per execution (asl-validator takes 0.1-0.3 s here, each time); every run() is an execution of its own.
-    this.machine ??= new StateMachine(this.definition as unknown as StateMachineDefinition, {
-      validationOptions: { checkArn: true, checkPaths: true },
-    });
-    const execution = this.machine.run(request.input as never, {
+    const execution = this.stateMachine().run(request.input as never, {
       overrides: {
         taskResourceLocalHandlers: handlers as never,
         ...(this.options.retryIntervalOverrides ? { retryIntervalOverrides: { ...this.options.retryIntervalOverrides } } : {}),
@@ -176,6 +174,24 @@ export class LocalOrchestrator implements Orchestrator {
       }
       throw error;
     }
+  }
+
+  /**
+   * The interpreter's state machine, made on the first execution; every run() is an execution of its own. Its
+   * definition is checked (asl-validator, with ARNs and paths) unless this machine already saw it pass
+   * (checked-definitions.ts), as AWS checks a definition when the state machine is created, not per execution.
+   */
+  private stateMachine(): StateMachine {
+    if (this.machine) return this.machine;
+    const checked = new CheckedDefinitions(this.options.checkedDefinitionsDir);
+    // Hashed before the check, which fills in defaults (QueryLanguage) on the states.
+    const marker = checked.markerOf(this.definition);
+    const known = checked.has(marker);
+    this.machine = new StateMachine(this.definition as unknown as StateMachineDefinition, {
+      validationOptions: known ? { noValidate: true } : { checkArn: true, checkPaths: true },
+    });
+    if (!known) checked.remember(marker);
+    return this.machine;
   }
 
   /**
