@@ -11,7 +11,7 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, write
 import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { summarizePairs } from './repeat';
+import { pairRatio, summarizePairs } from './repeat';
 
 const ROOT = resolve(__dirname, '..');
 const TSX = [join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs')];
@@ -64,6 +64,12 @@ function main(): void {
   const { median: pair, seconds, baselineSeconds, ratio, peakRssMib } = summarizePairs(pairs);
   const { pipeline, baseline } = pair;
   const lines = Number(pipeline.summary.lines_read ?? generated.lines ?? events);
+  const samples = pairs.map((p) => ({
+    seconds: round(p.seconds),
+    baseline_seconds: round(p.baselineSeconds),
+    ratio: round(pairRatio(p)),
+    peak_rss_mib: Math.round(p.peakRssMib),
+  }));
   const result = {
     events: lines,
     seconds: round(seconds),
@@ -85,17 +91,7 @@ function main(): void {
     baseline_peak_rss_mib: Math.round(baseline.peak_rss_mib),
     inserted: pipeline.summary.inserted,
     baseline_rows: baseline.rows,
-    ...(repeat > 1
-      ? {
-          repeat,
-          samples: pairs.map((p) => ({
-            seconds: round(p.seconds),
-            baseline_seconds: round(p.baselineSeconds),
-            ratio: round(p.seconds / p.baselineSeconds),
-            peak_rss_mib: Math.round(p.peakRssMib),
-          })),
-        }
-      : {}),
+    ...(repeat > 1 ? { repeat, samples } : {}),
   };
   if (values.json) {
     process.stdout.write(`${JSON.stringify(result)}\n`);
@@ -107,7 +103,7 @@ function main(): void {
         `DuckDB-only baseline       ${result.baseline_seconds} s  ${result.baseline_events_per_second} events/s  peak RSS ${result.baseline_peak_rss_mib} MiB`,
         `rows: pipeline ${String(result.inserted)}, baseline ${result.baseline_rows} (the baseline drops what it cannot parse and does not validate)`,
         `ratio to the baseline      ${result.ratio} (${result.cores} cores, ${result.events_per_core_second} events per core-second, ${result.runs} run(s))`,
-        ...(repeat > 1 ? [`medians of ${repeat} pairs     ratios ${pairs.map((p) => round(p.seconds / p.baselineSeconds)).join(', ')}; peak RSS is the highest`] : []),
+        ...(repeat > 1 ? [`medians of ${repeat} pairs     ratios ${samples.map((p) => p.ratio).join(', ')}; peak RSS is the highest`] : []),
         `staged bytes               ${result.staged_bytes}`,
         `where the time goes (s):   ${Object.entries(result.phases).map(([k, v]) => `${k} ${v}`).join(', ')}`,
       ].join('\n') + '\n',

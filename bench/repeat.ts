@@ -31,15 +31,19 @@ export function median(values: readonly number[]): number {
   return sorted.length % 2 === 1 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
 }
 
+/** A pair's pipeline seconds / baseline seconds. */
+export function pairRatio(pair: BenchPair): number {
+  return pair.seconds / pair.baselineSeconds;
+}
+
 export function summarizePairs<P extends BenchPair>(pairs: readonly P[]): PairsSummary<P> {
   if (pairs.length === 0) throw new RangeError('no bench pairs to summarize');
-  const ratioOf = (p: P) => p.seconds / p.baselineSeconds;
-  const byRatio = [...pairs].sort((a, b) => ratioOf(a) - ratioOf(b));
+  const byRatio = [...pairs].sort((a, b) => pairRatio(a) - pairRatio(b));
   return {
     median: byRatio[(byRatio.length - 1) >> 1] as P,
     seconds: median(pairs.map((p) => p.seconds)),
     baselineSeconds: median(pairs.map((p) => p.baselineSeconds)),
-    ratio: median(pairs.map(ratioOf)),
+    ratio: median(pairs.map(pairRatio)),
     peakRssMib: Math.max(...pairs.map((p) => p.peakRssMib)),
   };
 }

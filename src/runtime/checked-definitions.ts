@@ -20,7 +20,7 @@ export class CheckedDefinitions {
 
   /** The file that stands for `definition` having passed (hashed as given: call before the check touches it). */
   markerOf(definition: unknown): string {
-    const hash = createHash('sha256').update(CHECKER_VERSIONS).update('\n').update(JSON.stringify(definition)).digest('hex');
+    const hash = createHash('sha256').update(checkerVersions()).update('\n').update(JSON.stringify(definition)).digest('hex');
     return join(this.dir, `${hash}.checked`);
   }
 
@@ -51,9 +51,16 @@ function versionOfPackageAt(entry: string, name: string): string {
   }
 }
 
-const INTERPRETER = require.resolve('aws-local-stepfunctions');
-/** The interpreter's and its validator's versions: a new one may check differently. */
-const CHECKER_VERSIONS = [
-  `aws-local-stepfunctions@${versionOfPackageAt(INTERPRETER, 'aws-local-stepfunctions')}`,
-  `asl-validator@${versionOfPackageAt(require.resolve('asl-validator', { paths: [INTERPRETER] }), 'asl-validator')}`,
-].join(' ');
+let versions: string | undefined;
+
+/** The interpreter's and its validator's versions (a new one may check differently), read on first use. */
+function checkerVersions(): string {
+  if (versions === undefined) {
+    const interpreter = require.resolve('aws-local-stepfunctions');
+    versions = [
+      `aws-local-stepfunctions@${versionOfPackageAt(interpreter, 'aws-local-stepfunctions')}`,
+      `asl-validator@${versionOfPackageAt(require.resolve('asl-validator', { paths: [interpreter] }), 'asl-validator')}`,
+    ].join(' ');
+  }
+  return versions;
+}
