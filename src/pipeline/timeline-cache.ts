@@ -74,7 +74,7 @@ export class TimelineCache {
     return this;
   }
 
-  /** Makes room for the users and entities of `lessons` more lessons: starts over if they might not fit. */
+  /** Makes room for the users of `lessons` more lessons: starts over if they might not fit, or once it holds maxVersions versions. */
   reserve(lessons: number): void {
     if (this.users.size + lessons > this.bounds.maxUsers || this.times.size >= this.bounds.maxVersions) this.clear();
   }
