@@ -1,8 +1,8 @@
 import { fork, type ChildProcess } from 'node:child_process';
-import { join } from 'node:path';
 import { EventLakeError } from '../errors';
 import type { PipelineConfig } from '../pipeline/config';
 import type { Progress } from '../pipeline/deps';
+import { sliceWorkerEntry } from './slice-worker-bundle';
 
 export type SliceTaskName = 'validate-slice' | 'enrich-slice';
 
@@ -87,6 +87,8 @@ export class SlicePool {
   private releasing: Promise<void> | undefined;
   /** Whether the running processes were given a request yet (`release` leaves processes started by `warm` alone). */
   private served = false;
+  /** Whether this pool said already that its workers load through tsx (sliceWorkerEntry). */
+  private fallbackReported = false;
 
   constructor(
     private readonly size: number,
@@ -99,9 +101,14 @@ export class SlicePool {
   /** Starts the processes (on the first request, and again after `release`). */
   private spawn(): void {
     this.served = false;
+    const entry = sliceWorkerEntry();
+    if (entry.fallback !== undefined && !this.fallbackReported) {
+      this.fallbackReported = true;
+      this.progress(`slice workers load through tsx, which starts them slower: ${entry.fallback}`);
+    }
     for (let i = 0; i < this.size; i++) {
       // stdout is not inherited: `run --json` prints one object there; a worker reports through messages.
-      const worker = fork(join(__dirname, 'slice-worker.js'), [], {
+      const worker = fork(entry.file, [], {
         execArgv: WORKER_EXEC_ARGV,
         serialization: 'advanced',
         stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
