@@ -24,7 +24,7 @@ export interface WorkerEntry {
   readonly fallback?: string;
 }
 
-/** The part of esbuild's API the bundle needs (a dev dependency: an install without it uses tsx). */
+/** The part of esbuild's API the bundle needs (a dependency; tsx needs it as well). */
 interface Esbuild {
   buildSync(options: Record<string, unknown>): {
     outputFiles?: { contents: Uint8Array }[];
@@ -51,7 +51,7 @@ interface BundleRecord {
 
 function requireEsbuild(): Esbuild | undefined {
   try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports -- optional: a dev dependency, loaded only to build
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded only when a bundle is built
     return require('esbuild') as Esbuild;
   } catch {
     return undefined;
@@ -135,7 +135,7 @@ function build(esbuild: Esbuild, root: string, main: string, dir: string): strin
  * hashed against the record kept beside the bundle). A process started from it is ready in ~0.1 s instead of
  * ~0.3 s, and validates a line faster: tsx resolves and transforms each of ~100 modules in every process, and
  * its modules call each other through export getters (docs/performance.md). Where no bundle can be built
- * (esbuild not installed, a read-only install, a failed build) the worker loads through tsx, with the reason.
+ * (a read-only install, a failed build, esbuild not loadable) the worker loads through tsx, with the reason.
  */
 export function sliceWorkerEntry(options: BundleOptions = {}): WorkerEntry {
   const root = options.root ?? ROOT;
