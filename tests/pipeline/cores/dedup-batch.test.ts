@@ -32,6 +32,19 @@ describe('dedupBatch', () => {
     expect(String(records[0]?.errors)).toContain(`event_uuid ${e.event_uuid} appeared earlier in this batch with different content`);
   });
 
+  it('leaves the classified file uncompressed: it is written once and read once, and snappy cost more time than it saved', async () => {
+    await putRaw(lake, rawKey(10, 'a'), [otherEvent(T0), otherEvent(T0 + 1)]);
+    const staged = await stageBatch(lake);
+
+    await classifyOn(lake, staged);
+
+    const codecs = await lake.sql.query({
+      name: 'classified_codecs',
+      text: `SELECT DISTINCT compression FROM parquet_metadata('${lake.objects.uri(Layout.classified(staged.plan.batch_id))}')`,
+    });
+    expect(codecs).toEqual([{ compression: 'UNCOMPRESSED' }]);
+  });
+
   it('cuts merge groups at max_partitions_per_merge', async () => {
     // Prepare
     await lake.cleanup();
