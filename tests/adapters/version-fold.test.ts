@@ -4,7 +4,9 @@ import {
   cutFieldValue,
   foldLimits,
   MAX_FIELD_VALUE_BYTES,
+  numberBytes,
   storedVersion,
+  versionEntryBytes,
   versionsMapBytes,
   type FoldLimits,
 } from '../../src/adapters/version-fold';
@@ -21,6 +23,38 @@ function v(eventUuid: string, createdAt: number, fields: Record<string, string> 
 function uuids(versions: readonly StateVersion[]): string[] {
   return versions.map((version) => version.eventUuid);
 }
+
+describe('numberBytes', () => {
+  /** DynamoDB's size of a number, from its text: significant digits (no sign, dot, exponent, leading or trailing zeros). */
+  function fromText(n: number): number {
+    const mantissa = String(Math.abs(n)).split('e')[0] ?? '';
+    const digits = mantissa.replace('.', '').replace(/^0+/, '').replace(/0+$/, '').length;
+    if (digits === 0) return 1;
+    return 1 + Math.ceil((digits + 1) / 2) + (n < 0 ? 1 : 0);
+  }
+
+  it.each([
+    [0, 1], [7, 2], [-7, 3], [100, 2], [1712511721, 7], [1712511721.022075, 10], [0.000123, 3], [1e21, 2], [1.5e-7, 3], [-1.25e30, 4],
+  ])('measures %p as %p bytes', (n, bytes) => {
+    expect(numberBytes(n)).toBe(bytes);
+  });
+
+  it('agrees with the measure from the number\'s text for any double', () => {
+    fc.assert(fc.property(fc.double({ noNaN: true, noDefaultInfinity: true }), (n) => numberBytes(n) === fromText(n)), { numRuns: 20_000 });
+  });
+});
+
+describe('versionEntryBytes', () => {
+  it('remembers a measure per version object, not per uuid: two versions of one uuid measure their own content', () => {
+    const a = v('a', 1712511721.022075, { country: 'PT' });
+    const b = v('a', 1712511721.022075, { country: 'PTX' });
+
+    const first = versionEntryBytes(a);
+
+    expect(versionEntryBytes(a)).toBe(first);
+    expect(versionEntryBytes(b)).toBe(first + 1);
+  });
+});
 
 describe('cutFieldValue', () => {
   it('keeps values of up to 1 KiB of UTF-8 as they are', () => {
