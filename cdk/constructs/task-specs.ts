@@ -195,16 +195,19 @@ export const TASK_SPECS: Readonly<Record<TaskName, TaskSpec>> = {
     },
   },
   'summarize-slices': {
-    description: "SummarizeSlices: add up the slices' result objects into batch totals and the dedup horizon",
+    description: "SummarizeSlices: add up the slices' result objects into batch totals and the dedup horizon; drop the enriched slices' lesson parts",
     memoryMiB: 256,
     timeoutSeconds: 240,
     access: {
+      // Lists each slice's lesson parts to delete them.
+      list: [{ bucket: 'staging', prefix: BATCHES }],
       objects: [
         {
           bucket: 'staging',
           prefix: BATCHES,
           read: true,
-          why: `SummarizeSlices reads the batch manifest and its slices' result objects under staging/batches/<batch_id>/: ${RUN_TIME_ID}`,
+          delete: true,
+          why: `SummarizeSlices reads the batch manifest and its slices' result objects under staging/batches/<batch_id>/ and deletes the lesson parts EnrichSlices replaced: ${RUN_TIME_ID}`,
         },
       ],
     },

@@ -3,6 +3,7 @@ import { Layout } from '../ports/layout';
 import type { PipelineDeps } from './deps';
 import type { BatchTotals } from './payloads';
 import { readManifest } from './manifest';
+import { removeStaleParts } from './part-writer';
 import { sortedReasons, type SliceValidation } from './validate-slice';
 
 export type { BatchTotals } from './payloads';
@@ -12,13 +13,20 @@ const NO_DATE = '1970-01-01';
 /**
  * Reads every slice's result object (written by ValidateSlice) and adds them up. A missing result means a
  * slice did not finish: that fails the run rather than undercounting.
+ *
+ * Then drops the slices' lesson parts: EnrichSlices wrote each again, enriched, under staging/staged/, so
+ * nothing reads them any more (a retry of this state finds none to drop; a resumed run validates again and
+ * writes them anew). They were a third of the batch's staged bytes; dropped before ClassifyBatch, their room
+ * goes to the classification's and the merge's files (docs/performance.md).
  */
 export async function summarizeSlices(deps: PipelineDeps, batchId: string): Promise<BatchTotals> {
   const manifest = await readManifest(deps.objects, Layout.manifest(batchId));
   const results = await Promise.all(
     manifest.slices.map(async (_range, slice) => JSON.parse((await deps.objects.get(Layout.sliceResult(batchId, slice))).toString('utf8')) as SliceValidation),
   );
-  return addUp(results, deps.config.dedupHorizonDays);
+  const totals = addUp(results, deps.config.dedupHorizonDays);
+  for (let slice = 0; slice < manifest.slices.length; slice++) await removeStaleParts(deps.objects, Layout.stagedLessons(batchId, slice), 0);
+  return totals;
 }
 
 export function addUp(results: readonly SliceValidation[], horizonDays: number): BatchTotals {

@@ -162,12 +162,14 @@ describe('IAM', () => {
 
   test('only tasks that replace their own outputs delete objects, and only under those outputs', () => {
     // ValidateSlice/EnrichSlice remove stale parts of their slice's outputs (src/pipeline/part-writer.ts);
+    // SummarizeSlices deletes the lesson parts EnrichSlices replaced;
     // DedupBatch removes an outdated conflicts file; PruneStaging deletes committed batches' staging;
     // FinishForget deletes a quarantine object all of whose lines were the forgotten user's.
     // Nothing deletes raw or curated objects.
     const allowed: Record<string, string[]> = {
       'validate-slice': ['Staging/staging/batches/*', 'Staging/staging/staged/*', 'Quarantine/quarantine/*'],
       'enrich-slice': ['Staging/staging/staged/*'],
+      'summarize-slices': ['Staging/staging/batches/*'],
       'dedup-batch': ['Quarantine/quarantine/*'],
       'prune-staging': ['Staging/staging/batches/*', 'Staging/staging/staged/*'],
       'finish-forget': ['Quarantine/quarantine/*'],
