@@ -1,4 +1,6 @@
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,6 +9,20 @@ import { RUN_REPORT_KEYS, type RunReport } from '../../src/cli/run-report';
 import { BIN, cli } from './helpers';
 
 const COUNT_KEYS = ['objects_read', 'lines_read', 'blank_lines', 'inserted', 'duplicates_in_batch', 'duplicates_existing', 'quarantined', 'already_quarantined', 'erased', 'enriched', 'no_account', 'no_subscription', 'partitions', 'merge_groups', 'backlog_objects'] as const;
+
+/** Pids of this machine's processes whose environment holds `entry` (Linux /proc; a process gone meanwhile is skipped). */
+function processesWithEnv(entry: string): number[] {
+  const found: number[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      if (readFileSync(`/proc/${name}/environ`).toString('utf8').split('\0').includes(entry)) found.push(Number(name));
+    } catch {
+      // gone, or not ours to read
+    }
+  }
+  return found;
+}
 
 function parseReport(text: string): RunReport {
   const report = JSON.parse(text) as RunReport;
@@ -62,11 +78,16 @@ describe('run / backfill --json: one shape whatever happened', () => {
     expect(JSON.parse(json.out)).toMatchObject({ last_run: { batch_id: b.batch_id, mode: 'backfill' } });
   });
 
-  it('Ctrl-C during run --json prints the interrupted report on stdout and exits 130', async () => {
+  it('Ctrl-C during run --json prints the interrupted report on stdout and exits 130, its slice workers gone before it', async () => {
     const big = join(dir, 'big');
     expect((await cli('generate', '--events', '30000', '--start', '2024-04-07T00:00:00Z', '--hours', '2', '--lake', big)).code).toBe(0);
+    // Marks the run and the slice workers it forks (they inherit its environment).
+    const tag = `EVENTLAKE_TEST_RUN=${randomBytes(8).toString('hex')}`;
     const result = await new Promise<{ code: number | null; stdout: string }>((resolve, reject) => {
-      const child = spawn(process.execPath, [BIN, 'run', '--json', '--lake', big], { stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(process.execPath, [BIN, 'run', '--json', '--lake', big], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+        env: { ...process.env, [tag.split('=')[0] as string]: tag.split('=')[1] },
+      });
       let stdout = '';
       let stderr = '';
       child.stdout?.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -78,6 +99,7 @@ describe('run / backfill --json: one shape whatever happened', () => {
       child.on('exit', (code) => resolve({ code, stdout }));
     });
 
+    expect(processesWithEnv(tag)).toEqual([]);
     expect(result.code).toBe(130);
     const report = parseReport(result.stdout);
     expect(report).toMatchObject({ status: 'interrupted', error: 'SIGINT', inserted: null, execution: expect.stringMatching(/^scheduled-/) as string });

@@ -1,6 +1,6 @@
 import { ErrorNames } from '../../src/errors';
 import { LocalOrchestrator } from '../../src/runtime/local-orchestrator';
-import { liveSliceWorkers, SlicePool } from '../../src/runtime/worker-pool';
+import { haltSliceWorkers, liveSliceWorkers, SlicePool } from '../../src/runtime/worker-pool';
 import { accountEvent, lessonEvent, makeTestLake, otherEvent, putRaw, subscriptionEvent, T0, type TestLake } from '../helpers/lake';
 import { curatedRows } from '../helpers/run';
 
@@ -155,6 +155,32 @@ describe('a slice worker process that ends on its own', () => {
       await expect(queued).rejects.toMatchObject({ name: 'SliceWorkerExited' });
       await expect(pool.run('validate-slice', {})).rejects.toMatchObject({ name: 'SliceWorkerExited' });
       expect(pool.liveWorkers).toBe(0);
+    } finally {
+      await pool.close();
+      await lake.cleanup();
+    }
+  });
+});
+
+describe('haltSliceWorkers (a process about to exit on Ctrl-C)', () => {
+  it('kills every open pool\'s workers mid-slice and waits until they are gone, settling and starting nothing', async () => {
+    const lake = await makeTestLake();
+    let holding!: () => void;
+    const held = new Promise<void>((resolve) => (holding = resolve));
+    const pool = new SlicePool(1, lake.root, lake.config, (line) => line.startsWith('holding') && holding(), { holdSlices: [0, 1] });
+    const settledOrPending = (request: Promise<unknown>) =>
+      Promise.race([request.then(() => 'settled', () => 'settled'), new Promise((resolve) => setTimeout(() => resolve('pending'), 300))]);
+    try {
+      const inFlight = pool.run('validate-slice', { input: { batch_id: 'b', slice: 0 } });
+      const queued = pool.run('validate-slice', { input: { batch_id: 'b', slice: 1 } });
+      await held;
+
+      await haltSliceWorkers();
+
+      expect(pool.liveWorkers).toBe(0);
+      const later = pool.run('validate-slice', { input: { batch_id: 'b', slice: 2 } });
+      expect(pool.liveWorkers).toBe(0);
+      expect(await Promise.all([inFlight, queued, later].map(settledOrPending))).toEqual(['pending', 'pending', 'pending']);
     } finally {
       await pool.close();
       await lake.cleanup();

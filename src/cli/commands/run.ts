@@ -4,6 +4,7 @@ import type { BatchMode, ExecutionResult } from '../../ports/orchestrator';
 import type { RunSummary } from '../../pipeline/run-summary';
 import { errorReport, humanReport, reportWithoutCounts, runReport, type RunReport } from '../run-report';
 import { LocalOrchestrator } from '../../runtime/local-orchestrator';
+import { haltSliceWorkers } from '../../runtime/worker-pool';
 import type { LocalLake } from '../../runtime/local-lake';
 import { ExitCode, type CliIo } from '../io';
 import { sweepOrphanTempFiles } from '../../adapters/local/temp-sweep';
@@ -76,13 +77,15 @@ export async function runUntilDrained(io: CliIo, lake: LocalLake, request: RunRe
 }
 
 /**
- * Ctrl-C or SIGTERM during a run: release the lease the running execution holds (so the next run need not
- * wait for its expiry), say which batch stays pending, and exit 130 / 143. Files a killed state was
- * writing are rewritten whole when the batch resumes.
+ * Ctrl-C or SIGTERM during a run: stop the slice workers (killed, and gone before anything else: no file of
+ * the lake is written after this process exits), release the lease the running execution holds (so the next
+ * run need not wait for its expiry), say which batch stays pending, and exit 130 / 143. Files a killed state
+ * was writing are rewritten whole when the batch resumes.
  */
 function releaseOnSignal(io: CliIo, lake: LocalLake, owner: () => string | undefined, mode: BatchMode, json: boolean): () => void {
   const handler = (signal: NodeJS.Signals) => {
     void (async () => {
+      await haltSliceWorkers();
       const name = owner();
       const released = name === undefined ? false : await lake.state.releaseLease(lake.config.pipelineName, name).catch(() => false);
       const checkpoint = await lake.state.getCheckpoint(checkpointName(lake, mode)).catch(() => undefined);
