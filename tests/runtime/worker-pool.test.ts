@@ -136,12 +136,18 @@ describe('stopping the slice pool', () => {
   });
 });
 
+/** One worker that holds the requests for `slices` (test hook); `held` resolves once it holds the first. */
+function holdingPool(lake: TestLake, slices: number[]): { pool: SlicePool; held: Promise<void> } {
+  let holding!: () => void;
+  const held = new Promise<void>((resolve) => (holding = resolve));
+  const pool = new SlicePool(1, lake.root, lake.config, (line) => line.startsWith('holding') && holding(), { holdSlices: slices });
+  return { pool, held };
+}
+
 describe('a slice worker process that ends on its own', () => {
   it('fails the requests in flight and queued at once with the reason, and refuses more', async () => {
     const lake = await makeTestLake();
-    let holding!: () => void;
-    const held = new Promise<void>((resolve) => (holding = resolve));
-    const pool = new SlicePool(1, lake.root, lake.config, (line) => line.startsWith('holding') && holding(), { holdSlices: [0, 1] });
+    const { pool, held } = holdingPool(lake, [0, 1]);
     try {
       const inFlight = pool.run('validate-slice', { input: { batch_id: 'b', slice: 0 } });
       const queued = pool.run('enrich-slice', { input: { batch_id: 'b', slice: 1 } });
@@ -165,9 +171,7 @@ describe('a slice worker process that ends on its own', () => {
 describe('haltSliceWorkers (a process about to exit on Ctrl-C)', () => {
   it('kills every open pool\'s workers mid-slice and waits until they are gone, settling and starting nothing', async () => {
     const lake = await makeTestLake();
-    let holding!: () => void;
-    const held = new Promise<void>((resolve) => (holding = resolve));
-    const pool = new SlicePool(1, lake.root, lake.config, (line) => line.startsWith('holding') && holding(), { holdSlices: [0, 1] });
+    const { pool, held } = holdingPool(lake, [0, 1]);
     const settledOrPending = (request: Promise<unknown>) =>
       Promise.race([request.then(() => 'settled', () => 'settled'), new Promise((resolve) => setTimeout(() => resolve('pending'), 300))]);
     try {
