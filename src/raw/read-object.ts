@@ -1,9 +1,11 @@
 /**
- * Raw object -> batches of lines, streaming with bounded memory.
+ * Raw object -> batches of lines, with bounded memory.
  *
- * - Format is sniffed from the first two bytes: 1f 8b is gzip (decompressed with node:zlib as a stream, several
- *   members allowed), anything else is plain NDJSON (binary garbage included: its "lines" then fail validation
- *   one by one).
+ * - Format is sniffed from the first two bytes: 1f 8b is gzip (decompressed with node:zlib, several members
+ *   allowed), anything else is plain NDJSON (binary garbage included: its "lines" then fail validation one by
+ *   one). An object of at most WHOLE_OBJECT_MAX_BYTES is read whole and decompressed in one call (at most
+ *   WHOLE_GUNZIP_MAX_BYTES out); a bigger one, or one that does not decompress in one call, streams. Both
+ *   ways give the same lines and the same errors.
  * - Lines are split on `\n` only. A `\r` before it stays in the line (validateLine strips it), a final line without
  *   `\n` is still a line, and a `\n` ending the object does not make an extra empty line. Line numbers (1-based,
  *   over the decompressed text) are the caller's to count: batches and lines come in object order.
@@ -16,12 +18,13 @@
  *   before that came from the readable start of a broken object: a caller that quarantines the object as a whole
  *   (docs/contract.md#quarantine) must not commit them. Errors of the source itself (network, missing file)
  *   pass through as they are.
- * - Memory: the current partial line (<= maxLineBytes, or the 64 KiB head of a long line) plus one batch
- *   (<= ~1000 lines / ~1 MiB, lines may share the stream's chunks) plus the stream buffers. Backpressure holds:
- *   nothing is read while the consumer is busy with a batch.
+ * - Memory: a small object whole (<= 8 MiB as stored, <= 64 MiB decompressed); a bigger one streams: the
+ *   current partial line (<= maxLineBytes, or the 64 KiB head of a long line) plus one batch (<= ~1000 lines /
+ *   ~1 MiB, lines may share the stream's chunks) plus the stream buffers, and backpressure holds: nothing is
+ *   read while the consumer is busy with a batch.
  */
 import { Readable, pipeline } from 'node:stream';
-import { createGunzip } from 'node:zlib';
+import { createGunzip, gunzipSync } from 'node:zlib';
 import { InvalidInputError } from '../errors';
 import { MAX_LINE_BYTES, RAW_KEEP_BYTES } from '../contract/limits';
 import { UnreadableObjectError } from './errors';
@@ -37,6 +40,10 @@ export interface RawLine {
 export interface ReadObjectOptions {
   /** Longest line kept whole; a longer one is cut to its head. Default MAX_LINE_BYTES + 1 (room for a `\r`). */
   readonly maxLineBytes?: number;
+  /** Largest object (as stored) read whole; default WHOLE_OBJECT_MAX_BYTES, 0 streams every object. */
+  readonly wholeObjectMaxBytes?: number;
+  /** Most bytes a whole gzip object may decompress to in one call; default WHOLE_GUNZIP_MAX_BYTES. */
+  readonly wholeGunzipMaxBytes?: number;
 }
 
 export const DEFAULT_MAX_LINE_BYTES = MAX_LINE_BYTES + 1;
@@ -45,6 +52,14 @@ export const BATCH_MAX_BYTES = 1024 * 1024;
 
 const NEWLINE = 0x0a;
 const GUNZIP_CHUNK_BYTES = 128 * 1024;
+/**
+ * An object of at most this many bytes (as stored) is read whole before its lines are split; a gzip one is then
+ * decompressed in one call of at most WHOLE_GUNZIP_MAX_BYTES out. Streaming it instead (read stream, gunzip
+ * stream, a chunk at a time through the async generators) cost validation ~10% of its CPU at 1M events of
+ * ~250 KB objects (docs/performance.md). Firehose objects of a learning app's traffic are a few MB.
+ */
+export const WHOLE_OBJECT_MAX_BYTES = 8 * 1024 * 1024;
+export const WHOLE_GUNZIP_MAX_BYTES = 64 * 1024 * 1024;
 
 /** True when `firstBytes` starts with the gzip magic number 1f 8b. */
 export function isGzip(firstBytes: Buffer): boolean {
@@ -118,14 +133,21 @@ async function* gunzip(compressed: AsyncGenerator<Buffer>): AsyncGenerator<Buffe
   }
 }
 
-/** Reads the first chunks until 2 bytes are known, then returns every chunk of the object, decompressed. */
-async function* objectBytes(source: Source): AsyncGenerator<Buffer> {
+/**
+ * Every chunk of the object, decompressed. The first chunks are read until the format is known and, when the
+ * whole object fits WHOLE_OBJECT_MAX_BYTES, until its end: a small gzip object is then decompressed in one
+ * synchronous call (up to WHOLE_GUNZIP_MAX_BYTES out) and a small plain one comes as one buffer. Anything else
+ * (a bigger object, a gzip object that does not decompress in one go: corrupt, truncated, or larger than the
+ * cap) streams, chunk by chunk, as it always did; a failed one-call attempt is streamed again from its bytes,
+ * so it fails, or streams, exactly as a streamed object would.
+ */
+async function* objectBytes(source: Source, wholeMaxBytes: number, gunzipMaxBytes: number): AsyncGenerator<Buffer> {
   const iterator = (source as AsyncIterable<unknown>)[Symbol.asyncIterator]();
   const head: Buffer[] = [];
   let headBytes = 0;
   let exhausted = false;
   try {
-    while (headBytes < 2) {
+    while (headBytes < 2 || headBytes <= wholeMaxBytes) {
       const next = await iterator.next();
       if (next.done === true) {
         exhausted = true;
@@ -143,8 +165,30 @@ async function* objectBytes(source: Source): AsyncGenerator<Buffer> {
   const first = head[0];
   const firstTwo =
     first === undefined ? Buffer.alloc(0) : first.length >= 2 ? first : Buffer.concat(head).subarray(0, 2);
+  const gzip = isGzip(firstTwo);
+  if (exhausted) {
+    const whole = head.length === 1 ? (first as Buffer) : Buffer.concat(head, headBytes);
+    if (!gzip) {
+      if (whole.length > 0) yield whole;
+      return;
+    }
+    const decompressed = gunzipWhole(whole, gunzipMaxBytes);
+    if (decompressed !== undefined) {
+      if (decompressed.length > 0) yield decompressed;
+      return;
+    }
+  }
   const chunks = replay(head, exhausted ? undefined : iterator);
-  yield* isGzip(firstTwo) ? gunzip(chunks) : chunks;
+  yield* gzip ? gunzip(chunks) : chunks;
+}
+
+/** `compressed` decompressed in one call, or undefined when that fails (broken gzip, or more than the cap out). */
+function gunzipWhole(compressed: Buffer, maxBytes: number): Buffer | undefined {
+  try {
+    return gunzipSync(compressed, { maxOutputLength: maxBytes });
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -161,6 +205,13 @@ export async function* readObjectLines(
     throw new InvalidInputError(
       `readObjectLines: maxLineBytes must be a positive integer, got ${maxLineBytes}`,
     );
+  }
+  const wholeMaxBytes = options.wholeObjectMaxBytes ?? WHOLE_OBJECT_MAX_BYTES;
+  const gunzipMaxBytes = options.wholeGunzipMaxBytes ?? WHOLE_GUNZIP_MAX_BYTES;
+  for (const [name, value, least] of [['wholeObjectMaxBytes', wholeMaxBytes, 0], ['wholeGunzipMaxBytes', gunzipMaxBytes, 1]] as const) {
+    if (!Number.isSafeInteger(value) || value < least) {
+      throw new InvalidInputError(`readObjectLines: ${name} must be an integer of at least ${least}, got ${value}`);
+    }
   }
   const headLimit = Math.min(RAW_KEEP_BYTES, maxLineBytes);
 
@@ -208,7 +259,7 @@ export async function* readObjectLines(
     cutSize = -1;
   };
 
-  for await (const chunk of objectBytes(source)) {
+  for await (const chunk of objectBytes(source, wholeMaxBytes, gunzipMaxBytes)) {
     let position = 0;
     while (position < chunk.length) {
       const newline = chunk.indexOf(NEWLINE, position);

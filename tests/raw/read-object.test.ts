@@ -11,6 +11,7 @@ import {
   BATCH_MAX_LINES,
   isGzip,
   readObjectLines,
+  WHOLE_OBJECT_MAX_BYTES,
   type RawLine,
   type ReadObjectOptions,
 } from '../../src/raw/read-object';
@@ -50,6 +51,35 @@ async function readError(source: Readable | AsyncIterable<Buffer>): Promise<unkn
     return error;
   }
   throw new Error('expected readObjectLines to throw');
+}
+
+/** `object` as 512-byte chunks, counting how many the reader took so far. */
+function counted(object: Buffer): { source: AsyncGenerator<Buffer>; taken: () => number; total: number } {
+  let taken = 0;
+  const total = Math.ceil(object.length / 512);
+  async function* source(): AsyncGenerator<Buffer> {
+    for (let at = 0; at < object.length; at += 512) {
+      taken++;
+      yield object.subarray(at, at + 512);
+    }
+  }
+  return { source: source(), taken: () => taken, total };
+}
+
+/** Every line (text and size) and the error, if any, of reading `object` in 700-byte chunks with `options`. */
+async function outcome(object: Buffer, options: ReadObjectOptions): Promise<{ lines: string[]; error?: string }> {
+  const lines: string[] = [];
+  async function* source(): AsyncGenerator<Buffer> {
+    for (let at = 0; at < object.length; at += 700) yield object.subarray(at, at + 700);
+  }
+  try {
+    for await (const batch of readObjectLines(source(), options)) {
+      for (const line of batch) lines.push(`${line.sizeBytes}:${line.bytes.toString('latin1')}`);
+    }
+  } catch (error) {
+    return { lines, error: `${(error as Error).name}: ${(error as Error).message}` };
+  }
+  return { lines };
 }
 
 describe('isGzip', () => {
@@ -189,6 +219,111 @@ describe('readObjectLines: formats', () => {
 
     // Assess
     expect(error).toBe(failure);
+  });
+});
+
+describe('readObjectLines: whole objects', () => {
+  it('reads a small object to its end before it gives the first batch', async () => {
+    // Prepare: ~60 KB of gzip, far below WHOLE_OBJECT_MAX_BYTES
+    const object = gzipSync(Array.from({ length: 20_000 }, (_, i) => `{"n":${i},"r":${(i * 7919) % 104729}}`).join('\n'));
+    const { source, taken, total } = counted(object);
+
+    // Act
+    let takenAtFirstBatch = -1;
+    for await (const batch of readObjectLines(source)) {
+      expect(batch.length).toBeGreaterThan(0);
+      takenAtFirstBatch = taken();
+      break;
+    }
+
+    // Assess
+    expect({ total: total > 10, object: object.length < WHOLE_OBJECT_MAX_BYTES, takenAtFirstBatch }).toEqual({
+      total: true,
+      object: true,
+      takenAtFirstBatch: total,
+    });
+  });
+
+  it('streams an object larger than wholeObjectMaxBytes: the first batch comes before the object is read', async () => {
+    // Prepare
+    const object = gzipSync(Array.from({ length: 20_000 }, (_, i) => `{"n":${i},"r":${(i * 7919) % 104729}}`).join('\n'));
+    const { source, taken, total } = counted(object);
+
+    // Act
+    let takenAtFirstBatch = -1;
+    for await (const batch of readObjectLines(source, { wholeObjectMaxBytes: 4096 })) {
+      expect(batch.length).toBeGreaterThan(0);
+      takenAtFirstBatch = taken();
+      break;
+    }
+
+    // Assess
+    expect(takenAtFirstBatch).toBeLessThan(total / 2);
+  });
+
+  const long = 'x'.repeat(300 * 1024);
+  const objects: Record<string, Buffer> = {
+    'plain NDJSON': Buffer.from('{"a":1}\n\n{"b":2}\r\n{"c":3}'),
+    'plain, BOM and no final newline': Buffer.from('\ufeff{"a":1}\n{"b":2}'),
+    gzip: gzipSync('{"a":1}\n{"b":2}\n'),
+    'several gzip members': Buffer.concat([gzipSync('a\nb\n'), gzipSync('c\n')]),
+    'gzip, then zero bytes': Buffer.concat([gzipSync('a\nb\n'), Buffer.alloc(10)]),
+    'gzip, then text': Buffer.concat([gzipSync('a\nb\n'), Buffer.from('trailing text\n')]),
+    'gzip cut short': gzipSync('{"n":1}\n'.repeat(5000)).subarray(0, 600),
+    'gzip magic, then garbage': Buffer.from([0x1f, 0x8b, 1, 2, 3, 4, 5, 6]),
+    'gzip of nothing': gzipSync(''),
+    empty: Buffer.alloc(0),
+    'gzip with a line longer than the limit': gzipSync(`a\n${long}\nb\n`),
+    'gzip of 2 MB of short lines': gzipSync('{"n":12345}\n'.repeat(180_000)),
+  };
+  it.each(Object.keys(objects))('gives the same lines and errors whole as streamed: %s', async (name) => {
+    // Prepare
+    const object = objects[name] as Buffer;
+
+    // Act
+    const [whole, streamed] = await Promise.all([outcome(object, {}), outcome(object, { wholeObjectMaxBytes: 0 })]);
+
+    // Assess
+    expect(whole).toEqual(streamed);
+  });
+
+  it('streams a gzip object that decompresses to more than wholeGunzipMaxBytes, to the same lines', async () => {
+    // Prepare: 2 MB of lines from ~10 KB of gzip
+    const object = gzipSync('{"n":12345}\n'.repeat(180_000));
+
+    // Act
+    const [capped, streamed] = await Promise.all([
+      outcome(object, { wholeGunzipMaxBytes: 64 * 1024 }),
+      outcome(object, { wholeObjectMaxBytes: 0 }),
+    ]);
+
+    // Assess
+    expect({ lines: capped.lines.length, same: capped.lines.every((line, i) => line === streamed.lines[i]), error: capped.error }).toEqual({
+      lines: 180_000,
+      same: true,
+      error: undefined,
+    });
+  });
+
+  it('rejects limits that are not integers', async () => {
+    // Act
+    const errors = await Promise.all(
+      [{ wholeObjectMaxBytes: -1 }, { wholeGunzipMaxBytes: 0 }, { wholeObjectMaxBytes: 1.5 }].map(async (options) => {
+        try {
+          await readBatches(chunks('a\n'), options);
+          return 'no error';
+        } catch (error) {
+          return (error as Error).message;
+        }
+      }),
+    );
+
+    // Assess
+    expect(errors).toEqual([
+      'readObjectLines: wholeObjectMaxBytes must be an integer of at least 0, got -1',
+      'readObjectLines: wholeGunzipMaxBytes must be an integer of at least 1, got 0',
+      'readObjectLines: wholeObjectMaxBytes must be an integer of at least 0, got 1.5',
+    ]);
   });
 });
 
