@@ -59,6 +59,7 @@ function counted(object: Buffer): { source: AsyncGenerator<Buffer>; taken: () =>
   const total = Math.ceil(object.length / 512);
   async function* source(): AsyncGenerator<Buffer> {
     for (let at = 0; at < object.length; at += 512) {
+      await tick();
       taken++;
       yield object.subarray(at, at + 512);
     }
@@ -70,7 +71,10 @@ function counted(object: Buffer): { source: AsyncGenerator<Buffer>; taken: () =>
 async function outcome(object: Buffer, options: ReadObjectOptions): Promise<{ lines: string[]; error?: string }> {
   const lines: string[] = [];
   async function* source(): AsyncGenerator<Buffer> {
-    for (let at = 0; at < object.length; at += 700) yield object.subarray(at, at + 700);
+    for (let at = 0; at < object.length; at += 700) {
+      await tick();
+      yield object.subarray(at, at + 700);
+    }
   }
   try {
     for await (const batch of readObjectLines(source(), options)) {
