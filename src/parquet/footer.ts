@@ -6,8 +6,10 @@ export interface ChunkPlacement {
   readonly column: ParquetColumn;
   /** parquet.thrift CompressionCodec id of its pages. */
   readonly codec: number;
-  /** Byte offset of its first page header. */
+  /** Byte offset of its first page header (its dictionary page's, when it has one). */
   readonly offset: number;
+  /** Byte offset of its first data page header, when it has a dictionary page (else `offset`). */
+  readonly dataOffset?: number;
   /** Page headers plus pages as stored / as decompressed. */
   readonly storedBytes: number;
   readonly uncompressedBytes: number;
@@ -25,13 +27,14 @@ export function fileTail(columns: readonly ParquetColumn[], rows: number, chunks
       'struct',
       [
         [1, 'i32', PHYSICAL[chunk.column.type]],
-        [2, 'list<i32>', [Encoding.PLAIN, Encoding.RLE]],
+        [2, 'list<i32>', chunk.dataOffset === undefined ? [Encoding.PLAIN, Encoding.RLE] : [Encoding.PLAIN, Encoding.RLE, Encoding.RLE_DICTIONARY]],
         [3, 'list<binary>', [chunk.column.name]],
         [4, 'i32', chunk.codec],
         [5, 'i64', rows],
         [6, 'i64', chunk.uncompressedBytes],
         [7, 'i64', chunk.storedBytes],
-        [9, 'i64', chunk.offset],
+        [9, 'i64', chunk.dataOffset ?? chunk.offset],
+        ...(chunk.dataOffset === undefined ? [] : ([[11, 'i64', chunk.offset]] as ThriftField[])),
       ],
     ],
   ]);

@@ -1,6 +1,7 @@
 import { gunzipSync } from 'node:zlib';
 import { readUleb128, ThriftReader, type ThriftStruct, type ThriftValue } from './thrift-compact';
 import { Codec, ConvertedType, Encoding, MAGIC, PageType, PhysicalType, type ParquetColumn, type ParquetType } from './schema';
+import { decodeIndices } from './dictionary';
 
 /** A column read back: utf8 values as Buffers of UTF-8 (or strings, see ReadOptions), numbers as numbers. */
 export interface ColumnValues {
@@ -22,9 +23,10 @@ export interface ParquetContents {
 
 /**
  * Reads a Parquet file of the shape ParquetRowBuffer writes: flat OPTIONAL or REQUIRED columns of the
- * types in schema.ts, v1 data pages, PLAIN values, RLE/bit-packed definition levels, uncompressed or
- * GZIP. It reads eventlake's own staged parts back (a rollback into a part already put, enrichment of
- * staged lessons); anything else (dictionary pages, nested columns, other codecs) is refused by name.
+ * types in schema.ts, v1 data pages, PLAIN values or (text) a dictionary page and RLE_DICTIONARY /
+ * PLAIN_DICTIONARY indices, RLE/bit-packed definition levels, uncompressed or GZIP. It reads eventlake's own
+ * staged parts back (a rollback into a part already put, enrichment of staged lessons); anything else
+ * (nested columns, other encodings or codecs) is refused by name.
  */
 export function readParquet(file: Buffer, name = 'parquet file', options: ReadOptions = {}): ParquetContents {
   const fail = (why: string) => new Error(`${name}: ${why}`);
@@ -42,24 +44,38 @@ export function readParquet(file: Buffer, name = 'parquet file', options: ReadOp
       .map(asStruct)
       .forEach((chunk, c) => {
         const info = asStruct(chunk.get(3));
-        if (info.has(11)) throw fail('dictionary pages are not supported');
         const codec = num(info.get(4));
         if (codec !== Codec.uncompressed && codec !== Codec.gzip) throw fail(`codec ${codec} is not supported`);
         const target = out[c] as ColumnValues;
         const { column, optional } = columns[c] as (typeof columns)[number];
         if (wanted !== undefined && !wanted.has(column.name)) return;
         let remaining = num(info.get(5));
-        const reader = new ThriftReader(file, num(info.get(9)));
+        const reader = new ThriftReader(file, info.has(11) ? num(info.get(11)) : num(info.get(9)));
+        /** The column chunk's dictionary, once its dictionary page was read. */
+        let dictionary: (Buffer | string)[] | undefined;
         while (remaining > 0) {
           const header = reader.struct();
-          if (num(header.get(1)) !== PageType.DATA_PAGE) throw fail(`page type ${num(header.get(1))} is not supported`);
+          const type = num(header.get(1));
+          if (type !== PageType.DATA_PAGE && type !== PageType.DICTIONARY_PAGE) throw fail(`page type ${type} is not supported`);
           const stored = file.subarray(reader.offset, reader.offset + num(header.get(3)));
           reader.offset += stored.length;
           const body = codec === Codec.gzip ? gunzipSync(stored) : stored;
+          if (type === PageType.DICTIONARY_PAGE) {
+            if (column.type !== 'utf8') throw fail(`column ${column.name}: a dictionary of ${column.type} values is not supported`);
+            const page = asStruct(header.get(7));
+            if (num(page.get(2)) !== Encoding.PLAIN && num(page.get(2)) !== Encoding.PLAIN_DICTIONARY) throw fail(`dictionary encoding ${num(page.get(2))} is not supported`);
+            dictionary = [];
+            decodePage(body, num(page.get(1)), false, 'utf8', dictionary, asText, fail);
+            continue;
+          }
           const page = asStruct(header.get(5));
-          if (num(page.get(2)) !== Encoding.PLAIN) throw fail(`encoding ${num(page.get(2))} is not supported`);
+          const encoding = num(page.get(2));
           const count = num(page.get(1));
-          decodePage(body, count, optional, column.type, target.values, asText, fail);
+          if (encoding === Encoding.PLAIN) decodePage(body, count, optional, column.type, target.values, asText, fail);
+          else if (encoding === Encoding.RLE_DICTIONARY || encoding === Encoding.PLAIN_DICTIONARY) {
+            if (dictionary === undefined) throw fail(`column ${column.name}: dictionary indices before a dictionary page`);
+            decodeDictionaryPage(body, count, optional, dictionary, target.values, fail);
+          } else throw fail(`encoding ${encoding} is not supported`);
           remaining -= count;
         }
       });
@@ -131,6 +147,37 @@ function decodePage(
     }
   }
   if (offset !== body.length) throw fail(`a ${type} page has ${body.length - offset} bytes left over`);
+}
+
+/** A data page of dictionary indices: definition levels (when optional), then the present values' indices. */
+function decodeDictionaryPage(
+  body: Buffer,
+  count: number,
+  optional: boolean,
+  dictionary: readonly (Buffer | string)[],
+  into: ColumnValues['values'],
+  fail: (why: string) => Error,
+): void {
+  let offset = 0;
+  let present: Uint8Array | undefined;
+  if (optional) {
+    const length = body.readUInt32LE(0);
+    present = decodeLevels(body.subarray(4, 4 + length), count, fail);
+    offset = 4 + length;
+  }
+  let values = count;
+  if (present !== undefined) for (let i = 0; i < count; i++) values -= present[i] === 0 ? 1 : 0;
+  const indices = values === 0 ? new Int32Array(0) : decodeIndices(body.subarray(offset), values, fail);
+  let next = 0;
+  for (let i = 0; i < count; i++) {
+    if (present !== undefined && present[i] === 0) {
+      into.push(null);
+      continue;
+    }
+    const value = dictionary[indices[next++] as number];
+    if (value === undefined) throw fail(`a dictionary index past the ${dictionary.length} values`);
+    into.push(value);
+  }
 }
 
 /** Definition levels of bit width 1 in the RLE/bit-packing hybrid. */

@@ -2,6 +2,7 @@ import { gzipSync } from 'node:zlib';
 import { ThriftWriter, uleb128 } from './thrift-compact';
 import { fileTail, type ChunkPlacement } from './footer';
 import { Codec, Encoding, MAGIC, PageType, type ParquetCodec, type ParquetColumn, type ParquetValue } from './schema';
+import { TextDictionary } from './dictionary';
 
 /** A position in a ParquetRowBuffer (see `mark`). */
 export interface RowMark {
@@ -34,6 +35,8 @@ const SHORT_TEXT = 64;
 export class ParquetRowBuffer {
   private rows = 0;
   private readonly values: ByteSink[];
+  /** Per column: its dictionary when it is dictionary-encoded (then `values` stays empty). */
+  private readonly dictionaries: (TextDictionary | undefined)[];
   private present: Uint8Array;
   /** Per column: [row, byte] where each page after the first starts. */
   private readonly pageStarts: number[][];
@@ -47,6 +50,11 @@ export class ParquetRowBuffer {
     this.pageMaxBytes = options.pageMaxBytes ?? 1024 * 1024;
     this.codec = options.codec ?? 'uncompressed';
     this.values = columns.map(() => new ByteSink(options.chunkBytes ?? CHUNK_BYTES));
+    this.dictionaries = columns.map((column) => {
+      if (column.dictionary !== true) return undefined;
+      if (column.type !== 'utf8') throw new TypeError(`column ${column.name}: only utf8 columns can be dictionary-encoded`);
+      return new TextDictionary();
+    });
     this.present = new Uint8Array(1024 * columns.length);
     this.pageStarts = columns.map(() => []);
   }
@@ -55,10 +63,14 @@ export class ParquetRowBuffer {
     return this.rows;
   }
 
-  /** Bytes of encoded values (the file adds the presence maps, page headers and footer: a few bytes a row). */
+  /**
+   * Bytes of encoded values, a dictionary column's as its values plus 4 bytes a row (the file adds the
+   * presence maps, page headers and footer, and packs the indices: a few bytes a row).
+   */
   get byteLength(): number {
     let bytes = 0;
     for (const sink of this.values) bytes += sink.length;
+    for (const dictionary of this.dictionaries) if (dictionary !== undefined) bytes += dictionary.valueBytes + 4 * dictionary.length;
     return bytes;
   }
 
@@ -79,6 +91,12 @@ export class ParquetRowBuffer {
         continue;
       }
       this.present[base + c] = 1;
+      const dictionary = this.dictionaries[c];
+      if (dictionary !== undefined) {
+        if (typeof value !== 'string' && !Buffer.isBuffer(value)) throw new TypeError(`a utf8 column takes text, got ${typeof value}`);
+        dictionary.push(value);
+        continue;
+      }
       const sink = this.values[c] as ByteSink;
       writeValue(sink, (this.columns[c] as ParquetColumn).type, value);
       const starts = this.pageStarts[c] as number[];
@@ -89,13 +107,18 @@ export class ParquetRowBuffer {
   }
 
   mark(): RowMark {
-    return { rows: this.rows, bytes: this.values.map((sink) => sink.length) };
+    return { rows: this.rows, bytes: this.values.map((sink, c) => this.dictionaries[c]?.length ?? sink.length) };
   }
 
   /** Drops every row pushed since `mark`. */
   rollback(mark: RowMark): void {
     this.rows = mark.rows;
     this.values.forEach((sink, c) => {
+      const dictionary = this.dictionaries[c];
+      if (dictionary !== undefined) {
+        dictionary.truncate(mark.bytes[c] as number);
+        return;
+      }
       sink.truncate(mark.bytes[c] as number);
       const starts = this.pageStarts[c] as number[];
       // A page that starts at or after the mark's row holds only dropped rows.
@@ -110,6 +133,14 @@ export class ParquetRowBuffer {
     const chunks: ChunkPlacement[] = [];
     if (this.rows > 0) {
       this.columns.forEach((column, c) => {
+        const dictionary = this.dictionaries[c];
+        if (dictionary !== undefined) {
+          const chunk = this.dictionaryChunk(c, dictionary, offset);
+          pieces.push(...chunk.pieces);
+          offset += chunk.placement.storedBytes;
+          chunks.push(chunk.placement);
+          return;
+        }
         const starts = [0, 0, ...(this.pageStarts[c] as number[]), this.rows, (this.values[c] as ByteSink).length];
         const first = offset;
         let uncompressedBytes = 0;
@@ -124,7 +155,7 @@ export class ParquetRowBuffer {
           // Uncompressed pages go into the file as their pieces: the file's one concat is their only copy.
           const stored = this.codec === 'gzip' ? [gzipSync(Buffer.concat(body))] : body;
           const storedBytes = this.codec === 'gzip' ? (stored[0] as Buffer).length : bodyBytes;
-          const header = pageHeader(row1 - row0, bodyBytes, storedBytes);
+          const header = pageHeader(row1 - row0, bodyBytes, storedBytes, Encoding.PLAIN);
           pieces.push(header, ...stored);
           offset += header.length + storedBytes;
           uncompressedBytes += header.length + bodyBytes;
@@ -134,6 +165,43 @@ export class ParquetRowBuffer {
     }
     pieces.push(fileTail(this.columns, this.rows, chunks));
     return Buffer.concat(pieces);
+  }
+
+  /**
+   * A dictionary column's chunk at `offset`: its dictionary page (the values, PLAIN) and one data page of
+   * every row (definition levels, then the indices of the present values).
+   */
+  private dictionaryChunk(c: number, dictionary: TextDictionary, offset: number): { pieces: Buffer[]; placement: ChunkPlacement } {
+    const values: Buffer[] = [];
+    for (const value of dictionary.values) {
+      const length = Buffer.alloc(4);
+      length.writeUInt32LE(value.length);
+      values.push(length, value);
+    }
+    const levels = this.levels(c, 0, this.rows);
+    const length = Buffer.alloc(4);
+    length.writeUInt32LE(levels.length);
+    const pages = [
+      { header: (bytes: number, stored: number) => dictionaryPageHeader(dictionary.values.length, bytes, stored), body: Buffer.concat(values) },
+      {
+        header: (bytes: number, stored: number) => pageHeader(this.rows, bytes, stored, Encoding.RLE_DICTIONARY),
+        body: Buffer.concat([length, levels, dictionary.encodedIndices(0, dictionary.length)]),
+      },
+    ];
+    const pieces: Buffer[] = [];
+    let storedBytes = 0;
+    let uncompressedBytes = 0;
+    let dataOffset = offset;
+    for (const [p, page] of pages.entries()) {
+      const stored = this.codec === 'gzip' ? gzipSync(page.body) : page.body;
+      const header = page.header(page.body.length, stored.length);
+      if (p === 1) dataOffset = offset + storedBytes;
+      pieces.push(header, stored);
+      storedBytes += header.length + stored.length;
+      uncompressedBytes += header.length + page.body.length;
+    }
+    const column = this.columns[c] as ParquetColumn;
+    return { pieces, placement: { column, codec: Codec[this.codec], offset, dataOffset, storedBytes, uncompressedBytes } };
   }
 
   /**
@@ -154,8 +222,20 @@ export class ParquetRowBuffer {
   }
 }
 
-/** A v1 data page header: PLAIN values, RLE definition and repetition levels. */
-function pageHeader(values: number, bodyBytes: number, storedBytes: number): Buffer {
+/** A dictionary page header: `values` PLAIN values. */
+function dictionaryPageHeader(values: number, bodyBytes: number, storedBytes: number): Buffer {
+  return new ThriftWriter()
+    .struct([
+      [1, 'i32', PageType.DICTIONARY_PAGE],
+      [2, 'i32', bodyBytes],
+      [3, 'i32', storedBytes],
+      [7, 'struct', [[1, 'i32', values], [2, 'i32', Encoding.PLAIN]]],
+    ])
+    .toBuffer();
+}
+
+/** A v1 data page header: values in `encoding` (PLAIN, or RLE_DICTIONARY indices), RLE definition and repetition levels. */
+function pageHeader(values: number, bodyBytes: number, storedBytes: number, encoding: number): Buffer {
   return new ThriftWriter()
     .struct([
       [1, 'i32', PageType.DATA_PAGE],
@@ -166,7 +246,7 @@ function pageHeader(values: number, bodyBytes: number, storedBytes: number): Buf
         'struct',
         [
           [1, 'i32', values],
-          [2, 'i32', Encoding.PLAIN],
+          [2, 'i32', encoding],
           [3, 'i32', Encoding.RLE],
           [4, 'i32', Encoding.RLE],
         ],

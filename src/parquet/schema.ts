@@ -10,6 +10,11 @@ export type ParquetType = 'utf8' | 'double' | 'int64' | 'int32' | 'date';
 export interface ParquetColumn {
   readonly name: string;
   readonly type: ParquetType;
+  /**
+   * `utf8` only: store each distinct value once, in a dictionary page, and each row as its index into it
+   * (RLE_DICTIONARY, Encodings.md): for columns of few distinct values (names, codes, the object key).
+   */
+  readonly dictionary?: boolean;
 }
 
 /** A value of one column: null, or the JS form of its type (see ParquetType). */
@@ -21,10 +26,10 @@ export type ParquetCodec = 'uncompressed' | 'gzip';
 /** parquet.thrift enum values. */
 export const PhysicalType = { INT32: 1, INT64: 2, DOUBLE: 5, BYTE_ARRAY: 6 } as const;
 export const ConvertedType = { UTF8: 0, DATE: 6 } as const;
-export const Encoding = { PLAIN: 0, RLE: 3 } as const;
+export const Encoding = { PLAIN: 0, PLAIN_DICTIONARY: 2, RLE: 3, RLE_DICTIONARY: 8 } as const;
 export const Codec = { uncompressed: 0, gzip: 2 } as const;
 export const Repetition = { REQUIRED: 0, OPTIONAL: 1 } as const;
-export const PageType = { DATA_PAGE: 0 } as const;
+export const PageType = { DATA_PAGE: 0, DICTIONARY_PAGE: 2 } as const;
 
 export const PHYSICAL: Readonly<Record<ParquetType, number>> = {
   utf8: PhysicalType.BYTE_ARRAY,

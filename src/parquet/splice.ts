@@ -39,10 +39,19 @@ export function spliceColumns(inputs: readonly SpliceInput[], order: readonly st
     columns.push(column);
     if (rows === 0) continue;
     const info = asStruct(source.chunks[index]);
-    const start = num(info.get(9));
+    // A chunk with a dictionary starts at its dictionary page, which comes before its data pages.
+    const dataStart = num(info.get(9));
+    const start = info.has(11) ? num(info.get(11)) : dataStart;
     const storedBytes = num(info.get(7));
     pieces.push(source.file.subarray(start, start + storedBytes));
-    chunks.push({ column, codec: num(info.get(4)), offset, storedBytes, uncompressedBytes: num(info.get(6)) });
+    chunks.push({
+      column,
+      codec: num(info.get(4)),
+      offset,
+      ...(info.has(11) ? { dataOffset: offset + dataStart - start } : {}),
+      storedBytes,
+      uncompressedBytes: num(info.get(6)),
+    });
     offset += storedBytes;
   }
   pieces.push(fileTail(columns, rows, chunks));

@@ -15,6 +15,7 @@ const COLUMNS: readonly ParquetColumn[] = [
   { name: 'big', type: 'int64' },
   { name: 'small', type: 'int32' },
   { name: 'day', type: 'date' },
+  { name: 'code', type: 'utf8', dictionary: true },
 ];
 
 const row = fc.tuple(
@@ -23,6 +24,15 @@ const row = fc.tuple(
   fc.option(fc.oneof(fc.maxSafeInteger(), fc.maxSafeNat().map((n) => (n === 0 ? 0 : -n)))),
   fc.option(fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 })),
   fc.option(fc.integer({ min: -100_000, max: 100_000 })),
+  // Few distinct values, the same text as a string and as bytes, and anything else.
+  fc.option(
+    fc.oneof(
+      fc.constantFrom('lesson:started', 'a', '', 'ü'),
+      fc.constantFrom('lesson:started', 'a', '', 'ü').map((t) => Buffer.from(t, 'utf8')),
+      fc.string({ unit: 'grapheme' }),
+      fc.uint8Array({ maxLength: 4 }).map((b) => Buffer.from(b)),
+    ),
+  ),
 );
 
 /** Chunk sizes of the values' storage: tiny ones put values across many chunks (each value in one). */
@@ -30,6 +40,18 @@ const chunkBytes = fc.constantFrom(1, 8, 24, 256 * 1024);
 
 /** What the reader gives back for a pushed value (text as bytes). */
 const asRead = (values: readonly ParquetValue[]) => values.map((v) => (typeof v === 'string' ? Buffer.from(v, 'utf8') : v));
+
+/** Runs `use` with a folder and a DuckDB connection of its own, both gone after. */
+async function withDuckDb(use: (dir: string, connection: DuckDBConnection) => Promise<void>): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'parquet-'));
+  const connection = await (await DuckDBInstance.create(':memory:')).connect();
+  try {
+    await use(dir, connection);
+  } finally {
+    connection.closeSync();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
 
 function rowsOf(file: Buffer): unknown[][] {
   const { rows, columns } = readParquet(file);
@@ -81,14 +103,17 @@ describe('ParquetRowBuffer and readParquet', () => {
     const buffer = new ParquetRowBuffer(COLUMNS, { pageMaxBytes: 64, codec: 'gzip' });
     const rows: ParquetValue[][] = [];
     for (let i = 0; i < 500; i++) {
-      rows.push([i % 5 === 0 ? null : `ü-${i} "q"\n`, i / 3, i % 7 === 0 ? null : i * 2 ** 33 - 9, 0 - i || 0, i % 11 === 0 ? null : '2024-04-07']);
+      const code = i % 13 === 0 ? null : i % 3 === 0 ? Buffer.from(`c${i % 4}`) : i > 400 ? `new-${i}` : `c${i % 4}`;
+      rows.push([i % 5 === 0 ? null : `ü-${i} "q"\n`, i / 3, i % 7 === 0 ? null : i * 2 ** 33 - 9, 0 - i || 0, i % 11 === 0 ? null : '2024-04-07', code]);
     }
     rows.forEach((r) => buffer.push(r));
     const path = join(dir, 'typed.parquet');
     writeFileSync(path, buffer.toBuffer());
-    const result = await connection.runAndReadAll(`SELECT text, ratio, big, small, CAST(day AS VARCHAR) FROM read_parquet('${path}')`);
-    expect(result.columnTypes().map(String)).toEqual(['VARCHAR', 'DOUBLE', 'BIGINT', 'INTEGER', 'VARCHAR']);
-    expect(result.getRows()).toEqual(rows.map(([t, d, b, s, day]) => [t, d, b === null ? null : BigInt(b as number), s, day]));
+    const result = await connection.runAndReadAll(`SELECT text, ratio, big, small, CAST(day AS VARCHAR), code FROM read_parquet('${path}')`);
+    expect(result.columnTypes().map(String)).toEqual(['VARCHAR', 'DOUBLE', 'BIGINT', 'INTEGER', 'VARCHAR', 'VARCHAR']);
+    expect(result.getRows()).toEqual(
+      rows.map(([t, d, b, s, day, code]) => [t, d, b === null ? null : BigInt(b as number), s, day, Buffer.isBuffer(code) ? code.toString('utf8') : code]),
+    );
   });
 
   it('writes a file without rows that DuckDB reads as empty, with its columns', async () => {
@@ -102,18 +127,46 @@ describe('ParquetRowBuffer and readParquet', () => {
 
   it('refuses values that do not fit their column, naming it', () => {
     const buffer = new ParquetRowBuffer(COLUMNS);
-    expect(() => buffer.push(['x', 1, 1.5, 1, null])).toThrow(/int64 column takes safe integers, got 1.5/);
-    expect(() => buffer.push(['x', 1, 1, 2 ** 31, null])).toThrow(/does not fit a 32-bit int32 column/);
-    expect(() => buffer.push(['x', 1, 1, 1, '7 April'])).toThrow(/not a YYYY-MM-DD date/);
-    expect(() => buffer.push(['x'])).toThrow(/a row has 5 values, got 1/);
+    expect(() => buffer.push(['x', 1, 1.5, 1, null, null])).toThrow(/int64 column takes safe integers, got 1.5/);
+    expect(() => buffer.push(['x', 1, 1, 2 ** 31, null, null])).toThrow(/does not fit a 32-bit int32 column/);
+    expect(() => buffer.push(['x', 1, 1, 1, '7 April', null])).toThrow(/not a YYYY-MM-DD date/);
+    expect(() => buffer.push(['x', 1, 1, 1, null, 7])).toThrow(/a utf8 column takes text, got number/);
+    expect(() => buffer.push(['x'])).toThrow(/a row has 6 values, got 1/);
+    expect(() => new ParquetRowBuffer([{ name: 'n', type: 'int32', dictionary: true }])).toThrow(/column n: only utf8 columns can be dictionary-encoded/);
   });
 
   it('refuses what is not one of its files, naming the file', async () => {
     expect(() => readParquet(Buffer.from('{"not":"parquet"}'), 'staging/x.parquet')).toThrow(/staging\/x\.parquet: not a Parquet file/);
-    // DuckDB writes dictionary pages by default: not the shape this reader is for.
+    // DuckDB compresses with snappy by default: not a codec this reader is for.
     const path = join(dir, 'duckdb.parquet');
     await connection.run(`COPY (SELECT 'a' AS s FROM range(100)) TO '${path}' (FORMAT parquet)`);
     expect(() => readParquet(readFileSync(path), 'duckdb.parquet')).toThrow(/duckdb\.parquet: .*not supported/);
+  });
+});
+
+describe('dictionary pages', () => {
+  it('reads what DuckDB writes with a dictionary, uncompressed: the same values', async () => {
+    await withDuckDb(async (dir, connection) => {
+      const path = join(dir, 'dictionary.parquet');
+      await connection.run(
+        `COPY (SELECT CASE WHEN i % 10 = 0 THEN NULL ELSE 'v' || (i % 37)::VARCHAR END AS s FROM range(5000) t(i)) TO '${path}' (FORMAT parquet, COMPRESSION uncompressed)`,
+      );
+      const expected = Array.from({ length: 5000 }, (_, i) => (i % 10 === 0 ? null : `v${i % 37}`));
+      const { columns } = readParquet(readFileSync(path), 'dictionary.parquet', { text: 'string' });
+      expect(columns[0]?.values).toEqual(expected);
+    });
+  });
+
+  it('stores each distinct value once: an object key on every row costs a few bytes, not the key', () => {
+    const key = Buffer.from(`raw/2024/04/08/00/eventlake-raw-1-2024-04-08-00-00-00-${'f'.repeat(36)}.gz`);
+    const plain = new ParquetRowBuffer([{ name: 'k', type: 'utf8' }]);
+    const coded = new ParquetRowBuffer([{ name: 'k', type: 'utf8', dictionary: true }]);
+    for (let i = 0; i < 10_000; i++) {
+      plain.push([key]);
+      coded.push([key]);
+    }
+    expect({ plain: plain.toBuffer().length > 10_000 * key.length, coded: coded.toBuffer().length < 500 }).toEqual({ plain: true, coded: true });
+    expect(readParquet(coded.toBuffer()).columns[0]?.values.every((v) => Buffer.isBuffer(v) && v.equals(key))).toBe(true);
   });
 });
 
@@ -152,11 +205,27 @@ describe('spliceColumns', () => {
         rows.slice(0, n).forEach((r) => base.push(r));
         const patch = new ParquetRowBuffer([{ name: 'text', type: 'utf8' }]);
         replaced.slice(0, n).forEach((t) => patch.push([t]));
-        const spliced = spliceColumns([{ file: patch.toBuffer(), name: 'patch' }, { file: base.toBuffer(), name: 'base' }], ['text', 'ratio', 'big', 'small', 'day']);
+        const spliced = spliceColumns([{ file: patch.toBuffer(), name: 'patch' }, { file: base.toBuffer(), name: 'base' }], ['text', 'ratio', 'big', 'small', 'day', 'code']);
         expect(rowsOf(spliced)).toEqual(rows.slice(0, n).map((r, i) => asRead([replaced[i] ?? null, ...r.slice(1)])));
       }),
       { numRuns: 100 },
     );
+  });
+
+  it('copies dictionary columns, from either input, to a file DuckDB reads', async () => {
+    const base = new ParquetRowBuffer(COLUMNS, { codec: 'gzip' });
+    const patch = new ParquetRowBuffer([{ name: 'text', type: 'utf8', dictionary: true }]);
+    for (let i = 0; i < 300; i++) {
+      base.push([`t${i}`, i, i, i, '2024-04-07', i % 9 === 0 ? null : `code-${i % 3}`]);
+      patch.push([i % 7 === 0 ? null : ['x', 'y'][i % 2] as string]);
+    }
+    const expected = Array.from({ length: 300 }, (_, i) => [i % 9 === 0 ? null : `code-${i % 3}`, i, i % 7 === 0 ? null : ['x', 'y'][i % 2]]);
+    await withDuckDb(async (dir, connection) => {
+      const path = join(dir, 'spliced.parquet');
+      writeFileSync(path, spliceColumns([{ file: patch.toBuffer(), name: 'patch' }, { file: base.toBuffer(), name: 'base' }], ['code', 'small', 'text']));
+      expect((await connection.runAndReadAll(`SELECT code, small, text FROM read_parquet('${path}')`)).getRows()).toEqual(expected);
+      expect(rowsOf(readFileSync(path)).map(([code, small, text]) => [code === null ? null : (code as Buffer).toString('utf8'), small, text === null ? null : (text as Buffer).toString('utf8')])).toEqual(expected);
+    });
   });
 
   it('refuses inputs of different row counts and a column no input has', () => {
