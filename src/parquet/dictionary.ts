@@ -5,7 +5,7 @@
  * byte) and the indices in the RLE/bit-packing hybrid.
  */
 import { isUtf8 } from 'node:buffer';
-import { readUleb128, uleb128 } from './thrift-compact';
+import { decodeHybrid, encodeHybrid } from './hybrid';
 
 /**
  * The distinct values of one column and each row's index. Text is looked up by value; a Buffer by identity
@@ -50,9 +50,10 @@ export class TextDictionary {
     this.count = count;
   }
 
-  /** Indices of rows [from, to) in the hybrid encoding, after their bit width byte. */
+  /** Indices of rows [from, to) as a data page holds them: their bit width (one byte), then the hybrid. */
   encodedIndices(from: number, to: number): Buffer {
-    return encodeIndices(this.indices.subarray(from, to), bitWidthOf(this.values.length));
+    const width = bitWidthOf(this.values.length);
+    return Buffer.concat([Buffer.from([width]), encodeHybrid(this.indices.subarray(from, to), width)]);
   }
 
   private lookup(value: string | Buffer): number {
@@ -87,79 +88,9 @@ export function bitWidthOf(size: number): number {
   return width;
 }
 
-/**
- * `indices` as one bit-width byte and the hybrid: an RLE run for 8 or more equal indices in a row, bit-packed
- * groups of 8 otherwise (a bit-packed run holds whole groups; only the last run may be padded, its padding
- * past the page's value count is ignored by readers).
- */
-export function encodeIndices(indices: Int32Array, width: number): Buffer {
-  const out: number[] = [width];
-  const n = indices.length;
-  let i = 0;
-  while (i < n) {
-    const run = runLength(indices, i);
-    if (run >= 8) {
-      out.push(...uleb128(run * 2));
-      let value = indices[i] as number;
-      for (let b = 0; b < Math.ceil(width / 8); b++, value >>>= 8) out.push(value & 0xff);
-      i += run;
-      continue;
-    }
-    const start = i;
-    do i += 8;
-    while (i < n && runLength(indices, i) < 8);
-    const groups = (Math.min(i, n) - start + 7) >> 3;
-    out.push(...uleb128(groups * 2 + 1));
-    const packed = new Uint8Array(groups * width);
-    let bit = 0;
-    for (let k = start; k < start + groups * 8; k++, bit += width) {
-      const value = k < n ? (indices[k] as number) : 0;
-      for (let b = 0; b < width; b++) if ((value >>> b) & 1) packed[(bit + b) >> 3] = (packed[(bit + b) >> 3] as number) | (1 << ((bit + b) & 7));
-    }
-    for (const byte of packed) out.push(byte);
-    i = Math.min(i, n);
-  }
-  return Buffer.from(out);
-}
-
-function runLength(indices: Int32Array, at: number): number {
-  const value = indices[at];
-  let end = at + 1;
-  while (end < indices.length && indices[end] === value) end++;
-  return end - at;
-}
-
-/** `count` indices from `data` (a bit-width byte, then the hybrid), as encodeIndices writes them. */
+/** `count` indices of a data page's bytes (its bit width byte, then the hybrid), as encodedIndices writes them. */
 export function decodeIndices(data: Buffer, count: number, fail: (why: string) => Error): Int32Array {
   const width = data[0];
   if (width === undefined || width > 32) throw fail(`dictionary indices of bit width ${String(width)}`);
-  const out = new Int32Array(count);
-  let offset = 1;
-  let filled = 0;
-  while (filled < count) {
-    const read = readUleb128(data, offset);
-    if (read === undefined) throw fail('dictionary indices end early');
-    offset = read.next;
-    if (read.value % 2 === 0) {
-      const run = read.value / 2;
-      let value = 0;
-      for (let b = 0; b < Math.ceil(width / 8); b++) value |= (data[offset + b] as number) << (8 * b);
-      offset += Math.ceil(width / 8);
-      out.fill(value, filled, Math.min(count, filled + run));
-      filled = Math.min(count, filled + run);
-    } else {
-      const groups = (read.value - 1) / 2;
-      if (offset + groups * width > data.length) throw fail('dictionary indices end early');
-      for (let k = 0; k < groups * 8 && filled < count; k++) {
-        let value = 0;
-        for (let b = 0; b < width; b++) {
-          const bit = k * width + b;
-          value |= (((data[offset + (bit >> 3)] as number) >> (bit & 7)) & 1) << b;
-        }
-        out[filled++] = value;
-      }
-      offset += groups * width;
-    }
-  }
-  return out;
+  return decodeHybrid(data.subarray(1), width, count, fail);
 }

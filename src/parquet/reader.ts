@@ -1,7 +1,8 @@
 import { gunzipSync } from 'node:zlib';
-import { readUleb128, ThriftReader, type ThriftStruct, type ThriftValue } from './thrift-compact';
+import { ThriftReader, type ThriftStruct, type ThriftValue } from './thrift-compact';
 import { Codec, ConvertedType, Encoding, MAGIC, PageType, PhysicalType, type ParquetColumn, type ParquetType } from './schema';
 import { decodeIndices } from './dictionary';
+import { decodeHybrid } from './hybrid';
 
 /** A column read back: utf8 values as Buffers of UTF-8 (or strings, see ReadOptions), numbers as numbers. */
 export interface ColumnValues {
@@ -112,13 +113,9 @@ function decodePage(
   asText: boolean,
   fail: (why: string) => Error,
 ): void {
-  let offset = 0;
-  let present: Uint8Array | undefined;
-  if (optional) {
-    const length = body.readUInt32LE(0);
-    present = decodeLevels(body.subarray(4, 4 + length), count, fail);
-    offset = 4 + length;
-  }
+  const levels = pageLevels(body, count, optional, fail);
+  const present = levels.present;
+  let offset = levels.offset;
   for (let i = 0; i < count; i++) {
     if (present !== undefined && present[i] === 0) {
       into.push(null);
@@ -158,13 +155,7 @@ function decodeDictionaryPage(
   into: ColumnValues['values'],
   fail: (why: string) => Error,
 ): void {
-  let offset = 0;
-  let present: Uint8Array | undefined;
-  if (optional) {
-    const length = body.readUInt32LE(0);
-    present = decodeLevels(body.subarray(4, 4 + length), count, fail);
-    offset = 4 + length;
-  }
+  const { present, offset } = pageLevels(body, count, optional, fail);
   let values = count;
   if (present !== undefined) for (let i = 0; i < count; i++) values -= present[i] === 0 ? 1 : 0;
   const indices = values === 0 ? new Int32Array(0) : decodeIndices(body.subarray(offset), values, fail);
@@ -180,27 +171,14 @@ function decodeDictionaryPage(
   }
 }
 
-/** Definition levels of bit width 1 in the RLE/bit-packing hybrid. */
-function decodeLevels(data: Buffer, count: number, fail: (why: string) => Error): Uint8Array {
-  const levels = new Uint8Array(count);
-  let offset = 0;
-  let filled = 0;
-  while (filled < count) {
-    const read = readUleb128(data, offset);
-    if (read === undefined) throw fail('definition levels end early');
-    const header = read.value;
-    offset = read.next;
-    if (header % 2 === 1) {
-      const groups = (header - 1) / 2;
-      for (let i = 0; i < groups * 8 && filled < count; i++) levels[filled++] = ((data[offset + (i >> 3)] as number) >> (i & 7)) & 1;
-      offset += groups;
-    } else {
-      const value = data[offset++] as number;
-      levels.fill(value, filled, Math.min(count, filled + header / 2));
-      filled = Math.min(count, filled + header / 2);
-    }
-  }
-  return levels;
+/**
+ * Where a data page's values start, and which rows have one: its definition levels (bit width 1, after their
+ * 4-byte length) when the column is optional, else every row.
+ */
+function pageLevels(body: Buffer, count: number, optional: boolean, fail: (why: string) => Error): { present: Int32Array | undefined; offset: number } {
+  if (!optional) return { present: undefined, offset: 0 };
+  const length = body.readUInt32LE(0);
+  return { present: decodeHybrid(body.subarray(4, 4 + length), 1, count, fail), offset: 4 + length };
 }
 
 function columnOf(element: ThriftStruct, fail: (why: string) => Error): ParquetColumn {
