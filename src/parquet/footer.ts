@@ -27,7 +27,7 @@ export function fileTail(columns: readonly ParquetColumn[], rows: number, chunks
       'struct',
       [
         [1, 'i32', PHYSICAL[chunk.column.type]],
-        [2, 'list<i32>', chunk.dataOffset === undefined ? [Encoding.PLAIN, Encoding.RLE] : [Encoding.PLAIN, Encoding.RLE, Encoding.RLE_DICTIONARY]],
+        [2, 'list<i32>', chunk.dataOffset === undefined ? [Encoding.PLAIN, Encoding.RLE] : [Encoding.PLAIN_DICTIONARY, Encoding.RLE]],
         [3, 'list<binary>', [chunk.column.name]],
         [4, 'i32', chunk.codec],
         [5, 'i64', rows],

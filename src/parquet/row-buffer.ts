@@ -184,7 +184,7 @@ export class ParquetRowBuffer {
     const pages = [
       { header: (bytes: number, stored: number) => dictionaryPageHeader(dictionary.values.length, bytes, stored), body: Buffer.concat(values) },
       {
-        header: (bytes: number, stored: number) => pageHeader(this.rows, bytes, stored, Encoding.RLE_DICTIONARY),
+        header: (bytes: number, stored: number) => pageHeader(this.rows, bytes, stored, Encoding.PLAIN_DICTIONARY),
         body: Buffer.concat([length, levels, dictionary.encodedIndices(0, dictionary.length)]),
       },
     ];
@@ -222,19 +222,23 @@ export class ParquetRowBuffer {
   }
 }
 
-/** A dictionary page header: `values` PLAIN values. */
+/**
+ * A dictionary page header: `values` values, PLAIN. Its encoding and its data pages' say PLAIN_DICTIONARY, as
+ * a version 1 file's do (Encodings.md: the same bytes as PLAIN / RLE_DICTIONARY, which only 2.0 files name;
+ * readers that predate RLE_DICTIONARY read PLAIN_DICTIONARY, every later one reads both).
+ */
 function dictionaryPageHeader(values: number, bodyBytes: number, storedBytes: number): Buffer {
   return new ThriftWriter()
     .struct([
       [1, 'i32', PageType.DICTIONARY_PAGE],
       [2, 'i32', bodyBytes],
       [3, 'i32', storedBytes],
-      [7, 'struct', [[1, 'i32', values], [2, 'i32', Encoding.PLAIN]]],
+      [7, 'struct', [[1, 'i32', values], [2, 'i32', Encoding.PLAIN_DICTIONARY]]],
     ])
     .toBuffer();
 }
 
-/** A v1 data page header: values in `encoding` (PLAIN, or RLE_DICTIONARY indices), RLE definition and repetition levels. */
+/** A v1 data page header: values in `encoding` (PLAIN, or PLAIN_DICTIONARY indices), RLE definition and repetition levels. */
 function pageHeader(values: number, bodyBytes: number, storedBytes: number, encoding: number): Buffer {
   return new ThriftWriter()
     .struct([

@@ -12,7 +12,8 @@ export interface ParquetColumn {
   readonly type: ParquetType;
   /**
    * `utf8` only: store each distinct value once, in a dictionary page, and each row as its index into it
-   * (RLE_DICTIONARY, Encodings.md): for columns of few distinct values (names, codes, the object key).
+   * (PLAIN_DICTIONARY in a version 1 file, Encodings.md): for columns of few distinct values (names, codes,
+   * the object key).
    */
   readonly dictionary?: boolean;
 }

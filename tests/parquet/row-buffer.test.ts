@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { ParquetRowBuffer } from '../../src/parquet/row-buffer';
-import { readParquet } from '../../src/parquet/reader';
+import { asStruct, list, num, readFooter, readParquet } from '../../src/parquet/reader';
 import { spliceColumns } from '../../src/parquet/splice';
 import type { ParquetColumn, ParquetValue } from '../../src/parquet/schema';
 import { ThriftReader, ThriftWriter } from '../../src/parquet/thrift-compact';
@@ -155,6 +155,26 @@ describe('dictionary pages', () => {
       const { columns } = readParquet(readFileSync(path), 'dictionary.parquet', { text: 'string' });
       expect(columns[0]?.values).toEqual(expected);
     });
+  });
+
+  it('names its dictionary pages and indices PLAIN_DICTIONARY, as a version 1 file does (readers older than RLE_DICTIONARY read it)', () => {
+    const buffer = new ParquetRowBuffer([{ name: 'k', type: 'utf8', dictionary: true }]);
+    ['a', 'b', 'a'].forEach((k) => buffer.push([k]));
+    const file = buffer.toBuffer();
+    const meta = readFooter(file);
+    const info = asStruct(asStruct(list(asStruct(list(meta.get(4))[0]).get(1))[0]).get(3));
+    const reader = new ThriftReader(file, num(info.get(11)));
+    const dictionaryPage = reader.struct();
+    reader.offset += num(dictionaryPage.get(3));
+    const dataStart = reader.offset;
+    const dataPage = reader.struct();
+    expect({
+      version: meta.get(1),
+      chunkEncodings: info.get(2),
+      dictionaryPage: [dictionaryPage.get(1), asStruct(dictionaryPage.get(7)).get(2)],
+      dataPage: [dataPage.get(1), asStruct(dataPage.get(5)).get(2)],
+      dataPageOffset: num(info.get(9)),
+    }).toEqual({ version: 1, chunkEncodings: [2, 3], dictionaryPage: [2, 2], dataPage: [0, 2], dataPageOffset: dataStart });
   });
 
   it('stores each distinct value once: an object key on every row costs a few bytes, not the key', () => {
