@@ -8,15 +8,15 @@ import { isUtf8 } from 'node:buffer';
 import { decodeHybrid, encodeHybrid } from './hybrid';
 
 /**
- * The distinct values of one column and each row's index. Text is looked up by value; a Buffer by identity
- * first (a caller passes the same Buffer for many rows, e.g. an object key) and by its bytes when it is new.
- * A text and a Buffer holding its UTF-8 share an index.
+ * The distinct values of one column and each row's index. Text is looked up by value, a Buffer by its bytes;
+ * a value the same as the last row's (the same string or Buffer: an object key on every line of an object)
+ * is not looked up at all. A text and a Buffer holding its UTF-8 share an index. What it holds grows with
+ * the distinct values, never with the rows.
  * The dictionary only grows: rows dropped by `truncate` may leave values no row uses, which is allowed.
  */
 export class TextDictionary {
   private readonly byText = new Map<string, number>();
   private readonly byBytes = new Map<string, number>();
-  private readonly byBuffer = new Map<Buffer, number>();
   /** The values, in index order, as UTF-8. */
   readonly values: Buffer[] = [];
   /** Bytes of the values (PLAIN: a 4-byte length before each). */
@@ -58,11 +58,7 @@ export class TextDictionary {
 
   private lookup(value: string | Buffer): number {
     if (typeof value === 'string') return this.byText.get(value) ?? -1;
-    const known = this.byBuffer.get(value);
-    if (known !== undefined) return known;
-    const index = this.byBytes.get(value.toString('latin1'));
-    if (index !== undefined) this.byBuffer.set(value, index);
-    return index ?? -1;
+    return this.byBytes.get(value.toString('latin1')) ?? -1;
   }
 
   private add(value: string | Buffer): number {
@@ -73,10 +69,7 @@ export class TextDictionary {
     // Text finds the bytes it encodes to, bytes find equal bytes (latin1: one character per byte).
     this.byBytes.set(bytes.toString('latin1'), index);
     if (typeof value === 'string') this.byText.set(value, index);
-    else {
-      this.byBuffer.set(value, index);
-      if (isUtf8(bytes)) this.byText.set(bytes.toString('utf8'), index);
-    }
+    else if (isUtf8(bytes)) this.byText.set(bytes.toString('utf8'), index);
     return index;
   }
 }
