@@ -50,10 +50,21 @@ export class TextDictionary {
     this.count = count;
   }
 
-  /** Indices of rows [from, to) as a data page holds them: their bit width (one byte), then the hybrid. */
-  encodedIndices(from: number, to: number): Buffer {
+  /** The values as a dictionary page holds them: PLAIN, each after its length (4 bytes). */
+  plainValues(): Buffer {
+    const page = Buffer.allocUnsafe(this.valueBytes);
+    let at = 0;
+    for (const value of this.values) {
+      at = page.writeUInt32LE(value.length, at);
+      at += value.copy(page, at);
+    }
+    return page;
+  }
+
+  /** The rows' indices as a data page holds them: their bit width (one byte), then the hybrid. */
+  encodedIndices(): Buffer {
     const width = bitWidthOf(this.values.length);
-    return Buffer.concat([Buffer.from([width]), encodeHybrid(this.indices.subarray(from, to), width)]);
+    return Buffer.concat([Buffer.from([width]), encodeHybrid(this.indices.subarray(0, this.count), width)]);
   }
 
   private lookup(value: string | Buffer): number {

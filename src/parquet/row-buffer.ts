@@ -1,8 +1,9 @@
 import { gzipSync } from 'node:zlib';
-import { ThriftWriter, uleb128 } from './thrift-compact';
+import { ThriftWriter } from './thrift-compact';
 import { fileTail, type ChunkPlacement } from './footer';
 import { Codec, Encoding, MAGIC, PageType, type ParquetCodec, type ParquetColumn, type ParquetValue } from './schema';
 import { TextDictionary } from './dictionary';
+import { encodeHybrid } from './hybrid';
 
 /** A position in a ParquetRowBuffer (see `mark`). */
 export interface RowMark {
@@ -133,34 +134,32 @@ export class ParquetRowBuffer {
     const chunks: ChunkPlacement[] = [];
     if (this.rows > 0) {
       this.columns.forEach((column, c) => {
-        const dictionary = this.dictionaries[c];
-        if (dictionary !== undefined) {
-          const chunk = this.dictionaryChunk(c, dictionary, offset);
-          pieces.push(...chunk.pieces);
-          offset += chunk.placement.storedBytes;
-          chunks.push(chunk.placement);
-          return;
-        }
-        const starts = [0, 0, ...(this.pageStarts[c] as number[]), this.rows, (this.values[c] as ByteSink).length];
         const first = offset;
         let uncompressedBytes = 0;
-        for (let p = 0; p + 2 < starts.length; p += 2) {
-          const [row0, byte0, row1, byte1] = starts.slice(p, p + 4) as [number, number, number, number];
-          if (row1 === row0) continue;
-          const levels = this.levels(c, row0, row1);
-          const length = Buffer.alloc(4);
-          length.writeUInt32LE(levels.length);
-          const body = [length, levels, ...(this.values[c] as ByteSink).bytes(byte0, byte1)];
-          const bodyBytes = 4 + levels.length + byte1 - byte0;
-          // Uncompressed pages go into the file as their pieces: the file's one concat is their only copy.
-          const stored = this.codec === 'gzip' ? [gzipSync(Buffer.concat(body))] : body;
-          const storedBytes = this.codec === 'gzip' ? (stored[0] as Buffer).length : bodyBytes;
-          const header = pageHeader(row1 - row0, bodyBytes, storedBytes, Encoding.PLAIN);
-          pieces.push(header, ...stored);
-          offset += header.length + storedBytes;
-          uncompressedBytes += header.length + bodyBytes;
+        /** Where the first data page starts, when a dictionary page comes before it. */
+        let dataOffset: number | undefined;
+        const add = (page: StoredPage) => {
+          pieces.push(...page.pieces);
+          offset += page.storedBytes;
+          uncompressedBytes += page.uncompressedBytes;
+        };
+        const dictionary = this.dictionaries[c];
+        if (dictionary !== undefined) {
+          add(this.storePage([dictionary.plainValues()], (bytes, stored) => dictionaryPageHeader(dictionary.values.length, bytes, stored)));
+          dataOffset = offset;
+          const body = [...this.levelPieces(c, 0, this.rows), dictionary.encodedIndices()];
+          add(this.storePage(body, (bytes, stored) => pageHeader(this.rows, bytes, stored, Encoding.PLAIN_DICTIONARY)));
+        } else {
+          const starts = [0, 0, ...(this.pageStarts[c] as number[]), this.rows, (this.values[c] as ByteSink).length];
+          for (let p = 0; p + 2 < starts.length; p += 2) {
+            const [row0, byte0, row1, byte1] = starts.slice(p, p + 4) as [number, number, number, number];
+            if (row1 === row0) continue;
+            const body = [...this.levelPieces(c, row0, row1), ...(this.values[c] as ByteSink).bytes(byte0, byte1)];
+            add(this.storePage(body, (bytes, stored) => pageHeader(row1 - row0, bytes, stored, Encoding.PLAIN)));
+          }
         }
-        chunks.push({ column, codec: Codec[this.codec], offset: first, storedBytes: offset - first, uncompressedBytes });
+        const storedBytes = offset - first;
+        chunks.push({ column, codec: Codec[this.codec], offset: first, ...(dataOffset === undefined ? {} : { dataOffset }), storedBytes, uncompressedBytes });
       });
     }
     pieces.push(fileTail(this.columns, this.rows, chunks));
@@ -168,58 +167,38 @@ export class ParquetRowBuffer {
   }
 
   /**
-   * A dictionary column's chunk at `offset`: its dictionary page (the values, PLAIN) and one data page of
-   * every row (definition levels, then the indices of the present values).
+   * A page of `body` behind the header `header(bodyBytes, storedBytes)` makes, compressed by the codec.
+   * Uncompressed pages go into the file as their pieces: the file's one concat is their only copy.
    */
-  private dictionaryChunk(c: number, dictionary: TextDictionary, offset: number): { pieces: Buffer[]; placement: ChunkPlacement } {
-    const values: Buffer[] = [];
-    for (const value of dictionary.values) {
-      const length = Buffer.alloc(4);
-      length.writeUInt32LE(value.length);
-      values.push(length, value);
-    }
-    const levels = this.levels(c, 0, this.rows);
-    const length = Buffer.alloc(4);
-    length.writeUInt32LE(levels.length);
-    const pages = [
-      { header: (bytes: number, stored: number) => dictionaryPageHeader(dictionary.values.length, bytes, stored), body: Buffer.concat(values) },
-      {
-        header: (bytes: number, stored: number) => pageHeader(this.rows, bytes, stored, Encoding.PLAIN_DICTIONARY),
-        body: Buffer.concat([length, levels, dictionary.encodedIndices(0, dictionary.length)]),
-      },
-    ];
-    const pieces: Buffer[] = [];
-    let storedBytes = 0;
-    let uncompressedBytes = 0;
-    let dataOffset = offset;
-    for (const [p, page] of pages.entries()) {
-      const stored = this.codec === 'gzip' ? gzipSync(page.body) : page.body;
-      const header = page.header(page.body.length, stored.length);
-      if (p === 1) dataOffset = offset + storedBytes;
-      pieces.push(header, stored);
-      storedBytes += header.length + stored.length;
-      uncompressedBytes += header.length + page.body.length;
-    }
-    const column = this.columns[c] as ParquetColumn;
-    return { pieces, placement: { column, codec: Codec[this.codec], offset, dataOffset, storedBytes, uncompressedBytes } };
+  private storePage(body: Buffer[], header: (bodyBytes: number, storedBytes: number) => Buffer): StoredPage {
+    let bodyBytes = 0;
+    for (const piece of body) bodyBytes += piece.length;
+    const stored = this.codec === 'gzip' ? [gzipSync(Buffer.concat(body, bodyBytes))] : body;
+    const storedBytes = this.codec === 'gzip' ? (stored[0] as Buffer).length : bodyBytes;
+    const head = header(bodyBytes, storedBytes);
+    return { pieces: [head, ...stored], storedBytes: head.length + storedBytes, uncompressedBytes: head.length + bodyBytes };
   }
 
   /**
-   * Definition levels of rows [row0, row1) of column c in the RLE/bit-packing hybrid (Encodings.md, bit
-   * width 1): one RLE run when every value is present (or every one null), else bit-packed groups of 8.
+   * Definition levels of rows [row0, row1) of column c as a v1 data page starts with them: their length (4
+   * bytes), then the levels in the RLE/bit-packing hybrid at bit width 1 (src/parquet/hybrid.ts).
    */
-  private levels(c: number, row0: number, row1: number): Buffer {
+  private levelPieces(c: number, row0: number, row1: number): Buffer[] {
     const width = this.columns.length;
-    const n = row1 - row0;
-    const first = this.present[row0 * width + c] as number;
-    let same = true;
-    for (let r = row0 + 1; r < row1 && same; r++) same = this.present[r * width + c] === first;
-    if (same) return Buffer.from([...uleb128(n * 2), first]);
-    const groups = Math.ceil(n / 8);
-    const packed = Buffer.alloc(groups);
-    for (let i = 0; i < n; i++) if (this.present[(row0 + i) * width + c] === 1) packed[i >> 3] = (packed[i >> 3] as number) | (1 << (i & 7));
-    return Buffer.concat([Buffer.from(uleb128(groups * 2 + 1)), packed]);
+    const levels = new Int32Array(row1 - row0);
+    for (let r = row0; r < row1; r++) levels[r - row0] = this.present[r * width + c] as number;
+    const encoded = encodeHybrid(levels, 1);
+    const length = Buffer.alloc(4);
+    length.writeUInt32LE(encoded.length);
+    return [length, encoded];
   }
+}
+
+/** A page as it goes into the file: its header and body pieces, and its sizes with the header. */
+interface StoredPage {
+  readonly pieces: Buffer[];
+  readonly storedBytes: number;
+  readonly uncompressedBytes: number;
 }
 
 /**

@@ -36,7 +36,7 @@ void stagedRowMatchesColumns;
 /**
  * Text columns of few distinct values in a part, stored once each in a dictionary (src/parquet/dictionary.ts):
  * the object key is the same ~100 bytes for every line of an object, names and codes repeat across lines.
- * At 1M events this took ~160 MB off the staged bytes and the strings' encoding off each row
+ * At 1M events this took 546 MB of staged bytes to 376 MB, at the same writer CPU per row
  * (docs/performance.md). Ids, times and the payload stay PLAIN: nearly every value is new.
  */
 const DICTIONARY_COLUMNS: ReadonlySet<StagedColumnName> = new Set<StagedColumnName>([
