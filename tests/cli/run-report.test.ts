@@ -82,11 +82,12 @@ describe('run / backfill --json: one shape whatever happened', () => {
     const big = join(dir, 'big');
     expect((await cli('generate', '--events', '30000', '--start', '2024-04-07T00:00:00Z', '--hours', '2', '--lake', big)).code).toBe(0);
     // Marks the run and the slice workers it forks (they inherit its environment).
-    const tag = `EVENTLAKE_TEST_RUN=${randomBytes(8).toString('hex')}`;
+    const tagValue = randomBytes(8).toString('hex');
+    const tag = `EVENTLAKE_TEST_RUN=${tagValue}`;
     const result = await new Promise<{ code: number | null; stdout: string }>((resolve, reject) => {
       const child = spawn(process.execPath, [BIN, 'run', '--json', '--lake', big], {
         stdio: ['ignore', 'pipe', 'pipe'],
-        env: { ...process.env, [tag.split('=')[0] as string]: tag.split('=')[1] },
+        env: { ...process.env, EVENTLAKE_TEST_RUN: tagValue },
       });
       let stdout = '';
       let stderr = '';
