@@ -53,6 +53,11 @@ async function readError(source: Readable | AsyncIterable<Buffer>): Promise<unkn
   throw new Error('expected readObjectLines to throw');
 }
 
+/** The first half of `bytes` (a gzip object cut short). */
+function cutInHalf(bytes: Buffer): Buffer {
+  return bytes.subarray(0, bytes.length >> 1);
+}
+
 /** `object` as 512-byte chunks, counting how many the reader took so far. */
 function counted(object: Buffer): { source: AsyncGenerator<Buffer>; taken: () => number; total: number } {
   let taken = 0;
@@ -273,7 +278,7 @@ describe('readObjectLines: whole objects', () => {
     'several gzip members': Buffer.concat([gzipSync('a\nb\n'), gzipSync('c\n')]),
     'gzip, then zero bytes': Buffer.concat([gzipSync('a\nb\n'), Buffer.alloc(10)]),
     'gzip, then text': Buffer.concat([gzipSync('a\nb\n'), Buffer.from('trailing text\n')]),
-    'gzip cut short': gzipSync('{"n":1}\n'.repeat(5000)).subarray(0, 600),
+    'gzip cut short': cutInHalf(gzipSync(Array.from({ length: 5000 }, (_, i) => `{"n":${i}}`).join('\n'))),
     'gzip magic, then garbage': Buffer.from([0x1f, 0x8b, 1, 2, 3, 4, 5, 6]),
     'gzip of nothing': gzipSync(''),
     empty: Buffer.alloc(0),
