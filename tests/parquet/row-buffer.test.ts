@@ -6,7 +6,7 @@ import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { ParquetRowBuffer } from '../../src/parquet/row-buffer';
 import { asStruct, list, num, readFooter, readParquet } from '../../src/parquet/reader';
 import { spliceColumns } from '../../src/parquet/splice';
-import type { ParquetColumn, ParquetValue } from '../../src/parquet/schema';
+import { PageType, type ParquetColumn, type ParquetValue } from '../../src/parquet/schema';
 import { ThriftReader, ThriftWriter } from '../../src/parquet/thrift-compact';
 
 const COLUMNS: readonly ParquetColumn[] = [
@@ -40,6 +40,16 @@ const chunkBytes = fc.constantFrom(1, 8, 24, 256 * 1024);
 
 /** What the reader gives back for a pushed value (text as bytes). */
 const asRead = (values: readonly ParquetValue[]) => values.map((v) => (typeof v === 'string' ? Buffer.from(v, 'utf8') : v));
+
+/** Per column chunk of a file's one row group: the page type found at its dictionary and data page offsets. */
+function pageTypesAtOffsets(file: Buffer): { dictionary?: number; data: number }[] {
+  const group = asStruct(list(readFooter(file).get(4))[0]);
+  return list(group.get(1)).map((chunk) => {
+    const info = asStruct(asStruct(chunk).get(3));
+    const typeAt = (offset: number) => num(new ThriftReader(file, offset).struct().get(1));
+    return { ...(info.has(11) ? { dictionary: typeAt(num(info.get(11))) } : {}), data: typeAt(num(info.get(9))) };
+  });
+}
 
 /** Runs `use` with a folder and a DuckDB connection of its own, both gone after. */
 async function withDuckDb(use: (dir: string, connection: DuckDBConnection) => Promise<void>): Promise<void> {
@@ -245,6 +255,12 @@ describe('spliceColumns', () => {
       writeFileSync(path, spliceColumns([{ file: patch.toBuffer(), name: 'patch' }, { file: base.toBuffer(), name: 'base' }], ['code', 'small', 'text']));
       expect((await connection.runAndReadAll(`SELECT code, small, text FROM read_parquet('${path}')`)).getRows()).toEqual(expected);
       expect(rowsOf(readFileSync(path)).map(([code, small, text]) => [code === null ? null : (code as Buffer).toString('utf8'), small, text === null ? null : (text as Buffer).toString('utf8')])).toEqual(expected);
+      // Readers start a dictionary chunk at its dictionary page; the footer must still name where its data pages start.
+      expect(pageTypesAtOffsets(readFileSync(path))).toEqual([
+        { dictionary: PageType.DICTIONARY_PAGE, data: PageType.DATA_PAGE },
+        { data: PageType.DATA_PAGE },
+        { dictionary: PageType.DICTIONARY_PAGE, data: PageType.DATA_PAGE },
+      ]);
     });
   });
 
