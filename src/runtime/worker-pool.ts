@@ -52,14 +52,19 @@ let liveWorkers = 0;
 const openPools = new Set<SlicePool>();
 
 /**
- * V8 flags of a slice worker process: a young generation of 32 MiB semi-spaces instead of 16, as validation
- * allocates ~1.5 KB of short-lived objects per line (measured on one thread: ~20% less time; the cost is up to
- * 32 MiB more per worker while it runs). The old generation grows as V8 chooses: with timelines kept in typed
- * arrays (src/pipeline/timeline-cache.ts) little is promoted, and holding it to twice its live data
- * (`--heap-growing-percent=100`, needed while the cache kept one object per version) now only cost time
- * (docs/performance.md).
+ * V8 flags of a slice worker process:
+ * - a young generation of 32 MiB semi-spaces instead of 16, as validation allocates ~1.5 KB of short-lived
+ *   objects per line (measured on one thread: ~20% less time; the cost is up to 32 MiB more per worker while it
+ *   runs). The old generation grows as V8 chooses: with timelines kept in typed arrays
+ *   (src/pipeline/timeline-cache.ts) little is promoted, and holding it to twice its live data
+ *   (`--heap-growing-percent=100`, needed while the cache kept one object per version) now only cost time.
+ * - `--single-threaded`: no V8 background threads (parallel scavenge, concurrent marking and sweeping,
+ *   concurrent optimizing compiles). There is one worker per core and each keeps its core busy, so those threads
+ *   only took time from the other worker: at 1M events they used ~1.8 s of CPU per worker (~0.6 s of it GC,
+ *   the rest re-optimizing functions as new input shapes deoptimized them) beside ~6 s on the main thread, and
+ *   without them the workers used ~9% less CPU in 4 alternating runs (docs/performance.md).
  */
-const WORKER_EXEC_ARGV = ['--max-semi-space-size=32'];
+const WORKER_EXEC_ARGV = ['--max-semi-space-size=32', '--single-threaded'];
 
 /** How many slice worker processes this process still has running (diagnostics and tests). */
 export function liveSliceWorkers(): number {
