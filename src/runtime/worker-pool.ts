@@ -60,9 +60,10 @@ const openPools = new Set<SlicePool>();
  *   (`--heap-growing-percent=100`, needed while the cache kept one object per version) now only cost time.
  * - `--single-threaded`: no V8 background threads (parallel scavenge, concurrent marking and sweeping,
  *   concurrent optimizing compiles). There is one worker per core and each keeps its core busy, so those threads
- *   only took time from the other worker: at 1M events they used ~1.8 s of CPU per worker (~0.6 s of it GC,
- *   the rest optimizing compiles, many of them again after new input shapes deoptimized a function) beside ~6 s on the main thread, and
- *   without them the workers used ~9% less CPU in 4 alternating runs (docs/performance.md).
+ *   only took time from the other worker: at 1M events they used ~1.8 s of CPU per worker (~0.6 s of it GC, the
+ *   rest optimizing compiles, many of them again after new input shapes deoptimized a function) beside ~6 s on
+ *   the main thread, and without them the workers used ~9% less CPU in 4 alternating runs
+ *   (docs/performance.md).
  */
 const WORKER_EXEC_ARGV = ['--max-semi-space-size=32', '--single-threaded'];
 
