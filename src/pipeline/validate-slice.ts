@@ -210,7 +210,7 @@ export async function validateSlice(deps: PipelineDeps, ref: SliceRef): Promise<
  * other worker between two chunks. 6 alternating runs at 1M: the slices' time applying versions 5-18% less
  * (2,105-2,458 ms against 2,294-2,981 summed over the slices), the run faster in 5 (docs/performance.md).
  */
-const VERSION_WRITE_CHUNK = 20_000;
+export const VERSION_WRITE_CHUNK = 20_000;
 
 /** Applies a slice's spilled user-state versions, a chunk at a time (the state store folds duplicates). */
 async function applyVersions(deps: PipelineDeps, spill: PartWriter): Promise<void> {

@@ -1,6 +1,6 @@
 import { gzipSync } from 'node:zlib';
 import { Layout } from '../../../src/ports/layout';
-import { validateSlice } from '../../../src/pipeline/validate-slice';
+import { validateSlice, VERSION_WRITE_CHUNK } from '../../../src/pipeline/validate-slice';
 import { accountEvent, lessonEvent, makeTestLake, otherEvent, putRaw, rawKey, T0, userUuid, type TestLake } from '../../helpers/lake';
 import { keysUnder, ndjson, stagedRows, planOn, sliceRef } from '../../helpers/stages';
 
@@ -97,6 +97,23 @@ describe('validateSlice', () => {
     // Assess
     expect(second).toEqual(first);
     expect(await keysUnder(lake, 'staging/')).toEqual(keys);
+  });
+
+  it('applies a slice\'s user-state versions a chunk at a time, so its memory holds at most one chunk of them', async () => {
+    // Prepare: more account events (each of its own user, so none folds away) than two chunks hold.
+    const users = 2 * VERSION_WRITE_CHUNK + 5000;
+    await putRaw(lake, rawKey(10, 'a'), Array.from({ length: users }, (_, n) => accountEvent(`u${n}`, T0 + n, { country: 'DE' })));
+    const plan = await planOn(lake);
+    const putVersions = jest.spyOn(lake.state, 'putVersions');
+
+    // Act
+    const result = await validateSlice(lake, sliceRef(plan.batch_id, 0));
+
+    // Assess
+    expect(result.state_versions).toBe(users);
+    expect(putVersions.mock.calls.map(([writes]) => writes.length)).toEqual([VERSION_WRITE_CHUNK, VERSION_WRITE_CHUNK, 5000]);
+    const last = `account#${userUuid(`u${users - 1}`)}`;
+    expect((await lake.state.getVersions([last])).get(last)).toEqual([expect.objectContaining({ createdAt: T0 + users - 1, fields: { country: 'DE' } })]);
   });
 
   it('refuses a slice index the manifest does not have', async () => {
