@@ -51,7 +51,7 @@ export function readParquet(file: Buffer, name = 'parquet file', options: ReadOp
         const { column, optional } = columns[c] as (typeof columns)[number];
         if (wanted !== undefined && !wanted.has(column.name)) return;
         let remaining = num(info.get(5));
-        const reader = new ThriftReader(file, info.has(11) ? num(info.get(11)) : num(info.get(9)));
+        const reader = new ThriftReader(file, chunkStart(info));
         /** The column chunk's dictionary, once its dictionary page was read. */
         let dictionary: (Buffer | string)[] | undefined;
         while (remaining > 0) {
@@ -203,6 +203,14 @@ function columnOf(element: ThriftStruct, fail: (why: string) => Error): ParquetC
 }
 
 /** Accessors of decoded metadata fields (a missing field is an error naming what was expected). */
+/**
+ * Where a column chunk's pages start, from its ColumnMetaData: at its dictionary page (field 11,
+ * dictionary_page_offset) when it has one, which comes before its data pages (field 9, data_page_offset).
+ */
+export function chunkStart(info: ThriftStruct): number {
+  return info.has(11) ? num(info.get(11)) : num(info.get(9));
+}
+
 export function num(value: ThriftValue | undefined): number {
   if (typeof value !== 'number') throw new Error('parquet metadata: a number field is missing');
   return value;

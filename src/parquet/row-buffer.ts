@@ -8,6 +8,7 @@ import { encodeHybrid } from './hybrid';
 /** A position in a ParquetRowBuffer (see `mark`). */
 export interface RowMark {
   readonly rows: number;
+  /** Per column: the bytes of its values, or for a dictionary column the rows its dictionary holds (nulls aside). */
   readonly bytes: readonly number[];
 }
 

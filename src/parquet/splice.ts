@@ -1,5 +1,5 @@
 import { fileTail, type ChunkPlacement } from './footer';
-import { asStruct, columnsOf, list, num, readFooter } from './reader';
+import { asStruct, chunkStart, columnsOf, list, num, readFooter } from './reader';
 import { MAGIC, type ParquetColumn } from './schema';
 
 /** One input of spliceColumns: a Parquet file of at most one row group, named for errors. */
@@ -39,16 +39,14 @@ export function spliceColumns(inputs: readonly SpliceInput[], order: readonly st
     columns.push(column);
     if (rows === 0) continue;
     const info = asStruct(source.chunks[index]);
-    // A chunk with a dictionary starts at its dictionary page, which comes before its data pages.
-    const dataStart = num(info.get(9));
-    const start = info.has(11) ? num(info.get(11)) : dataStart;
+    const start = chunkStart(info);
     const storedBytes = num(info.get(7));
     pieces.push(source.file.subarray(start, start + storedBytes));
     chunks.push({
       column,
       codec: num(info.get(4)),
       offset,
-      ...(info.has(11) ? { dataOffset: offset + dataStart - start } : {}),
+      ...(info.has(11) ? { dataOffset: offset + num(info.get(9)) - start } : {}),
       storedBytes,
       uncompressedBytes: num(info.get(6)),
     });
