@@ -7,7 +7,7 @@ import { ParquetRowBuffer } from '../../src/parquet/row-buffer';
 import { asStruct, list, num, readFooter, readParquet } from '../../src/parquet/reader';
 import { spliceColumns } from '../../src/parquet/splice';
 import { PageType, type ParquetColumn, type ParquetValue } from '../../src/parquet/schema';
-import { ThriftReader, ThriftWriter } from '../../src/parquet/thrift-compact';
+import { ThriftReader, ThriftWriter, type ThriftStruct } from '../../src/parquet/thrift-compact';
 
 const COLUMNS: readonly ParquetColumn[] = [
   { name: 'text', type: 'utf8' },
@@ -41,11 +41,15 @@ const chunkBytes = fc.constantFrom(1, 8, 24, 256 * 1024);
 /** What the reader gives back for a pushed value (text as bytes). */
 const asRead = (values: readonly ParquetValue[]) => values.map((v) => (typeof v === 'string' ? Buffer.from(v, 'utf8') : v));
 
+/** The ColumnMetaData of each column chunk of a file's first row group. */
+function chunkInfos(file: Buffer): ThriftStruct[] {
+  const group = asStruct(list(readFooter(file).get(4))[0]);
+  return list(group.get(1)).map((chunk) => asStruct(asStruct(chunk).get(3)));
+}
+
 /** Per column chunk of a file's one row group: the page type found at its dictionary and data page offsets. */
 function pageTypesAtOffsets(file: Buffer): { dictionary?: number; data: number }[] {
-  const group = asStruct(list(readFooter(file).get(4))[0]);
-  return list(group.get(1)).map((chunk) => {
-    const info = asStruct(asStruct(chunk).get(3));
+  return chunkInfos(file).map((info) => {
     const typeAt = (offset: number) => num(new ThriftReader(file, offset).struct().get(1));
     return { ...(info.has(11) ? { dictionary: typeAt(num(info.get(11))) } : {}), data: typeAt(num(info.get(9))) };
   });
@@ -172,7 +176,7 @@ describe('dictionary pages', () => {
     ['a', 'b', 'a'].forEach((k) => buffer.push([k]));
     const file = buffer.toBuffer();
     const meta = readFooter(file);
-    const info = asStruct(asStruct(list(asStruct(list(meta.get(4))[0]).get(1))[0]).get(3));
+    const info = chunkInfos(file)[0] as ThriftStruct;
     const reader = new ThriftReader(file, num(info.get(11)));
     const dictionaryPage = reader.struct();
     reader.offset += num(dictionaryPage.get(3));
