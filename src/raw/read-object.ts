@@ -23,7 +23,7 @@
  *   ~1 MiB, lines may share the stream's chunks) plus the stream buffers, and backpressure holds: nothing is
  *   read while the consumer is busy with a batch.
  */
-import { Readable, pipeline } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
 import { createGunzip, gunzipSync } from 'node:zlib';
 import { InvalidInputError } from '../errors';
 import { MAX_LINE_BYTES, RAW_KEEP_BYTES } from '../contract/limits';
@@ -107,31 +107,92 @@ function isZlibError(error: unknown): error is { code: string; message: string }
   return typeof code === 'string' && code.startsWith('Z_') && typeof message === 'string';
 }
 
-/** Decompressed chunks of a gzip stream; zlib failures become UnreadableObjectError. */
+/** Resolves when `stream` has taken `chunk` (its write callback) or was destroyed meanwhile. */
+function written(stream: Writable, chunk: Buffer): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      stream.off('close', done);
+      resolve();
+    };
+    stream.once('close', done);
+    // A failed write is reported by the stream's 'error' event, which the reader below listens to.
+    stream.write(chunk, done);
+  });
+}
+
+/**
+ * Decompressed chunks of a gzip stream; zlib failures become UnreadableObjectError, after every byte zlib
+ * decompressed before the failure (the message says how many), so a broken object always reads the same way.
+ *
+ * Two things made that count depend on timing with a piped stream (the same truncated object gave "after 24295" or
+ * "after 25351 decompressed bytes" from run to run):
+ * - Node's zlib processes the last chunk with Z_FINISH when `end()` came before it was processed, and then the
+ *   failure drops that chunk's output; without `end()` yet, the chunk is decompressed and the failure comes at the
+ *   final flush. Here each chunk is written only after zlib took the one before, and `end()` only after the last.
+ * - zlib destroys its stream on a failure, and a `for await` over a destroyed stream stops at once, dropping chunks
+ *   it had not read yet. Here `read()` drains them (it still returns buffered chunks after a destroy).
+ * Backpressure holds: zlib calls a write back only once its output is read below the high-water mark.
+ */
 async function* gunzip(compressed: AsyncGenerator<Buffer>): AsyncGenerator<Buffer> {
   // 128 KiB out per step instead of zlib's 16 KiB: an eighth of the chunks through the stream machinery.
   const decompress = createGunzip({ chunkSize: GUNZIP_CHUNK_BYTES });
-  pipeline(Readable.from(compressed, { objectMode: false }), decompress, () => {
-    // Errors reach the consumer through `decompress`, which pipeline destroys with them.
+  let failure: unknown;
+  let ended = false;
+  let wake = (): void => {};
+  const signal = (): void => wake();
+  decompress.on('readable', signal);
+  decompress.on('end', () => {
+    ended = true;
+    signal();
   });
+  decompress.on('error', (error) => {
+    failure ??= error;
+    signal();
+  });
+  const feed = async (): Promise<void> => {
+    try {
+      for await (const chunk of compressed) {
+        if (decompress.destroyed) break;
+        await written(decompress, chunk);
+        if (decompress.destroyed) break;
+      }
+      if (!decompress.destroyed) decompress.end();
+    } catch (error) {
+      // The source failed (network, missing file): that error, as it is.
+      failure ??= error;
+      decompress.destroy();
+      signal();
+    }
+  };
+  void feed();
   let decompressedBytes = 0;
   try {
-    for await (const chunk of decompress) {
-      const buffer = chunk as Buffer;
-      decompressedBytes += buffer.length;
-      yield buffer;
+    for (;;) {
+      const chunk = decompress.read() as Buffer | null;
+      if (chunk !== null) {
+        decompressedBytes += chunk.length;
+        yield chunk;
+        continue;
+      }
+      if (failure !== undefined) break;
+      if (ended) return;
+      await new Promise<void>((resolve) => {
+        wake = resolve;
+      });
+      wake = () => {};
     }
-  } catch (error) {
-    if (isZlibError(error)) {
-      throw new UnreadableObjectError(
-        `not a valid gzip stream: ${error.message} (after ${decompressedBytes} decompressed bytes); re-send the object as complete gzip or plain NDJSON`,
-        { cause: error },
-      );
-    }
-    throw error;
   } finally {
+    // Also when the consumer stops early: the feeder then stops and releases the source.
     decompress.destroy();
   }
+  if (isZlibError(failure)) {
+    throw new UnreadableObjectError(
+      `not a valid gzip stream: ${failure.message} (after ${decompressedBytes} decompressed bytes); re-send the object as complete gzip or plain NDJSON`,
+      { cause: failure },
+    );
+  }
+  // The source's own error (network, missing file), passed through as it is.
+  throw failure as Error;
 }
 
 /**

@@ -2,7 +2,7 @@ import { createReadStream } from 'node:fs';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { setImmediate as tick } from 'node:timers/promises';
-import { gzipSync } from 'node:zlib';
+import { constants as zlibConstants, gunzipSync, gzipSync } from 'node:zlib';
 import { MAX_LINE_BYTES, RAW_KEEP_BYTES } from '../../src/contract/limits';
 import { validateLine } from '../../src/contract/validate-line';
 import { UnreadableObjectError } from '../../src/raw/errors';
@@ -44,9 +44,9 @@ async function readTexts(source: Readable | AsyncIterable<Buffer>): Promise<stri
   return (await readBatches(source)).flat().map((line) => line.bytes.toString('utf8'));
 }
 
-async function readError(source: Readable | AsyncIterable<Buffer>): Promise<unknown> {
+async function readError(source: Readable | AsyncIterable<Buffer>, options?: ReadObjectOptions): Promise<unknown> {
   try {
-    await readBatches(source);
+    await readBatches(source, options);
   } catch (error) {
     return error;
   }
@@ -161,6 +161,27 @@ describe('readObjectLines: formats', () => {
       name: 'EventLake.UnreadableObject',
       message: expect.stringContaining('not a valid gzip stream: unexpected end of file') as unknown,
     });
+  });
+
+  it.each([
+    ['whole', 1_000_000, {}],
+    ['whole, then streamed again in 700-byte chunks', 700, {}],
+    ['streamed in 700-byte chunks', 700, { wholeObjectMaxBytes: 0 }],
+    ['streamed in 13-byte chunks', 13, { wholeObjectMaxBytes: 0 }],
+  ])('counts every decompressed byte of a truncated gzip before it fails, every time: %s', async (_label, size, options) => {
+    // Prepare: what zlib can read of the object at all (a sync flush in place of the missing end)
+    const whole = gzipSync(Array.from({ length: 5000 }, (_, i) => `{"n":${i}}`).join('\n'));
+    const object = cutInHalf(whole);
+    const readable = gunzipSync(object, { finishFlush: zlibConstants.Z_SYNC_FLUSH }).length;
+    const pieces: Buffer[] = [];
+    for (let at = 0; at < object.length; at += size) pieces.push(object.subarray(at, at + size));
+
+    // Act: ten reads at once, as the slice workers interleave them
+    const errors = await Promise.all(Array.from({ length: 10 }, () => readError(chunks(...pieces), options)));
+
+    // Assess
+    const counts = errors.map((error) => /after (\d+) decompressed bytes/.exec((error as Error).message)?.[1]);
+    expect(counts).toEqual(Array.from({ length: 10 }, () => String(readable)));
   });
 
   it('throws UnreadableObjectError for gzip magic followed by garbage', async () => {
