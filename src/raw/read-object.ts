@@ -136,7 +136,14 @@ function written(stream: Writable, chunk: Buffer): Promise<void> {
 async function* gunzip(compressed: AsyncGenerator<Buffer>): AsyncGenerator<Buffer> {
   // 128 KiB out per step instead of zlib's 16 KiB: an eighth of the chunks through the stream machinery.
   const decompress = createGunzip({ chunkSize: GUNZIP_CHUNK_BYTES });
+  /** The first error, of zlib or of the source (`failed`: a source may throw anything, `undefined` too). */
+  let failed = false;
   let failure: unknown;
+  const fail = (error: unknown): void => {
+    if (failed) return;
+    failed = true;
+    failure = error;
+  };
   let ended = false;
   let wake = (): void => {};
   const signal = (): void => wake();
@@ -146,7 +153,7 @@ async function* gunzip(compressed: AsyncGenerator<Buffer>): AsyncGenerator<Buffe
     signal();
   });
   decompress.on('error', (error) => {
-    failure ??= error;
+    fail(error);
     signal();
   });
   const feed = async (): Promise<void> => {
@@ -159,7 +166,7 @@ async function* gunzip(compressed: AsyncGenerator<Buffer>): AsyncGenerator<Buffe
       if (!decompress.destroyed) decompress.end();
     } catch (error) {
       // The source failed (network, missing file): that error, as it is.
-      failure ??= error;
+      fail(error);
       decompress.destroy();
       signal();
     }
@@ -174,7 +181,7 @@ async function* gunzip(compressed: AsyncGenerator<Buffer>): AsyncGenerator<Buffe
         yield chunk;
         continue;
       }
-      if (failure !== undefined) break;
+      if (failed) break;
       if (ended) return;
       await new Promise<void>((resolve) => {
         wake = resolve;

@@ -246,6 +246,32 @@ describe('readObjectLines: formats', () => {
     // Assess
     expect(error).toBe(failure);
   });
+
+  it('fails, and neither hangs nor ends as if complete, when the source of a streamed gzip object throws undefined', async () => {
+    // Prepare
+    const object = gzipSync('{"a":1}\n'.repeat(1000));
+    async function* failing(): AsyncGenerator<Buffer> {
+      yield object.subarray(0, 20);
+      await tick();
+      // eslint-disable-next-line @typescript-eslint/only-throw-error -- what a careless source may do
+      throw undefined;
+    }
+    let completed = false;
+
+    // Act
+    const error = await (async () => {
+      try {
+        await readBatches(failing(), { wholeObjectMaxBytes: 0 });
+        completed = true;
+      } catch (caught) {
+        return caught;
+      }
+      return 'no error';
+    })();
+
+    // Assess
+    expect({ completed, error }).toEqual({ completed: false, error: undefined });
+  });
 });
 
 describe('readObjectLines: whole objects', () => {
