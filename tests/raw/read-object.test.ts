@@ -68,15 +68,15 @@ const TRUNCATED_GZIP = ((whole: Buffer) => whole.subarray(0, whole.length >> 1))
 /** `object` as 512-byte chunks, counting how many the reader took so far. */
 function counted(object: Buffer): { source: AsyncGenerator<Buffer>; taken: () => number; total: number } {
   let taken = 0;
-  const total = Math.ceil(object.length / 512);
+  const pieces = piecesOf(object, 512);
   async function* source(): AsyncGenerator<Buffer> {
-    for (let at = 0; at < object.length; at += 512) {
+    for (const piece of pieces) {
       await tick();
       taken++;
-      yield object.subarray(at, at + 512);
+      yield piece;
     }
   }
-  return { source: source(), taken: () => taken, total };
+  return { source: source(), taken: () => taken, total: pieces.length };
 }
 
 /** Every line (text and size) and the error, if any, of reading `object` in 700-byte chunks with `options`. */
@@ -587,11 +587,7 @@ describe('readObjectLines: streaming', () => {
   it('destroys the source of a gzip object when the consumer stops early', async () => {
     // Prepare
     const object = gzipSync(Array.from({ length: 20_000 }, (_, i) => `{"n":${i}}`).join('\n'));
-    const source = Readable.from(
-      (function* () {
-        for (let at = 0; at < object.length; at += 512) yield object.subarray(at, at + 512);
-      })(),
-    );
+    const source = Readable.from(piecesOf(object, 512));
 
     // Act
     for await (const batch of readObjectLines(source)) {
